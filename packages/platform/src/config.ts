@@ -1,0 +1,50 @@
+import { z } from 'zod'
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/**
+ * Parses `env` once at start. Empty strings count as unset, so a `.env` line such as
+ * `REDIS_URL=` falls back to the default instead of failing URL validation.
+ */
+export function parseConfig<Schema extends z.ZodType>(
+  schema: Schema,
+  env: NodeJS.ProcessEnv = process.env,
+): z.output<Schema> {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''))
+  const result = schema.safeParse(present)
+  if (result.success) return result.data
+  const problems = result.error.issues.map((issue) => {
+    const variable = issue.path.join('.') || '(environment)'
+    const value = typeof issue.path[0] === 'string' ? env[issue.path[0]] : undefined
+    return `${variable}=${JSON.stringify(value ?? null)}: ${issue.message}`
+  })
+  throw new ConfigError(`invalid configuration: ${problems.join('; ')}`)
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+/** Building blocks shared by every service's config schema. */
+export const env = {
+  port: (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback),
+  host: () => z.string().min(1).default('127.0.0.1'),
+  logLevel: () => z.enum(LOG_LEVELS).default('info'),
+  postgresUrl: () =>
+    z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }),
+  redisUrl: () => z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }),
+  httpUrl: () => z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
+  milliseconds: (fallback: number) => z.coerce.number().int().min(0).default(fallback),
+  positiveInt: (fallback: number) => z.coerce.number().int().min(1).default(fallback),
+  ratio: (fallback: number) => z.coerce.number().min(0).max(1).default(fallback),
+  flag: (fallback: boolean) =>
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
+      .transform((value) => ['true', '1', 'yes', 'on'].includes(value))
+      .default(fallback),
+}
+
+export const BaseConfig = z.object({
+  HOST: env.host(),
+  LOG_LEVEL: env.logLevel(),
+})

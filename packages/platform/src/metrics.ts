@@ -1,0 +1,24 @@
+import metricsModule from 'fastify-metrics'
+import fp from 'fastify-plugin'
+
+// CommonJS with `exports.default`: Node's ESM loader hands over module.exports itself.
+const fastifyMetrics = metricsModule.default
+
+/**
+ * Prometheus text at `GET /metrics`: process metrics plus a latency histogram per route.
+ * Each app gets a fresh registry so tests can build many apps in one process.
+ */
+export const metrics = fp(
+  async (app) => {
+    await app.register(fastifyMetrics, {
+      endpoint: '/metrics',
+      clearRegisterOnInit: true,
+      routeMetrics: {
+        enabled: { histogram: true, summary: false },
+        registeredRoutesOnly: true,
+        routeBlacklist: ['/metrics', '/healthz'],
+      },
+    })
+  },
+  { name: 'metrics' },
+)

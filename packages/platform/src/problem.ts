@@ -1,0 +1,111 @@
+import { STATUS_CODES } from 'node:http'
+import type { FastifyError, FastifyReply } from 'fastify'
+import fp from 'fastify-plugin'
+import {
+  hasZodFastifySchemaValidationErrors,
+  isResponseSerializationError,
+} from 'fastify-type-provider-zod'
+import { z } from 'zod'
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
+
+export const FieldProblem = z.object({
+  in: z.string(),
+  field: z.string(),
+  message: z.string(),
+})
+
+/** RFC 9457 problem details, as every error of every service is answered. */
+export const Problem = z.looseObject({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().optional(),
+  instance: z.string().optional(),
+  errors: z.array(FieldProblem).optional(),
+})
+export type Problem = z.infer<typeof Problem>
+
+export function problem(status: number, detail?: string, extra: Record<string, unknown> = {}) {
+  return {
+    type: 'about:blank',
+    title: STATUS_CODES[status] ?? 'Error',
+    status,
+    ...(detail === undefined ? {} : { detail }),
+    ...extra,
+  } satisfies Problem
+}
+
+/** An error a handler throws to answer with a specific problem. */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    detail: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail)
+  }
+}
+
+export function sendProblem(
+  reply: FastifyReply,
+  status: number,
+  detail?: string,
+  extra?: Record<string, unknown>,
+) {
+  return reply
+    .code(status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(problem(status, detail, extra))
+}
+
+/** Response schemas for the error statuses a route can answer, for validation and docs. */
+export function problemResponses<const Codes extends readonly number[]>(...codes: Codes) {
+  return Object.fromEntries(codes.map((code) => [code, Problem])) as {
+    [Code in Codes[number]]: typeof Problem
+  }
+}
+
+function validationProblem(error: FastifyError & { validation: unknown[] }) {
+  const where = error.validationContext ?? 'request'
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const errors = error.validation.map((issue) => ({
+      in: where,
+      field: issue.instancePath.replace(/^\//, '').replaceAll('/', '.'),
+      message: issue.message ?? 'is invalid',
+    }))
+    const summary = errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message))
+    return problem(400, `invalid ${where}: ${summary.join('; ')}`, { errors })
+  }
+  return problem(400, error.message)
+}
+
+/**
+ * The one error and not-found handler of every service: problem+json for everything,
+ * 4xx explained, 5xx logged with the request's context and masked.
+ */
+export const problemDetails = fp(
+  async (app) => {
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      if (error instanceof HttpProblem) {
+        return sendProblem(reply, error.status, error.message, error.extra)
+      }
+      if (Array.isArray(error.validation)) {
+        const body = validationProblem(error as FastifyError & { validation: unknown[] })
+        return reply.code(400).type(PROBLEM_CONTENT_TYPE).send(body)
+      }
+      const status = error.statusCode ?? 500
+      if (status >= 400 && status < 500 && !isResponseSerializationError(error)) {
+        request.log.info({ err: error }, 'request rejected')
+        return sendProblem(reply, status, error.message)
+      }
+      request.log.error({ err: error }, 'request failed')
+      const answered = status >= 500 && status !== 500 ? status : 500
+      return sendProblem(reply, answered, 'The server could not complete the request.')
+    })
+    app.setNotFoundHandler((request, reply) =>
+      sendProblem(reply, 404, `No route for ${request.method} ${request.url.split('?')[0]}`),
+    )
+  },
+  { name: 'problem-details' },
+)

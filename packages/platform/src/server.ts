@@ -1,0 +1,42 @@
+import closeWithGrace from 'close-with-grace'
+import type { FastifyInstance } from 'fastify'
+import { ConfigError } from './config.js'
+
+export interface ListenOptions {
+  host: string
+  port: number
+  /** How long in-flight work may take to finish after SIGTERM. */
+  graceMs?: number
+}
+
+/** Prints one line for a problem a person must fix, without a stack trace, and exits. */
+export function exitWithMessage(name: string, error: unknown): never {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${name}: ${error.message}\n`)
+  } else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    const { port } = error as NodeJS.ErrnoException & { port?: number }
+    process.stderr.write(`${name}: port ${port ?? ''} is in use: stop what uses it or set PORT\n`)
+  } else {
+    process.stderr.write(`${name}: failed to start: ${(error as Error)?.stack ?? String(error)}\n`)
+  }
+  process.exit(1)
+}
+
+/** Closes `close` on SIGINT/SIGTERM (or an uncaught error), once, within `graceMs`. */
+export function closeOnSignals(
+  log: FastifyInstance['log'],
+  close: () => Promise<unknown>,
+  graceMs = 10_000,
+) {
+  closeWithGrace({ delay: graceMs }, async ({ signal, err }) => {
+    if (err) log.error({ err }, 'closing after an uncaught error')
+    else log.info({ signal }, 'closing')
+    await close()
+  })
+}
+
+/** The only place a service listens: starts the app and closes it gracefully on signals. */
+export async function listen(app: FastifyInstance, { host, port, graceMs }: ListenOptions) {
+  closeOnSignals(app.log, () => app.close(), graceMs)
+  await app.listen({ host, port })
+}

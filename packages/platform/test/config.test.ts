@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { z } from 'zod'
+import { ConfigError, env, parseConfig } from '../src/config.js'
+
+const Config = z.object({
+  PORT: env.port(8001),
+  DATABASE_URL: env.postgresUrl(),
+  VERBOSE: env.flag(false),
+  FAILURE_RATE: env.ratio(0),
+})
+
+describe('parseConfig', () => {
+  it('applies defaults and coerces values', () => {
+    const config = parseConfig(Config, {
+      DATABASE_URL: 'postgres://u:p@db:5432/shop',
+      VERBOSE: 'on',
+    })
+    assert.deepEqual(config, {
+      PORT: 8001,
+      DATABASE_URL: 'postgres://u:p@db:5432/shop',
+      VERBOSE: true,
+      FAILURE_RATE: 0,
+    })
+  })
+
+  it('treats an empty value as unset', () => {
+    const config = parseConfig(Config, { DATABASE_URL: 'postgres://db/shop', PORT: '' })
+    assert.equal(config.PORT, 8001)
+  })
+
+  it('refuses a bad value and names the variable', () => {
+    assert.throws(
+      () => parseConfig(Config, { DATABASE_URL: 'mysql://db/shop', PORT: 'eighty' }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /DATABASE_URL="mysql:\/\/db\/shop"/.test(error.message) &&
+        /PORT="eighty"/.test(error.message),
+    )
+  })
+
+  it('refuses a missing required variable', () => {
+    assert.throws(() => parseConfig(Config, {}), /DATABASE_URL=null/)
+  })
+
+  it('refuses a ratio outside 0..1 and an unknown flag word', () => {
+    assert.throws(
+      () => parseConfig(Config, { DATABASE_URL: 'postgres://db/x', FAILURE_RATE: '1.5' }),
+      /FAILURE_RATE/,
+    )
+    assert.throws(
+      () => parseConfig(Config, { DATABASE_URL: 'postgres://db/x', VERBOSE: 'maybe' }),
+      /VERBOSE/,
+    )
+  })
+})

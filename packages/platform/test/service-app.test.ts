@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { z } from 'zod'
+import { createServiceApp, type ServiceApp } from '../src/app.js'
+import { health } from '../src/health.js'
+import { HttpProblem, problemResponses } from '../src/problem.js'
+
+async function buildApp() {
+  const app = await createServiceApp({ name: 'test', logLevel: 'silent' })
+  await app.register(health, {
+    checks: {
+      postgres: async () => {},
+      redis: async () => {
+        throw new Error('connection refused')
+      },
+    },
+  })
+  app.post(
+    '/things',
+    {
+      schema: {
+        body: z.object({ name: z.string().min(1).max(10), count: z.number().int().min(1) }),
+        response: { 201: z.object({ name: z.string() }), ...problemResponses(400, 409) },
+      },
+    },
+    async (request, reply) => {
+      if (request.body.name === 'taken') throw new HttpProblem(409, 'name is taken')
+      return reply.code(201).send({ name: request.body.name })
+    },
+  )
+  app.get('/boom', async () => {
+    throw new Error('secret database detail')
+  })
+  return app
+}
+
+describe('a service app', () => {
+  let app: ServiceApp
+  before(async () => {
+    app = await buildApp()
+  })
+  after(() => app.close())
+
+  it('answers 400 problem+json naming each invalid field', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/things',
+      payload: { name: '', count: 0 },
+    })
+    assert.equal(res.statusCode, 400)
+    assert.match(String(res.headers['content-type']), /^application\/problem\+json/)
+    const body = res.json()
+    assert.equal(body.status, 400)
+    assert.deepEqual(body.errors.map((e: { field: string }) => e.field).sort(), ['count', 'name'])
+  })
+
+  it('answers 400 for malformed JSON', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/things',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"name":',
+    })
+    assert.equal(res.statusCode, 400)
+    assert.equal(res.json().title, 'Bad Request')
+  })
+
+  it('answers 415 for a body that is not JSON', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/things',
+      headers: { 'content-type': 'application/xml' },
+      payload: '<thing/>',
+    })
+    assert.equal(res.statusCode, 415)
+    assert.match(String(res.headers['content-type']), /problem\+json/)
+  })
+
+  it('answers a thrown HttpProblem with its status', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/things',
+      payload: { name: 'taken', count: 1 },
+    })
+    assert.equal(res.statusCode, 409)
+    assert.equal(res.json().detail, 'name is taken')
+  })
+
+  it('masks unexpected errors as 500 without their message', async () => {
+    const res = await app.inject({ method: 'GET', url: '/boom' })
+    assert.equal(res.statusCode, 500)
+    assert.doesNotMatch(res.body, /secret/)
+    assert.match(String(res.headers['content-type']), /problem\+json/)
+  })
+
+  it('answers unknown routes with a 404 problem', async () => {
+    const res = await app.inject({ method: 'GET', url: '/nowhere?x=1' })
+    assert.equal(res.statusCode, 404)
+    assert.equal(res.json().detail, 'No route for GET /nowhere')
+  })
+
+  it('keeps a sane x-request-id and replaces an unsafe one', async () => {
+    const kept = await app.inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { 'x-request-id': 'abc-123' },
+    })
+    assert.equal(kept.headers['x-request-id'], 'abc-123')
+    const replaced = await app.inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { 'x-request-id': 'a'.repeat(500) },
+    })
+    assert.match(String(replaced.headers['x-request-id']), /^[0-9a-f-]{36}$/)
+  })
+
+  it('is live while a dependency is down, and not ready, naming it', async () => {
+    assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200)
+    const res = await app.inject({ method: 'GET', url: '/readyz' })
+    assert.equal(res.statusCode, 503)
+    assert.equal(res.json().dependency, 'redis')
+    assert.match(res.json().detail, /redis is not ready: connection refused/)
+  })
+
+  it('serves Prometheus metrics', async () => {
+    await app.inject({ method: 'POST', url: '/things', payload: { name: 'a', count: 1 } })
+    const res = await app.inject({ method: 'GET', url: '/metrics' })
+    assert.equal(res.statusCode, 200)
+    assert.match(res.body, /http_request_duration_seconds_bucket\{.*route="\/things"/)
+  })
+})
