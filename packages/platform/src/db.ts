@@ -1,5 +1,6 @@
-import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres'
+import { drizzle, type NodePgDatabase, type NodePgQueryResultHKT } from 'drizzle-orm/node-postgres'
 import { migrate } from 'drizzle-orm/node-postgres/migrator'
+import type { PgDatabase } from 'drizzle-orm/pg-core'
 import fp from 'fastify-plugin'
 import pg from 'pg'
 
@@ -72,4 +73,7 @@ export const postgres = fp<PoolOptions>(
 )
 
 export type Database<Schema extends Record<string, unknown>> = NodePgDatabase<Schema>
-export { drizzle }
+
+/** A database or a transaction: what repositories accept, so callers can compose them. */
+// biome-ignore lint/suspicious/noExplicitAny: any schema, any relations
+export type DbExecutor = PgDatabase<NodePgQueryResultHKT, any, any>

@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto'
+import { eq } from 'drizzle-orm'
+import type { NodePgDatabase } from 'drizzle-orm/node-postgres'
+import { integer, jsonb, type PgSchema, text, timestamp } from 'drizzle-orm/pg-core'
+import { z } from 'zod'
+import type { DbExecutor } from './db.js'
+import { HttpProblem } from './problem.js'
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key'
+
+/** The optional `Idempotency-Key` request header, as declared on a route's `headers` schema. */
+export const IdempotencyHeaders = z.object({
+  [IDEMPOTENCY_HEADER]: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 visible ASCII characters')
+    .optional()
+    .describe('Repeat a request with the same key and body to get the first answer back'),
+})
+
+/** Each service keeps its own keys, in its own schema; spread this into its Drizzle schema. */
+export function idempotencyKeysTable(schema: PgSchema) {
+  return schema.table('idempotency_keys', {
+    key: text('key').primaryKey(),
+    requestHash: text('request_hash').notNull(),
+    statusCode: integer('status_code'),
+    responseBody: jsonb('response_body'),
+    location: text('location'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  })
+}
+type IdempotencyKeys = ReturnType<typeof idempotencyKeysTable>
+
+export interface StoredResponse<Body> {
+  statusCode: number
+  body: Body
+  location?: string
+}
+
+export interface IdempotentResult<Body> extends StoredResponse<Body> {
+  replayed: boolean
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1))
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
+  }
+  return JSON.stringify(value)
+}
+
+export function requestHash(body: unknown) {
+  return createHash('sha256').update(canonicalJson(body)).digest('hex')
+}
+
+const REUSED_KEY = 'this Idempotency-Key was already used with a different request body'
+
+/** The stored answer for `key`, if a request with it already succeeded. */
+export async function findStoredResponse<Body>(
+  db: DbExecutor,
+  table: IdempotencyKeys,
+  key: string,
+  body: unknown,
+): Promise<IdempotentResult<Body> | undefined> {
+  const [row] = await db.select().from(table).where(eq(table.key, key))
+  if (!row || row.statusCode === null) return undefined
+  if (row.requestHash !== requestHash(body)) throw new HttpProblem(422, REUSED_KEY)
+  return {
+    statusCode: row.statusCode,
+    body: row.responseBody as Body,
+    ...(row.location ? { location: row.location } : {}),
+    replayed: true,
+  }
+}
+
+/**
+ * Runs `create` in a transaction that also claims `key`. A concurrent request with the same
+ * key blocks on the claim until the first commits, then replays its answer; if `create`
+ * fails, the claim is rolled back with it and the key can be used again.
+ */
+export async function withIdempotency<Body>(
+  db: NodePgDatabase<Record<string, unknown>>,
+  table: IdempotencyKeys,
+  key: string | undefined,
+  body: unknown,
+  create: (tx: DbExecutor) => Promise<StoredResponse<Body>>,
+): Promise<IdempotentResult<Body>> {
+  if (key === undefined) {
+    const created = await db.transaction((tx) => create(tx))
+    return { ...created, replayed: false }
+  }
+  return db.transaction(async (tx) => {
+    const hash = requestHash(body)
+    const claimed = await tx
+      .insert(table)
+      .values({ key, requestHash: hash })
+      .onConflictDoNothing()
+      .returning({ key: table.key })
+    if (claimed.length === 0) {
+      const stored = await findStoredResponse<Body>(tx, table, key, body)
+      if (stored) return stored
+      throw new HttpProblem(409, 'a request with this Idempotency-Key is still in progress')
+    }
+    const created = await create(tx)
+    await tx
+      .update(table)
+      .set({
+        statusCode: created.statusCode,
+        responseBody: created.body,
+        location: created.location ?? null,
+      })
+      .where(eq(table.key, key))
+    return { ...created, replayed: false }
+  })
+}

@@ -1,0 +1,46 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { z } from 'zod'
+
+/** Ids are PostgreSQL `integer` identities: anything outside 1..2^31-1 cannot exist. */
+export const MAX_ID = 2_147_483_647
+
+/** A whole number written in decimal digits only, within `min..max`; never clamped. */
+export function decimalInteger(min: number, max: number) {
+  return z
+    .string()
+    .regex(/^\d{1,10}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+}
+
+export const Id = decimalInteger(1, MAX_ID)
+export const IdParams = z.object({ id: Id })
+
+export const PageQuery = z.object({
+  limit: decimalInteger(1, 1000).default(100).describe('Rows per page, 1 to 1000'),
+  after_id: Id.optional().describe('Return rows whose id is greater than this (keyset cursor)'),
+})
+export type PageQuery = z.output<typeof PageQuery>
+
+/**
+ * Repositories fetch `limit + 1` rows; when the extra row is there, the page is trimmed and a
+ * relative `Link: <…>; rel="next"` header points past its last id, keeping every other query
+ * parameter, so it works the same through the gateway.
+ */
+export function paginate<Row extends { id: number }>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  rows: Row[],
+  limit: number,
+): Row[] {
+  if (rows.length <= limit) return rows
+  const page = rows.slice(0, limit)
+  const last = page[page.length - 1]
+  if (last) {
+    const url = new URL(request.url, 'http://placeholder')
+    url.searchParams.set('limit', String(limit))
+    url.searchParams.set('after_id', String(last.id))
+    reply.header('link', `<${url.pathname}${url.search}>; rel="next"`)
+  }
+  return page
+}
