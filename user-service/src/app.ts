@@ -1,0 +1,18 @@
+import { createServiceApp, health, openApi, pingDatabase, postgres } from '@shop/platform'
+import type { Config } from './config.js'
+import { usersRoutes } from './routes/users.js'
+
+export const SERVICE_NAME = 'user-service'
+
+/** The whole service without a port: tests inject requests into it, server.ts listens. */
+export async function buildApp(config: Config) {
+  const app = await createServiceApp({ name: SERVICE_NAME, logLevel: config.LOG_LEVEL })
+  await app.register(openApi, {
+    title: SERVICE_NAME,
+    description: 'Registers, lists and looks up users (PostgreSQL schema `users`).',
+  })
+  await app.register(postgres, { url: config.DATABASE_URL, applicationName: SERVICE_NAME })
+  await app.register(health, { checks: { postgres: () => pingDatabase(app.pool) } })
+  await app.register(usersRoutes)
+  return app
+}

@@ -1,0 +1,19 @@
+import { idempotencyKeysTable } from '@shop/platform'
+import { sql } from 'drizzle-orm'
+import { integer, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
+
+export const usersSchema = pgSchema('users')
+
+export const users = usersSchema.table(
+  'users',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    email: text('email').notNull(),
+    fullName: text('full_name').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  // Emails are kept as typed but unique regardless of case; the index is also what settles races.
+  (table) => [uniqueIndex('users_email_lower_key').on(sql`lower(${table.email})`)],
+)
+
+export const idempotencyKeys = idempotencyKeysTable(usersSchema)

@@ -1,0 +1,35 @@
+import { IdempotencyHeaders, PageQuery } from '@shop/platform'
+import { z } from 'zod'
+
+export const CreateUserBody = z.strictObject({
+  email: z
+    .string()
+    .trim()
+    .max(254)
+    .check(z.email())
+    .describe('Kept as typed; unique regardless of case'),
+  full_name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters'),
+})
+export type CreateUserBody = z.output<typeof CreateUserBody>
+
+export const CreateUserHeaders = IdempotencyHeaders
+
+export const User = z.object({
+  id: z.number().int(),
+  email: z.string(),
+  full_name: z.string(),
+  created_at: z.iso.datetime(),
+})
+export type User = z.output<typeof User>
+
+export const UserList = z.array(User)
+
+// Unknown query parameters are refused rather than ignored, so a typo never passes unnoticed.
+export const ListUsersQuery = z.strictObject(PageQuery.shape)
+
+export const NoQuery = z.strictObject({})

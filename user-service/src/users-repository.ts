@@ -1,0 +1,72 @@
+import type { Database, DbExecutor, PageQuery } from '@shop/platform'
+import { asc, eq, gt } from 'drizzle-orm'
+import { users } from './db/schema.js'
+
+export interface UserRecord {
+  id: number
+  email: string
+  fullName: string
+  createdAt: Date
+}
+
+export interface NewUser {
+  email: string
+  fullName: string
+}
+
+/** The email is taken, ignoring case. */
+export class EmailTakenError extends Error {
+  constructor(email: string) {
+    super(`a user with email ${email} already exists`)
+  }
+}
+
+const UNIQUE_VIOLATION = '23505'
+
+function isUniqueViolation(error: unknown): boolean {
+  // Drizzle wraps the driver's error; the SQLSTATE sits on the cause.
+  for (let e = error; e instanceof Error; e = e.cause) {
+    if ((e as { code?: unknown }).code === UNIQUE_VIOLATION) return true
+  }
+  return false
+}
+
+const columns = {
+  id: users.id,
+  email: users.email,
+  fullName: users.fullName,
+  createdAt: users.createdAt,
+}
+
+export function createUsersRepository(db: Database<Record<string, unknown>>) {
+  return {
+    async insert(user: NewUser, executor: DbExecutor = db): Promise<UserRecord> {
+      try {
+        const [row] = await executor.insert(users).values(user).returning(columns)
+        if (!row) throw new Error('insert returned no row')
+        return row
+      } catch (error) {
+        // Only the unique index can tell two concurrent registrations apart.
+        if (isUniqueViolation(error)) throw new EmailTakenError(user.email)
+        throw error
+      }
+    },
+
+    async findById(id: number, executor: DbExecutor = db): Promise<UserRecord | undefined> {
+      const [row] = await executor.select(columns).from(users).where(eq(users.id, id))
+      return row
+    },
+
+    /** One row more than `limit`, so the caller can tell whether another page exists. */
+    async listPage(page: PageQuery, executor: DbExecutor = db): Promise<UserRecord[]> {
+      return executor
+        .select(columns)
+        .from(users)
+        .where(page.after_id === undefined ? undefined : gt(users.id, page.after_id))
+        .orderBy(asc(users.id))
+        .limit(page.limit + 1)
+    },
+  }
+}
+
+export type UsersRepository = ReturnType<typeof createUsersRepository>

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { ConfigError } from '@shop/platform'
+import { loadConfig } from '../src/config.js'
+
+const DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:5433/shop'
+
+describe('loadConfig', () => {
+  it('applies the defaults', () => {
+    assert.deepEqual(loadConfig({ DATABASE_URL }), {
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      PORT: 8001,
+      DATABASE_URL,
+    })
+  })
+
+  it('reads every variable', () => {
+    const config = loadConfig({ DATABASE_URL, HOST: '0.0.0.0', PORT: '9001', LOG_LEVEL: 'debug' })
+    assert.equal(config.HOST, '0.0.0.0')
+    assert.equal(config.PORT, 9001)
+    assert.equal(config.LOG_LEVEL, 'debug')
+  })
+
+  it('treats an empty PORT as unset', () => {
+    assert.equal(loadConfig({ DATABASE_URL, PORT: '' }).PORT, 8001)
+  })
+
+  for (const [what, env, variable] of [
+    ['a missing DATABASE_URL', {}, 'DATABASE_URL'],
+    ['an empty DATABASE_URL', { DATABASE_URL: '' }, 'DATABASE_URL'],
+    ['a DATABASE_URL that is not a URL', { DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
+    ['a DATABASE_URL for another protocol', { DATABASE_URL: 'mysql://h/db' }, 'DATABASE_URL'],
+    ['a PORT that is not a number', { DATABASE_URL, PORT: 'http' }, 'PORT'],
+    ['a PORT out of range', { DATABASE_URL, PORT: '70000' }, 'PORT'],
+    ['an unknown LOG_LEVEL', { DATABASE_URL, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+  ] as const) {
+    it(`refuses ${what}, naming ${variable}`, () => {
+      assert.throws(
+        () => loadConfig(env),
+        (error: unknown) =>
+          error instanceof ConfigError && new RegExp(`\\b${variable}=`).test(error.message),
+      )
+    })
+  }
+})

@@ -1,0 +1,65 @@
+import { createTestDatabase, type Stoppable } from '@shop/platform/testing'
+import type { LightMyRequestResponse } from 'fastify'
+import pg from 'pg'
+import { buildApp } from '../src/app.js'
+import { loadConfig } from '../src/config.js'
+import { migrateDatabase } from '../src/db/migrate.js'
+
+export type App = Awaited<ReturnType<typeof buildApp>>
+
+export interface TestService {
+  app: App
+  database: Stoppable
+  /** Runs SQL directly against the suite's database, for arranging and checking state. */
+  sql<Row extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<Row[]>
+  stop(): Promise<void>
+}
+
+export function testConfig(databaseUrl: string) {
+  return loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' })
+}
+
+/** A migrated database of its own and an app built on it. */
+export async function startUserService(): Promise<TestService> {
+  const database = await createTestDatabase()
+  await migrateDatabase(database.url)
+  const app = await buildApp(testConfig(database.url))
+  const pool = new pg.Pool({ connectionString: database.url, max: 2 })
+  return {
+    app,
+    database,
+    async sql(text, values) {
+      return (await pool.query(text, values)).rows
+    },
+    async stop() {
+      await app.close()
+      await pool.end()
+      await database.stop()
+    },
+  }
+}
+
+export function createUser(app: App, body: object, headers: Record<string, string> = {}) {
+  return app.inject({ method: 'POST', url: '/users', payload: body, headers })
+}
+
+/** Sends `payload` as the raw JSON text of a POST /users. */
+export function postRaw(app: App, payload: string) {
+  return app.inject({
+    method: 'POST',
+    url: '/users',
+    headers: { 'content-type': 'application/json' },
+    payload,
+  })
+}
+
+export function assertProblem(res: LightMyRequestResponse, status: number) {
+  if (res.statusCode !== status) {
+    throw new Error(`expected ${status}, got ${res.statusCode}: ${res.body}`)
+  }
+  const type = String(res.headers['content-type'])
+  if (!type.startsWith('application/problem+json')) throw new Error(`not a problem: ${type}`)
+  const body = res.json()
+  if (body.status !== status) throw new Error(`problem status ${body.status} is not ${status}`)
+  return body as { status: number; title: string; detail?: string; errors?: { field: string }[] }
+}

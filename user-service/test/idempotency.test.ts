@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { uniqueName } from '@shop/platform/testing'
+import { assertProblem, createUser, startUserService, type TestService } from './helpers.js'
+
+describe('POST /users with an Idempotency-Key', () => {
+  let service: TestService
+  before(async () => {
+    service = await startUserService()
+  })
+  after(() => service.stop())
+
+  async function usersWithEmail(email: string) {
+    return service.sql('select id from users.users where lower(email) = lower($1)', [email])
+  }
+
+  it('replays the first 201 for a repeat with the same body, creating one user', async () => {
+    const key = uniqueName('key')
+    const body = { email: `${uniqueName('idem')}@example.com`, full_name: 'Once' }
+    const first = await createUser(service.app, body, { 'idempotency-key': key })
+    assert.equal(first.statusCode, 201)
+    assert.equal(first.headers['idempotent-replayed'], undefined)
+    const again = await createUser(service.app, body, { 'idempotency-key': key })
+    assert.equal(again.statusCode, 201)
+    assert.equal(again.headers['idempotent-replayed'], 'true')
+    assert.equal(again.body, first.body)
+    assert.equal(again.headers.location, first.headers.location)
+    assert.equal((await usersWithEmail(body.email)).length, 1)
+  })
+
+  it('treats the same body with keys in another order as the same request', async () => {
+    const key = uniqueName('key')
+    const email = `${uniqueName('order')}@example.com`
+    const first = await createUser(
+      service.app,
+      { email, full_name: 'Ordered' },
+      { 'idempotency-key': key },
+    )
+    const again = await createUser(
+      service.app,
+      { full_name: 'Ordered', email },
+      { 'idempotency-key': key },
+    )
+    assert.equal(again.statusCode, 201)
+    assert.equal(again.body, first.body)
+  })
+
+  it('answers 422 when the key is reused with a different body, creating nothing', async () => {
+    const key = uniqueName('key')
+    const email = `${uniqueName('changed')}@example.com`
+    const first = await createUser(
+      service.app,
+      { email, full_name: 'Before' },
+      { 'idempotency-key': key },
+    )
+    assert.equal(first.statusCode, 201)
+    const other = `${uniqueName('other')}@example.com`
+    const res = await createUser(
+      service.app,
+      { email: other, full_name: 'After' },
+      { 'idempotency-key': key },
+    )
+    const problem = assertProblem(res, 422)
+    assert.match(problem.detail ?? '', /Idempotency-Key/)
+    assert.equal((await usersWithEmail(other)).length, 0)
+  })
+
+  it('creates one user when requests with one key arrive concurrently', async () => {
+    const key = uniqueName('key')
+    const body = { email: `${uniqueName('race')}@example.com`, full_name: 'Racer' }
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => createUser(service.app, body, { 'idempotency-key': key })),
+    )
+    for (const res of answers) {
+      assert.equal(res.statusCode, 201, res.body)
+      assert.equal(res.body, answers[0]?.body)
+      assert.equal(res.headers.location, answers[0]?.headers.location)
+    }
+    assert.equal(answers.filter((res) => res.headers['idempotent-replayed'] === 'true').length, 7)
+    assert.equal((await usersWithEmail(body.email)).length, 1)
+  })
+
+  it('does not keep a key whose request failed, so it can be used again', async () => {
+    const taken = `${uniqueName('taken')}@example.com`
+    assert.equal((await createUser(service.app, { email: taken, full_name: 'T' })).statusCode, 201)
+    const key = uniqueName('key')
+    const conflict = await createUser(
+      service.app,
+      { email: taken, full_name: 'T2' },
+      { 'idempotency-key': key },
+    )
+    assertProblem(conflict, 409)
+    const fresh = { email: `${uniqueName('fresh')}@example.com`, full_name: 'F' }
+    const res = await createUser(service.app, fresh, { 'idempotency-key': key })
+    assert.equal(res.statusCode, 201)
+    assert.equal(res.headers['idempotent-replayed'], undefined)
+  })
+
+  it('creates a new user for each request without a key', async () => {
+    const email = `${uniqueName('nokey')}@example.com`
+    assert.equal((await createUser(service.app, { email, full_name: 'A' })).statusCode, 201)
+    assertProblem(await createUser(service.app, { email, full_name: 'A' }), 409)
+  })
+
+  for (const [what, key] of [
+    ['an empty key', ''],
+    ['a key with spaces', 'has spaces'],
+    ['a key over 255 characters', 'k'.repeat(256)],
+  ] as const) {
+    it(`answers 400 for ${what}, creating nothing`, async () => {
+      const email = `${uniqueName('badkey')}@example.com`
+      const res = await createUser(
+        service.app,
+        { email, full_name: 'K' },
+        { 'idempotency-key': key },
+      )
+      assertProblem(res, 400)
+      assert.equal((await usersWithEmail(email)).length, 0)
+    })
+  }
+})

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { after, before, describe, it } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { createTestDatabase, eventually, type Stoppable } from '@shop/platform/testing'
+
+const serviceRoot = fileURLToPath(new URL('..', import.meta.url))
+
+function startServer(env: Record<string, string>) {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--conditions=development', 'src/server.ts'],
+    {
+      cwd: serviceRoot,
+      env: { PATH: process.env.PATH ?? '', NODE_NO_WARNINGS: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
+  const output = { stdout: '', stderr: '' }
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output.stdout += chunk.toString()
+  })
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output.stderr += chunk.toString()
+  })
+  return { child, output }
+}
+
+async function exitCode(child: ChildProcess) {
+  if (child.exitCode !== null) return child.exitCode
+  const [code] = (await once(child, 'exit')) as [number | null]
+  return code
+}
+
+describe('src/server.ts', () => {
+  let database: Stoppable
+  const started: ChildProcess[] = []
+  before(async () => {
+    database = await createTestDatabase()
+  })
+  after(async () => {
+    for (const child of started) if (child.exitCode === null) child.kill('SIGKILL')
+    await database.stop()
+  })
+
+  for (const [what, env, variable] of [
+    ['a malformed DATABASE_URL', { DATABASE_URL: 'nonsense' }, 'DATABASE_URL'],
+    ['a missing DATABASE_URL', {}, 'DATABASE_URL'],
+    ['a bad PORT', { DATABASE_URL: 'postgres://h/db', PORT: 'eighty' }, 'PORT'],
+  ] as const) {
+    it(`exits 1 with one line naming ${variable} for ${what}`, async () => {
+      const { child, output } = startServer(env)
+      started.push(child)
+      assert.equal(await exitCode(child), 1)
+      const lines = output.stderr.trim().split('\n')
+      assert.equal(lines.length, 1, output.stderr)
+      assert.match(lines[0] ?? '', new RegExp(`^user-service: invalid configuration: ${variable}=`))
+    })
+  }
+
+  it('migrates, serves, and exits 0 after SIGTERM', async () => {
+    const { child, output } = startServer({ DATABASE_URL: database.url, PORT: '0' })
+    started.push(child)
+    const base = await eventually(
+      async () => /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output.stdout)?.[1],
+      { what: `server listening (stderr: ${output.stderr})`, timeoutMs: 30_000 },
+    )
+    const ready = await fetch(`${base}/readyz`)
+    assert.equal(ready.status, 200)
+    const created = await fetch(`${base}/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'server@example.com', full_name: 'Server' }),
+    })
+    assert.equal(created.status, 201)
+    child.kill('SIGTERM')
+    assert.equal(await exitCode(child), 0)
+    assert.match(output.stdout, /"signal":"SIGTERM"/)
+  })
+})
