@@ -39,7 +39,8 @@ describe('loadConfig', () => {
       assert.throws(
         () => loadConfig(env),
         (error: unknown) =>
-          error instanceof ConfigError && new RegExp(`\\b${variable}=`).test(error.message),
+          error instanceof ConfigError &&
+          new RegExp(`\\b${variable}(=| is required)`).test(error.message),
       )
     })
   }

@@ -55,7 +55,10 @@ describe('src/server.ts', () => {
       assert.equal(await exitCode(child), 1)
       const lines = output.stderr.trim().split('\n')
       assert.equal(lines.length, 1, output.stderr)
-      assert.match(lines[0] ?? '', new RegExp(`^user-service: invalid configuration: ${variable}=`))
+      assert.match(
+        lines[0] ?? '',
+        new RegExp(`^user-service: invalid configuration: ${variable}(=| is required)`),
+      )
     })
   }
 

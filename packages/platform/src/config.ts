@@ -18,7 +18,8 @@ export function parseConfig<Schema extends z.ZodType>(
   const problems = result.error.issues.map((issue) => {
     const variable = issue.path.join('.') || '(environment)'
     const value = typeof issue.path[0] === 'string' ? env[issue.path[0]] : undefined
-    return `${variable}=${JSON.stringify(value ?? null)}: ${issue.message}`
+    if (value === undefined) return `${variable} is required (${issue.message})`
+    return `${variable}=${JSON.stringify(value)}: ${issue.message}`
   })
   throw new ConfigError(`invalid configuration: ${problems.join('; ')}`)
 }

@@ -33,7 +33,6 @@ export function fastifyOptions(name: string, level: string): FastifyServerOption
   return {
     logger: loggerOptions(name, level),
     requestIdHeader: false,
-    requestIdLogLabel: 'request_id',
     genReqId: (request: IncomingMessage) => requestIdFrom(request.headers[REQUEST_ID_HEADER]),
     // Services sit behind the gateway and compose networks; trust the forwarded client address.
     trustProxy: true,

@@ -80,6 +80,34 @@ function validationProblem(error: FastifyError & { validation: unknown[] }) {
   return problem(400, error.message)
 }
 
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+])
+
+/**
+ * A database or Redis that went away mid-request is a temporary condition the client can
+ * retry, not a server bug: node-postgres and ioredis surface it as socket errors, SQLSTATE
+ * class 08 (connection exception), 57P0x (server shutting down) or 53300 (too many clients).
+ */
+export function isDependencyUnavailable(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown }
+  if (typeof code === 'string') {
+    if (UNREACHABLE_CODES.has(code) || code.startsWith('08') || code.startsWith('57P')) return true
+    if (code === '53300') return true
+  }
+  return (
+    typeof message === 'string' &&
+    /Connection terminated|timeout exceeded when trying to connect|Connection is closed/.test(
+      message,
+    )
+  )
+}
+
 /**
  * The one error and not-found handler of every service: problem+json for everything,
  * 4xx explained, 5xx logged with the request's context and masked.
@@ -98,6 +126,11 @@ export const problemDetails = fp(
       if (status >= 400 && status < 500 && !isResponseSerializationError(error)) {
         request.log.info({ err: error }, 'request rejected')
         return sendProblem(reply, status, error.message)
+      }
+      if (isDependencyUnavailable(error)) {
+        request.log.error({ err: error }, 'a dependency is unavailable')
+        reply.header('retry-after', '1')
+        return sendProblem(reply, 503, 'A dependency of this service is unavailable; try again.')
       }
       request.log.error({ err: error }, 'request failed')
       const answered = status >= 500 && status !== 500 ? status : 500

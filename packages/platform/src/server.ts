@@ -1,6 +1,7 @@
 import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance } from 'fastify'
 import { ConfigError } from './config.js'
+import { isDependencyUnavailable } from './problem.js'
 
 export interface ListenOptions {
   host: string
@@ -16,6 +17,15 @@ export function exitWithMessage(name: string, error: unknown): never {
   } else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
     const { port } = error as NodeJS.ErrnoException & { port?: number }
     process.stderr.write(`${name}: port ${port ?? ''} is in use: stop what uses it or set PORT\n`)
+  } else if (isDependencyUnavailable(error)) {
+    const { address, port, code } = error as NodeJS.ErrnoException & {
+      address?: string
+      port?: number
+    }
+    const where = address ? ` ${address}${port ? `:${port}` : ''}` : ''
+    process.stderr.write(
+      `${name}: cannot reach a dependency${where} (${code ?? (error as Error).message}): start it or fix DATABASE_URL / REDIS_URL\n`,
+    )
   } else {
     process.stderr.write(`${name}: failed to start: ${(error as Error)?.stack ?? String(error)}\n`)
   }

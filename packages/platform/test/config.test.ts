@@ -40,7 +40,7 @@ describe('parseConfig', () => {
   })
 
   it('refuses a missing required variable', () => {
-    assert.throws(() => parseConfig(Config, {}), /DATABASE_URL=null/)
+    assert.throws(() => parseConfig(Config, {}), /DATABASE_URL is required/)
   })
 
   it('refuses a ratio outside 0..1 and an unknown flag word', () => {

@@ -129,3 +129,28 @@ describe('a service app', () => {
     assert.match(res.body, /http_request_duration_seconds_bucket\{.*route="\/things"/)
   })
 })
+
+describe('a service app whose dependency drops mid-request', () => {
+  it('answers 503 problem+json with Retry-After, not 500', async () => {
+    const app = await createServiceApp({ name: 'test', logLevel: 'silent' })
+    app.get('/orders', async () => {
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+        code: 'ECONNREFUSED',
+      })
+    })
+    app.get('/terminated', async () => {
+      throw Object.assign(new Error('terminating connection'), { code: '57P01' })
+    })
+    try {
+      for (const url of ['/orders', '/terminated']) {
+        const res = await app.inject({ method: 'GET', url })
+        assert.equal(res.statusCode, 503)
+        assert.equal(res.headers['retry-after'], '1')
+        assert.match(String(res.headers['content-type']), /problem\+json/)
+        assert.doesNotMatch(res.body, /5432|terminating/)
+      }
+    } finally {
+      await app.close()
+    }
+  })
+})
