@@ -1,0 +1,55 @@
+import { createServiceApp, health, openApi, pingDatabase, postgres } from '@shop/platform'
+import type { ApiConfig } from './config.js'
+import { database } from './db/database.js'
+import { orderQueuePlugin } from './order-queue.js'
+import { startOutboxSweeper } from './outbox-sweeper.js'
+import { ordersRoutes } from './routes/orders.js'
+import { createUserClient } from './user-client.js'
+
+export interface AppOptions {
+  /** How old an unqueued order must be before the sweeper takes it over from its request. */
+  outboxGraceMs?: number
+}
+
+/** The order API; never listens (server.ts does), so tests drive it with `inject`. */
+export async function buildApp(config: ApiConfig, { outboxGraceMs }: AppOptions = {}) {
+  const app = await createServiceApp({ name: 'order-service', logLevel: config.LOG_LEVEL })
+  await app.register(postgres, { url: config.DATABASE_URL, applicationName: 'order-service' })
+  await app.register(database)
+  await app.register(orderQueuePlugin, {
+    redisUrl: config.REDIS_URL,
+    queueName: config.ORDER_QUEUE_NAME,
+    maxAttempts: config.ORDER_MAX_ATTEMPTS,
+    backoffMs: config.ORDER_BACKOFF_MS,
+  })
+  const users = createUserClient({
+    urls: config.USER_SERVICE_URL,
+    timeoutMs: config.USER_SERVICE_TIMEOUT_MS,
+  })
+
+  await app.register(openApi, {
+    title: 'order-service',
+    description: 'Accepts orders and queues them for the order worker.',
+  })
+  await app.register(health, {
+    checks: {
+      postgres: () => pingDatabase(app.pool),
+      redis: () => app.orderQueue.redis.ping(),
+      'user-service': () => users.ping(),
+    },
+  })
+  await app.register(ordersRoutes, { users })
+
+  const sweeper = startOutboxSweeper({
+    db: app.db,
+    queue: app.orderQueue,
+    intervalMs: config.OUTBOX_SWEEP_INTERVAL_MS,
+    log: app.log.child({ component: 'outbox' }),
+    ...(outboxGraceMs === undefined ? {} : { graceMs: outboxGraceMs }),
+  })
+  // preClose runs before any onClose: no sweep may be running once the queue and pool close.
+  app.addHook('preClose', () => sweeper.stop())
+  return app
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>

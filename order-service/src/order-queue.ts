@@ -1,0 +1,93 @@
+import { createProducerRedis } from '@shop/platform'
+import { Queue } from 'bullmq'
+import type { FastifyBaseLogger } from 'fastify'
+import fp from 'fastify-plugin'
+
+export const PROCESS_ORDER_JOB = 'process-order'
+
+/** Ids only: the worker reads the order itself, so no personal data sits in Redis. */
+export interface OrderJobData {
+  order_id: number
+}
+
+/** One job per order, ever: BullMQ ignores an add whose job id it already holds. */
+export const jobIdFor = (orderId: number) => `order-${orderId}`
+
+export interface OrderQueueOptions {
+  redisUrl: string
+  queueName: string
+  maxAttempts: number
+  backoffMs: number
+  log: FastifyBaseLogger
+  /** How long an add may take before the caller gives up and leaves it to the outbox. */
+  addTimeoutMs?: number
+}
+
+export type OrderQueue = ReturnType<typeof createOrderQueue>
+
+const LOST = new Set(['reconnecting', 'close', 'end'])
+
+/** The producer side: adds order jobs, failing fast while Redis is away. */
+export function createOrderQueue(options: OrderQueueOptions) {
+  const { redisUrl, queueName, maxAttempts, backoffMs, log, addTimeoutMs = 2_000 } = options
+  const redis = createProducerRedis(redisUrl)
+  const queue = new Queue<OrderJobData>(queueName, {
+    connection: redis,
+    defaultJobOptions: {
+      attempts: maxAttempts,
+      backoff: { type: 'exponential', delay: backoffMs },
+      removeOnComplete: { count: 1_000, age: 86_400 },
+      removeOnFail: { count: 5_000 },
+    },
+  })
+  queue.on('error', (error) => log.warn({ err: error }, 'order queue: redis error'))
+
+  async function withTimeout<T>(work: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`redis gave no answer within ${addTimeoutMs} ms`)),
+        addTimeoutMs,
+      )
+    })
+    return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
+  }
+
+  return {
+    queue,
+    redis,
+    /** Adds one job per order; throws at once while Redis is unreachable. */
+    async enqueue(orderIds: number[]) {
+      if (orderIds.length === 0) return
+      // Once the connection is lost BullMQ could wait for it: answer now instead. A first
+      // connection still being made is waited for, within the timeout.
+      if (LOST.has(redis.status)) throw new Error(`redis connection is ${redis.status}`)
+      const jobs = orderIds.map((id) => ({
+        name: PROCESS_ORDER_JOB,
+        data: { order_id: id },
+        opts: { jobId: jobIdFor(id) },
+      }))
+      await withTimeout(queue.addBulk(jobs))
+    },
+    async close() {
+      await queue.close().catch((error) => log.warn({ err: error }, 'closing the order queue'))
+      redis.disconnect()
+    },
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    orderQueue: OrderQueue
+  }
+}
+
+/** Decorates the app with the order queue, closed (with its Redis connection) on close. */
+export const orderQueuePlugin = fp<Omit<OrderQueueOptions, 'log'>>(
+  async (app, options) => {
+    const orderQueue = createOrderQueue({ ...options, log: app.log })
+    app.decorate('orderQueue', orderQueue)
+    app.addHook('onClose', () => orderQueue.close())
+  },
+  { name: 'order-queue' },
+)

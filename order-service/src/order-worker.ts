@@ -1,0 +1,124 @@
+import {
+  createServiceApp,
+  createWorkerRedis,
+  health,
+  openApi,
+  pingDatabase,
+  postgres,
+} from '@shop/platform'
+import { Queue, UnrecoverableError, Worker } from 'bullmq'
+import { drizzle } from 'drizzle-orm/node-postgres'
+import { Counter } from 'prom-client'
+import type { WorkerConfig } from './config.js'
+import * as schema from './db/schema.js'
+import type { OrderJobData } from './order-queue.js'
+import { orderRepository } from './order-repository.js'
+import { createOrderProcessor, type ProcessOrderOptions } from './process-order.js'
+
+export type WorkerOverrides = Pick<ProcessOrderOptions, 'random' | 'wait'>
+
+const STALLED_TOO_OFTEN = 'processing was interrupted too many times'
+
+/**
+ * The order worker: a BullMQ Worker plus a small HTTP app for `/healthz`, `/readyz` and
+ * `/metrics`. Closing the app first lets the worker finish its active jobs (`worker.close()`),
+ * then releases the pool and Redis. Stalled jobs (their worker died) are BullMQ's business:
+ * after `WORKER_LOCK_DURATION_MS` without a lock renewal, the next stalled check of any worker
+ * (every `WORKER_STALLED_INTERVAL_MS`) puts them back in the queue.
+ */
+export async function buildWorker(config: WorkerConfig, overrides: WorkerOverrides = {}) {
+  const app = await createServiceApp({ name: 'order-worker', logLevel: config.LOG_LEVEL })
+  await app.register(postgres, {
+    url: config.DATABASE_URL,
+    applicationName: 'order-worker',
+    max: config.WORKER_CONCURRENCY + 2,
+  })
+  const orders = orderRepository(drizzle(app.pool, { schema }))
+  const redis = createWorkerRedis(config.REDIS_URL)
+  // Its own errors surface through /readyz; BullMQ reports those of its connections below.
+  redis.on('error', () => {})
+
+  const processed = new Counter({ name: 'orders_processed_total', help: 'Orders processed' })
+  const failed = new Counter({
+    name: 'orders_failed_total',
+    help: 'Orders that failed for good',
+  })
+  const failedAttempts = new Counter({
+    name: 'order_job_failed_attempts_total',
+    help: 'Processing attempts that failed (retried or not)',
+  })
+
+  const worker = new Worker<OrderJobData>(
+    config.ORDER_QUEUE_NAME,
+    createOrderProcessor({
+      orders,
+      delayMs: config.PROCESSING_DELAY_MS,
+      failureRate: config.PAYMENT_FAILURE_RATE,
+      ...overrides,
+    }),
+    {
+      connection: redis,
+      concurrency: config.WORKER_CONCURRENCY,
+      lockDuration: config.WORKER_LOCK_DURATION_MS,
+      stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
+    },
+  )
+  // Only to read the state of jobs reported as stalled.
+  const queue = new Queue(config.ORDER_QUEUE_NAME, { connection: redis })
+  queue.on('error', () => {})
+
+  const markFailed = (orderId: number, reason: string) =>
+    orders.markFailed(orderId, reason).catch((error: unknown) => {
+      app.log.error({ err: error, order_id: orderId }, 'could not record the failure of an order')
+    })
+
+  worker.on('error', (error) => app.log.error({ err: error }, 'order worker error'))
+  worker.on('completed', (job) => {
+    if (job.returnvalue?.changed) processed.inc()
+  })
+  worker.on('failed', (job, error) => {
+    failedAttempts.inc()
+    if (!job) return
+    const final =
+      error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1)
+    app.log.warn(
+      { err: error, order_id: job.data.order_id, attempts_made: job.attemptsMade, final },
+      'order job failed',
+    )
+    if (!final) return
+    failed.inc()
+    // Idempotent, and a no-op when the processor already recorded it.
+    void markFailed(job.data.order_id, error.message)
+  })
+  // A job stalling more than `maxStalledCount` times fails without a `failed` event here.
+  worker.on('stalled', async (jobId) => {
+    app.log.warn({ job_id: jobId }, 'order job stalled: its worker stopped; it is retried')
+    const job = await queue.getJob(jobId).catch(() => undefined)
+    if (job && (await job.isFailed().catch(() => false))) {
+      failed.inc()
+      await markFailed(job.data.order_id, STALLED_TOO_OFTEN)
+    }
+  })
+
+  await app.register(openApi, {
+    title: 'order-worker',
+    description: 'Processes queued orders; serves only health and metrics.',
+  })
+  await app.register(health, {
+    checks: {
+      postgres: () => pingDatabase(app.pool),
+      redis: async () => {
+        // Commands wait through reconnects on this connection: answer for them instead.
+        if (redis.status !== 'ready') throw new Error(`connection is ${redis.status}`)
+        await redis.ping()
+      },
+    },
+  })
+  // preClose runs before every onClose hook, so the pool is still open while jobs finish.
+  app.addHook('preClose', async () => {
+    await worker.close()
+    await queue.close()
+    redis.disconnect()
+  })
+  return { app, worker }
+}

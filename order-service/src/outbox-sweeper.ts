@@ -1,0 +1,74 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { OrdersDatabase } from './db/database.js'
+import type { OrderQueue } from './order-queue.js'
+import { orderRepository } from './order-repository.js'
+
+export interface OutboxSweeperOptions {
+  db: OrdersDatabase
+  queue: Pick<OrderQueue, 'enqueue'>
+  intervalMs: number
+  log: FastifyBaseLogger
+  /** Orders younger than this are left to the request that created them. */
+  graceMs?: number
+  batchSize?: number
+}
+
+export interface OutboxSweeper {
+  /** One pass; resolves with how many orders it queued. */
+  sweep(): Promise<number>
+  stop(): Promise<void>
+}
+
+/**
+ * Queues orders committed while Redis was away (their `enqueued_at` is still null), every
+ * `intervalMs`. Replicas may sweep at once: rows are locked with SKIP LOCKED, and a job id
+ * already in the queue is not added twice anyway.
+ */
+export function startOutboxSweeper(options: OutboxSweeperOptions): OutboxSweeper {
+  const { db, queue, intervalMs, log, graceMs = 2_000, batchSize = 500 } = options
+  const orders = orderRepository(db)
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<unknown> = Promise.resolve()
+  let stopped = false
+
+  async function sweep(): Promise<number> {
+    let total = 0
+    for (;;) {
+      const queued = await db.transaction(async (tx) => {
+        const ids = await orders.lockNotEnqueued(tx, graceMs, batchSize)
+        await queue.enqueue(ids)
+        await orders.markEnqueued(ids, tx)
+        return ids.length
+      })
+      total += queued
+      if (queued < batchSize || stopped) return total
+    }
+  }
+
+  async function tick() {
+    try {
+      const queued = await sweep()
+      if (queued > 0) log.info({ queued }, 'outbox: queued orders that were not queued yet')
+    } catch (error) {
+      log.warn({ err: error }, 'outbox sweep failed; retrying on the next tick')
+    }
+    if (!stopped) schedule()
+  }
+
+  function schedule() {
+    timer = setTimeout(() => {
+      running = tick()
+    }, intervalMs)
+    timer.unref()
+  }
+
+  schedule()
+  return {
+    sweep,
+    async stop() {
+      stopped = true
+      clearTimeout(timer)
+      await running
+    },
+  }
+}

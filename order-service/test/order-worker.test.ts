@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict'
+import { after, afterEach, before, describe, it } from 'node:test'
+import { createLogger } from '@shop/platform'
+import { eventually } from '@shop/platform/testing'
+import { createOrderQueue } from '../src/order-queue.js'
+import { buildWorker, type WorkerOverrides } from '../src/order-worker.js'
+import {
+  createOrdersDatabase,
+  insertOrder,
+  inspectQueue,
+  type OrdersDatabase,
+  startTestRedis,
+  uniqueName,
+  workerConfig,
+} from './helpers.js'
+
+/** A processing delay that lasts until the test opens it. */
+function gate() {
+  let open = () => {}
+  const opened = new Promise<void>((resolve) => {
+    open = resolve
+  })
+  return { wait: () => opened, open }
+}
+
+describe('order worker', () => {
+  let db: OrdersDatabase
+  let redis: Awaited<ReturnType<typeof startTestRedis>>
+  const cleanups: (() => Promise<unknown>)[] = []
+
+  before(async () => {
+    db = await createOrdersDatabase()
+    redis = await startTestRedis()
+  })
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+  })
+  after(async () => {
+    await redis.stop()
+    await db.stop()
+  })
+
+  /** A queue of its own, a producer adding jobs as the API does, and a worker on it. */
+  async function setup({
+    env = {},
+    overrides = {},
+    maxAttempts = 3,
+  }: {
+    env?: Record<string, string>
+    overrides?: WorkerOverrides
+    maxAttempts?: number
+  } = {}) {
+    const queueName = uniqueName('orders')
+    const producer = createOrderQueue({
+      redisUrl: redis.url,
+      queueName,
+      maxAttempts,
+      backoffMs: 10,
+      log: createLogger('test', 'silent'),
+    })
+    cleanups.push(() => producer.close())
+    const inspector = inspectQueue(redis.url, queueName)
+    cleanups.push(() => inspector.close())
+    const { app, worker } = await buildWorker(
+      workerConfig({
+        DATABASE_URL: db.url,
+        REDIS_URL: redis.url,
+        ORDER_QUEUE_NAME: queueName,
+        ...env,
+      }),
+      overrides,
+    )
+    cleanups.push(() => app.close())
+    return { producer, queue: inspector.queue, app, worker }
+  }
+
+  const statusOf = async (id: number, status: string) => {
+    const row = await db.orderRow(id)
+    return row?.status === status ? row : undefined
+  }
+
+  it('takes an order from pending through processing to processed', async () => {
+    const delay = gate()
+    const { producer } = await setup({ overrides: { wait: delay.wait } })
+    const id = await insertOrder(db)
+    assert.equal((await db.orderRow(id))?.status, 'pending')
+    await producer.enqueue([id])
+
+    const processing = await eventually(() => statusOf(id, 'processing'), { what: 'processing' })
+    assert.equal(processing.attempts, 1)
+    assert.equal(processing.processed_at, null)
+    delay.open()
+    const processed = await eventually(() => statusOf(id, 'processed'), { what: 'processed' })
+    assert.ok(processed.processed_at instanceof Date)
+    assert.equal(processed.failure_reason, null)
+    assert.equal(processed.attempts, 1)
+  })
+
+  it('marks the order failed with its reason once every attempt is declined', async () => {
+    const { producer, queue } = await setup({ env: { PAYMENT_FAILURE_RATE: '1' }, maxAttempts: 3 })
+    const id = await insertOrder(db)
+    await producer.enqueue([id])
+
+    const failed = await eventually(() => statusOf(id, 'failed'), { what: 'failed' })
+    assert.equal(failed.failure_reason, 'payment declined')
+    assert.equal(failed.attempts, 3)
+    assert.equal(failed.processed_at, null)
+    const job = await eventually(async () => {
+      const found = await queue.getJob(`order-${id}`)
+      return (await found?.isFailed()) ? found : undefined
+    })
+    assert.equal(job.attemptsMade, 3)
+  })
+
+  it('retries a declined payment and processes the order on a later attempt', async () => {
+    const draws = [0, 0.99]
+    const { producer } = await setup({
+      env: { PAYMENT_FAILURE_RATE: '0.5' },
+      overrides: { random: () => draws.shift() ?? 0.99 },
+    })
+    const id = await insertOrder(db)
+    await producer.enqueue([id])
+
+    const processed = await eventually(() => statusOf(id, 'processed'), { what: 'processed' })
+    assert.equal(processed.attempts, 2)
+    assert.equal(processed.failure_reason, null)
+  })
+
+  it('fails a job for an unknown order at once, without retrying', async () => {
+    const { producer, queue } = await setup({ maxAttempts: 5 })
+    await producer.enqueue([2_000_000_000])
+
+    const job = await eventually(async () => {
+      const found = await queue.getJob('order-2000000000')
+      return (await found?.isFailed()) ? found : undefined
+    })
+    assert.equal(job.attemptsMade, 1)
+    assert.equal(job.failedReason, 'order 2000000000 does not exist')
+  })
+
+  it('works on WORKER_CONCURRENCY jobs at a time', async () => {
+    const delay = gate()
+    const { producer, queue } = await setup({
+      env: { WORKER_CONCURRENCY: '3' },
+      overrides: { wait: delay.wait },
+    })
+    const ids = [await insertOrder(db), await insertOrder(db), await insertOrder(db)]
+    ids.push(await insertOrder(db), await insertOrder(db))
+    await producer.enqueue(ids)
+
+    await eventually(async () => ((await queue.getActiveCount()) === 3 ? true : undefined), {
+      what: '3 active jobs',
+    })
+    assert.equal(await queue.getWaitingCount(), 2)
+    delay.open()
+    for (const id of ids) await eventually(() => statusOf(id, 'processed'), { what: `order ${id}` })
+  })
+
+  it('serves health, readiness and job counters', async () => {
+    const { producer, app } = await setup()
+    const id = await insertOrder(db)
+    await producer.enqueue([id])
+    await eventually(() => statusOf(id, 'processed'), { what: 'processed' })
+
+    assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200)
+    const ready = await eventually(async () => {
+      const response = await app.inject({ method: 'GET', url: '/readyz' })
+      return response.statusCode === 200 ? response : undefined
+    })
+    assert.deepEqual(ready.json().checks, { postgres: 'ok', redis: 'ok' })
+    const metrics = await eventually(async () => {
+      const response = await app.inject({ method: 'GET', url: '/metrics' })
+      return /^orders_processed_total 1$/m.test(response.body) ? response : undefined
+    })
+    assert.match(metrics.body, /^orders_failed_total 0$/m)
+  })
+})

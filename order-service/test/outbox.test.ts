@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, afterEach, before, describe, it } from 'node:test'
+import { createLogger } from '@shop/platform'
+import { freePort, type LocalRedis, startLocalRedis } from '@shop/platform/local-infra'
+import { eventually } from '@shop/platform/testing'
+import { drizzle } from 'drizzle-orm/node-postgres'
+import { buildApp } from '../src/app.js'
+import * as schema from '../src/db/schema.js'
+import { createOrderQueue } from '../src/order-queue.js'
+import { buildWorker } from '../src/order-worker.js'
+import { startOutboxSweeper } from '../src/outbox-sweeper.js'
+import {
+  apiConfig,
+  createOrdersDatabase,
+  type FakeUserService,
+  insertOrder,
+  inspectQueue,
+  type OrdersDatabase,
+  startFakeUserService,
+  startTestRedis,
+  uniqueName,
+  workerConfig,
+} from './helpers.js'
+
+const log = createLogger('test', 'silent')
+
+describe('outbox', () => {
+  let db: OrdersDatabase
+  let users: FakeUserService
+  const cleanups: (() => Promise<unknown>)[] = []
+
+  before(async () => {
+    db = await createOrdersDatabase()
+    users = await startFakeUserService([1])
+  })
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+  })
+  after(async () => {
+    await users.stop()
+    await db.stop()
+  })
+
+  it('accepts an order while Redis is down and queues it once Redis is back', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'order-outbox-'))
+    cleanups.push(() => rm(dir, { recursive: true, force: true }))
+    const port = await freePort()
+    let local: LocalRedis = await startLocalRedis({ port, dir })
+    cleanups.push(() => local.stop())
+    const queueName = uniqueName('orders')
+    const app = await buildApp(
+      apiConfig({
+        DATABASE_URL: db.url,
+        REDIS_URL: local.url,
+        ORDER_QUEUE_NAME: queueName,
+        USER_SERVICE_URL: users.url,
+        OUTBOX_SWEEP_INTERVAL_MS: '100',
+      }),
+      { outboxGraceMs: 200 },
+    )
+    cleanups.push(() => app.close())
+    await eventually(async () => (app.orderQueue.redis.status === 'ready' ? true : undefined))
+
+    await local.stop()
+    await eventually(async () => (app.orderQueue.redis.status === 'ready' ? undefined : true))
+    const response = await app.inject({
+      method: 'POST',
+      url: '/orders',
+      payload: { user_id: 1, item: 'book', quantity: 1 },
+    })
+    assert.equal(response.statusCode, 201)
+    const { id } = response.json()
+    const row = await db.orderRow(id)
+    assert.equal(row?.status, 'pending')
+    assert.equal(row?.enqueued_at, null)
+
+    local = await startLocalRedis({ port, dir })
+    const { app: worker } = await buildWorker(
+      workerConfig({ DATABASE_URL: db.url, REDIS_URL: local.url, ORDER_QUEUE_NAME: queueName }),
+    )
+    cleanups.push(() => worker.close())
+    const processed = await eventually(
+      async () => {
+        const current = await db.orderRow(id)
+        return current?.status === 'processed' ? current : undefined
+      },
+      { what: 'the order processed after Redis came back', timeoutMs: 30_000 },
+    )
+    assert.ok(processed.enqueued_at instanceof Date)
+  })
+
+  describe('sweeper', () => {
+    let redis: Awaited<ReturnType<typeof startTestRedis>>
+    before(async () => {
+      redis = await startTestRedis()
+    })
+    after(async () => {
+      await redis.stop()
+    })
+
+    async function setup() {
+      const queueName = uniqueName('orders')
+      const producer = createOrderQueue({
+        redisUrl: redis.url,
+        queueName,
+        maxAttempts: 1,
+        backoffMs: 0,
+        log,
+      })
+      cleanups.push(() => producer.close())
+      const inspector = inspectQueue(redis.url, queueName)
+      cleanups.push(() => inspector.close())
+      return { producer, queue: inspector.queue }
+    }
+
+    const sweeper = (queue: ReturnType<typeof createOrderQueue>, graceMs: number) => {
+      const started = startOutboxSweeper({
+        db: drizzle(db.pool, { schema }),
+        queue,
+        intervalMs: 600_000,
+        graceMs,
+        log,
+      })
+      cleanups.push(() => started.stop())
+      return started
+    }
+
+    async function unqueuedOrders(count: number) {
+      const ids: number[] = []
+      for (let i = 0; i < count; i++) ids.push(await insertOrder(db))
+      await db.pool.query(
+        `update orders.orders set created_at = now() - interval '1 minute' where id = any($1)`,
+        [ids],
+      )
+      return ids
+    }
+
+    it('queues each unqueued order once, even with several replicas sweeping at once', async () => {
+      const { producer, queue } = await setup()
+      const ids = await unqueuedOrders(5)
+      const [first, second] = [sweeper(producer, 0), sweeper(producer, 0)]
+
+      const queued = await Promise.all([first.sweep(), second.sweep(), first.sweep()])
+      assert.equal(
+        queued.reduce((a, b) => a + b, 0),
+        (await queue.getJobs(['waiting'])).length,
+      )
+      const jobIds = (await queue.getJobs(['waiting'])).map((job) => job.id)
+      for (const id of ids) assert.ok(jobIds.includes(`order-${id}`), `order ${id} queued`)
+      for (const id of ids) assert.ok((await db.orderRow(id))?.enqueued_at instanceof Date)
+      assert.equal(await first.sweep(), 0)
+    })
+
+    it('leaves orders younger than the grace period to their request', async () => {
+      const { producer, queue } = await setup()
+      const id = await insertOrder(db)
+      await sweeper(producer, 60_000).sweep()
+      assert.equal(await queue.getJob(`order-${id}`), undefined)
+      assert.equal((await db.orderRow(id))?.enqueued_at, null)
+    })
+  })
+})

@@ -1,0 +1,312 @@
+import assert from 'node:assert/strict'
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test'
+import { buildApp } from '../src/app.js'
+import { jobIdFor } from '../src/order-queue.js'
+import {
+  apiConfig,
+  createOrdersDatabase,
+  type FakeUserService,
+  inspectQueue,
+  type OrdersDatabase,
+  startFakeUserService,
+  startTestRedis,
+  uniqueName,
+  unreachableUrl,
+} from './helpers.js'
+
+describe('POST /orders', () => {
+  let db: OrdersDatabase
+  let redis: Awaited<ReturnType<typeof startTestRedis>>
+  let users: FakeUserService
+  let app: Awaited<ReturnType<typeof buildApp>>
+  let inspector: ReturnType<typeof inspectQueue>
+  let queueName: string
+
+  before(async () => {
+    db = await createOrdersDatabase()
+    redis = await startTestRedis()
+    users = await startFakeUserService([1, 2])
+  })
+  after(async () => {
+    await users.stop()
+    await redis.stop()
+    await db.stop()
+  })
+  beforeEach(async () => {
+    queueName = uniqueName('orders')
+    app = await buildApp(
+      apiConfig({
+        DATABASE_URL: db.url,
+        REDIS_URL: redis.url,
+        ORDER_QUEUE_NAME: queueName,
+        USER_SERVICE_URL: users.url,
+        ORDER_MAX_ATTEMPTS: '3',
+        ORDER_BACKOFF_MS: '250',
+      }),
+    )
+    inspector = inspectQueue(redis.url, queueName)
+  })
+  afterEach(async () => {
+    users.hang(false)
+    await app.close()
+    await inspector.close()
+  })
+
+  const post = (payload: unknown, headers: Record<string, string> = {}) =>
+    app.inject({ method: 'POST', url: '/orders', payload: payload as object, headers })
+
+  it('answers 201 with Location and the pending order, and queues its job', async () => {
+    const response = await post({ user_id: 1, item: '  book  ', quantity: 2 })
+    assert.equal(response.statusCode, 201)
+    const order = response.json()
+    assert.equal(response.headers.location, `/orders/${order.id}`)
+    assert.deepEqual(
+      { ...order, id: 0, created_at: '', updated_at: '' },
+      {
+        id: 0,
+        user_id: 1,
+        item: 'book',
+        quantity: 2,
+        status: 'pending',
+        failure_reason: null,
+        attempts: 0,
+        created_at: '',
+        updated_at: '',
+        processed_at: null,
+      },
+    )
+    assert.ok(!Number.isNaN(Date.parse(order.created_at)))
+    const job = await inspector.queue.getJob(jobIdFor(order.id))
+    assert.ok(job, 'a job exists for the order')
+    assert.equal(job.id, `order-${order.id}`)
+    assert.deepEqual(job.data, { order_id: order.id })
+    assert.equal(job.opts.attempts, 3)
+    assert.deepEqual(job.opts.backoff, { type: 'exponential', delay: 250 })
+    assert.ok((await db.orderRow(order.id))?.enqueued_at instanceof Date)
+  })
+
+  it('forwards the request id to user-service', async () => {
+    await post({ user_id: 2, item: 'pen', quantity: 1 }, { 'x-request-id': 'trace-me-42' })
+    assert.ok(users.requestIds.includes('trace-me-42'))
+  })
+
+  it('answers 422 when the user does not exist, and creates nothing', async () => {
+    const before = await db.orderCount()
+    const response = await post({ user_id: 999, item: 'book', quantity: 1 })
+    assert.equal(response.statusCode, 422)
+    assert.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8')
+    assert.equal(response.json().detail, 'user 999 does not exist')
+    assert.equal(await db.orderCount(), before)
+  })
+
+  describe('answers 400 and creates nothing', () => {
+    const valid = { user_id: 1, item: 'book', quantity: 1 }
+    const cases: [string, unknown][] = [
+      ['quantity 0', { ...valid, quantity: 0 }],
+      ['quantity -1', { ...valid, quantity: -1 }],
+      ['quantity 1.5', { ...valid, quantity: 1.5 }],
+      ['quantity beyond the integer column', { ...valid, quantity: 2_147_483_648 }],
+      ['quantity as a string', { ...valid, quantity: '3' }],
+      ['quantity null', { ...valid, quantity: null }],
+      ['quantity missing', { user_id: 1, item: 'book' }],
+      ['user_id 0', { ...valid, user_id: 0 }],
+      ['user_id beyond the integer column', { ...valid, user_id: 2_147_483_648 }],
+      ['user_id as a string', { ...valid, user_id: '1' }],
+      ['user_id missing', { item: 'book', quantity: 1 }],
+      ['item empty', { ...valid, item: '' }],
+      ['item only spaces', { ...valid, item: '   ' }],
+      ['item over 200 characters', { ...valid, item: 'x'.repeat(201) }],
+      ['item not a string', { ...valid, item: 42 }],
+      ['item missing', { user_id: 1, quantity: 1 }],
+      ['an unknown field', { ...valid, price: 10 }],
+      ['an array body', [valid]],
+    ]
+    for (const [name, payload] of cases) {
+      it(`for ${name}`, async () => {
+        const before = await db.orderCount()
+        const response = await post(payload)
+        assert.equal(response.statusCode, 400, response.body)
+        assert.equal(response.json().status, 400)
+        assert.equal(await db.orderCount(), before)
+      })
+    }
+
+    it('for malformed JSON', async () => {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/orders',
+        headers: { 'content-type': 'application/json' },
+        payload: '{"user_id": 1, "item": ',
+      })
+      assert.equal(response.statusCode, 400)
+      assert.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8')
+    })
+
+    it('for a text body', async () => {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/orders',
+        headers: { 'content-type': 'text/plain' },
+        payload: 'user_id=1',
+      })
+      assert.equal(response.statusCode, 400)
+    })
+
+    it('for an empty body', async () => {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/orders',
+        headers: { 'content-type': 'application/json' },
+      })
+      assert.equal(response.statusCode, 400)
+    })
+
+    it('for a malformed Idempotency-Key', async () => {
+      const response = await post(valid, { 'idempotency-key': 'has spaces in it' })
+      assert.equal(response.statusCode, 400)
+    })
+
+    it('accepts 200 characters and the largest integer', async () => {
+      const response = await post({ user_id: 1, item: 'x'.repeat(200), quantity: 2_147_483_647 })
+      assert.equal(response.statusCode, 201)
+    })
+  })
+
+  it('answers 415 for a media type it does not read', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/orders',
+      headers: { 'content-type': 'application/xml' },
+      payload: '<order/>',
+    })
+    assert.equal(response.statusCode, 415)
+    assert.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8')
+  })
+
+  describe('when user-service cannot answer', () => {
+    it('answers 503 when it is unreachable, and creates nothing', async () => {
+      const unreachable = await buildApp(
+        apiConfig({
+          DATABASE_URL: db.url,
+          REDIS_URL: redis.url,
+          ORDER_QUEUE_NAME: queueName,
+          USER_SERVICE_URL: await unreachableUrl(),
+        }),
+      )
+      try {
+        const before = await db.orderCount()
+        const response = await unreachable.inject({
+          method: 'POST',
+          url: '/orders',
+          payload: { user_id: 1, item: 'book', quantity: 1 },
+        })
+        assert.equal(response.statusCode, 503)
+        assert.equal(response.json().detail, 'user-service is unavailable')
+        assert.equal(await db.orderCount(), before)
+        assert.equal(await inspector.queue.count(), 0)
+      } finally {
+        await unreachable.close()
+      }
+    })
+
+    it('answers 503 when it does not answer in time, and creates nothing', async () => {
+      const slow = await buildApp(
+        apiConfig({
+          DATABASE_URL: db.url,
+          REDIS_URL: redis.url,
+          ORDER_QUEUE_NAME: queueName,
+          USER_SERVICE_URL: users.url,
+          USER_SERVICE_TIMEOUT_MS: '200',
+        }),
+      )
+      users.hang(true)
+      try {
+        const before = await db.orderCount()
+        const response = await slow.inject({
+          method: 'POST',
+          url: '/orders',
+          payload: { user_id: 1, item: 'book', quantity: 1 },
+        })
+        assert.equal(response.statusCode, 503)
+        assert.equal(response.json().detail, 'user-service is unavailable')
+        assert.equal(await db.orderCount(), before)
+      } finally {
+        await slow.close()
+      }
+    })
+
+    it('tries the next replica when one is unreachable', async () => {
+      const replicas = await buildApp(
+        apiConfig({
+          DATABASE_URL: db.url,
+          REDIS_URL: redis.url,
+          ORDER_QUEUE_NAME: queueName,
+          USER_SERVICE_URL: `${await unreachableUrl()}, ${users.url}`,
+        }),
+      )
+      try {
+        for (let i = 0; i < 2; i++) {
+          const response = await replicas.inject({
+            method: 'POST',
+            url: '/orders',
+            payload: { user_id: 1, item: 'book', quantity: 1 },
+          })
+          assert.equal(response.statusCode, 201)
+        }
+      } finally {
+        await replicas.close()
+      }
+    })
+  })
+
+  describe('with an Idempotency-Key', () => {
+    it('replays the first response for the same key and body, creating nothing more', async () => {
+      const key = uniqueName('key')
+      const first = await post(
+        { user_id: 1, item: 'lamp', quantity: 1 },
+        { 'idempotency-key': key },
+      )
+      assert.equal(first.statusCode, 201)
+      const count = await db.orderCount()
+      const jobs = await inspector.queue.count()
+
+      const again = await post(
+        { quantity: 1, item: 'lamp', user_id: 1 },
+        { 'idempotency-key': key },
+      )
+      assert.equal(again.statusCode, 201)
+      assert.equal(again.headers['idempotent-replayed'], 'true')
+      assert.equal(again.headers.location, first.headers.location)
+      assert.deepEqual(again.json(), first.json())
+      assert.equal(await db.orderCount(), count)
+      assert.equal(await inspector.queue.count(), jobs)
+    })
+
+    it('answers 422 for the same key with a different body', async () => {
+      const key = uniqueName('key')
+      await post({ user_id: 1, item: 'lamp', quantity: 1 }, { 'idempotency-key': key })
+      const count = await db.orderCount()
+      const changed = await post(
+        { user_id: 1, item: 'lamp', quantity: 2 },
+        { 'idempotency-key': key },
+      )
+      assert.equal(changed.statusCode, 422)
+      assert.equal(await db.orderCount(), count)
+    })
+
+    it('does not burn the key when the user does not exist', async () => {
+      const key = uniqueName('key')
+      const unknown = await post(
+        { user_id: 999, item: 'lamp', quantity: 1 },
+        { 'idempotency-key': key },
+      )
+      assert.equal(unknown.statusCode, 422)
+      const fixed = await post(
+        { user_id: 2, item: 'lamp', quantity: 1 },
+        { 'idempotency-key': key },
+      )
+      assert.equal(fixed.statusCode, 201)
+      assert.equal(fixed.headers['idempotent-replayed'], undefined)
+    })
+  })
+})

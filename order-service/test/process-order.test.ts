@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { type Job, UnrecoverableError } from 'bullmq'
+import { drizzle } from 'drizzle-orm/node-postgres'
+import * as schema from '../src/db/schema.js'
+import type { OrderJobData } from '../src/order-queue.js'
+import { orderRepository } from '../src/order-repository.js'
+import { createOrderProcessor, isLastAttempt, PAYMENT_DECLINED } from '../src/process-order.js'
+import { createOrdersDatabase, insertOrder, type OrdersDatabase } from './helpers.js'
+
+/** The parts of a BullMQ job the processor reads. */
+const jobFor = (orderId: number, attemptsMade = 0, attempts = 3) =>
+  ({ data: { order_id: orderId }, attemptsMade, opts: { attempts } }) as Job<OrderJobData>
+
+describe('processing an order', () => {
+  let db: OrdersDatabase
+  let orders: ReturnType<typeof orderRepository>
+
+  before(async () => {
+    db = await createOrdersDatabase()
+    orders = orderRepository(drizzle(db.pool, { schema }))
+  })
+  after(async () => {
+    await db.stop()
+  })
+
+  const processor = (failureRate = 0) =>
+    createOrderProcessor({ orders, delayMs: 0, failureRate, wait: async () => {} })
+
+  it('processes a pending order once', async () => {
+    const id = await insertOrder(db)
+    const result = await processor()(jobFor(id))
+    assert.deepEqual(result, { order_id: id, status: 'processed', changed: true })
+    const row = await db.orderRow(id)
+    assert.equal(row?.status, 'processed')
+    assert.equal(row?.attempts, 1)
+  })
+
+  it('changes nothing when an already processed order is processed again', async () => {
+    const id = await insertOrder(db)
+    await processor()(jobFor(id))
+    const before = await db.orderRow(id)
+
+    const result = await processor()(jobFor(id))
+    assert.deepEqual(result, { order_id: id, status: 'processed', changed: false })
+    assert.deepEqual(await db.orderRow(id), before)
+  })
+
+  it('changes nothing when a failed order is processed again', async () => {
+    const id = await insertOrder(db)
+    await assert.rejects(processor(1)(jobFor(id, 2, 3)), { message: PAYMENT_DECLINED })
+    const before = await db.orderRow(id)
+    assert.equal(before?.status, 'failed')
+
+    const result = await processor()(jobFor(id))
+    assert.equal(result.changed, false)
+    assert.deepEqual(await db.orderRow(id), before)
+  })
+
+  it('leaves a declined order processing while attempts remain', async () => {
+    const id = await insertOrder(db)
+    await assert.rejects(processor(1)(jobFor(id, 0, 3)), { message: PAYMENT_DECLINED })
+    const row = await db.orderRow(id)
+    assert.equal(row?.status, 'processing')
+    assert.equal(row?.failure_reason, null)
+  })
+
+  it('records the failure itself on the last attempt', async () => {
+    const id = await insertOrder(db)
+    await assert.rejects(processor(1)(jobFor(id, 4, 5)), { message: PAYMENT_DECLINED })
+    const row = await db.orderRow(id)
+    assert.equal(row?.status, 'failed')
+    assert.equal(row?.failure_reason, PAYMENT_DECLINED)
+  })
+
+  it('refuses an unknown order with an unrecoverable error', async () => {
+    await assert.rejects(processor()(jobFor(2_000_000_000)), UnrecoverableError)
+  })
+
+  it('knows which attempt is the last', () => {
+    assert.equal(isLastAttempt({ attemptsMade: 0, opts: { attempts: 1 } }), true)
+    assert.equal(isLastAttempt({ attemptsMade: 1, opts: { attempts: 3 } }), false)
+    assert.equal(isLastAttempt({ attemptsMade: 2, opts: { attempts: 3 } }), true)
+    assert.equal(isLastAttempt({ attemptsMade: 0, opts: {} }), true)
+  })
+})
