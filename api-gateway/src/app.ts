@@ -1,0 +1,89 @@
+import cors from '@fastify/cors'
+import { createServiceApp, health } from '@shop/platform'
+import type { Config } from './config.js'
+import { registerDocsRoutes, registerOpenApi } from './docs.js'
+import { proxyRoutes } from './proxy-routes.js'
+import { registerRateLimit } from './rate-limit.js'
+import { anyReplicaAlive } from './readiness.js'
+import { RequestLog } from './request-log.js'
+import { UpstreamDocs } from './upstream-docs.js'
+import { type Lookup, UpstreamPool } from './upstream-pool.js'
+
+export const SERVICE_NAME = 'api-gateway'
+
+/** Seams for tests; production uses the defaults. */
+export interface GatewayOptions {
+  lookup?: Lookup
+  /** How long a replica that refused a connection is passed over. */
+  replicaDownMs?: number
+  docsRefreshMs?: number
+  rateLimitNameSpace?: string
+}
+
+/** The gateway without a port: tests listen on loopback, server.ts on PORT. */
+export async function buildGateway(config: Config, options: GatewayOptions = {}) {
+  const app = await createServiceApp({
+    name: SERVICE_NAME,
+    logLevel: config.LOG_LEVEL,
+    fastify: {
+      logController: new RequestLog(),
+      // The gateway is the edge: a client's X-Forwarded-For must not pick its rate-limit key.
+      trustProxy: false,
+      bodyLimit: config.BODY_LIMIT_BYTES,
+    },
+  })
+  const pool = (name: string, urls: string[]) =>
+    new UpstreamPool({
+      name,
+      urls,
+      refreshMs: config.DNS_REFRESH_MS,
+      lookup: options.lookup,
+      downMs: options.replicaDownMs,
+      log: app.log,
+    })
+  const upstreams = [
+    { path: '/users', pool: pool('user-service', config.USER_SERVICE_URL) },
+    { path: '/orders', pool: pool('order-service', config.ORDER_SERVICE_URL) },
+  ]
+  const upstreamDocs = new UpstreamDocs(
+    upstreams.map(({ path, pool }) => ({ pool, prefixes: [path] })),
+    { log: app.log, ...(options.docsRefreshMs ? { refreshMs: options.docsRefreshMs } : {}) },
+  )
+  app.addHook('onReady', async () => {
+    await Promise.all(upstreams.map(({ pool }) => pool.start()))
+    upstreamDocs.start()
+  })
+  app.addHook('onClose', async () => {
+    upstreamDocs.close()
+    for (const { pool } of upstreams) pool.close()
+  })
+
+  await registerOpenApi(app)
+  if (config.CORS_ORIGINS.length > 0) {
+    await app.register(cors, {
+      origin: config.CORS_ORIGINS.includes('*') ? '*' : config.CORS_ORIGINS,
+      exposedHeaders: ['x-request-id', 'location', 'link', 'retry-after'],
+    })
+  }
+  await app.register(health, {
+    checks: Object.fromEntries(upstreams.map(({ pool }) => [pool.name, anyReplicaAlive(pool)])),
+  })
+  await registerRateLimit(app, {
+    max: config.RATE_LIMIT_MAX,
+    windowMs: config.RATE_LIMIT_WINDOW_MS,
+    redisUrl: config.REDIS_URL,
+    nameSpace: options.rateLimitNameSpace,
+  })
+  await registerDocsRoutes(app, upstreamDocs)
+  for (const { path, pool } of upstreams) {
+    await app.register(proxyRoutes, {
+      path,
+      pool,
+      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+      bodyLimit: config.BODY_LIMIT_BYTES,
+    })
+  }
+  return app
+}
+
+export type Gateway = Awaited<ReturnType<typeof buildGateway>>

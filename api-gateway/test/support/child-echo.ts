@@ -1,0 +1,37 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { createInterface } from 'node:readline'
+
+export interface ChildEcho {
+  url: string
+  child: ChildProcess
+  kill(signal?: NodeJS.Signals): Promise<void>
+}
+
+const script = new URL('./echo-process.ts', import.meta.url).pathname
+
+/** Starts an echo upstream as a child process and waits for its URL. */
+export async function spawnEcho(name: string): Promise<ChildEcho> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, ECHO_NAME: name },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })
+  const [first] = (await Promise.race([
+    once(lines, 'line'),
+    once(child, 'exit').then(([code]) => {
+      throw new Error(`echo ${name} exited with ${code} before listening`)
+    }),
+  ])) as [string]
+  const { url } = JSON.parse(first) as { url: string }
+  return {
+    url,
+    child,
+    async kill(signal = 'SIGKILL') {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      const exited = once(child, 'exit')
+      child.kill(signal)
+      await exited
+    },
+  }
+}

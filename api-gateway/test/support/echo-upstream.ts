@@ -1,0 +1,100 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import Fastify, { type FastifyInstance } from 'fastify'
+
+/** What an echo upstream saw, as it answers it. */
+export interface Echo {
+  replica: string
+  method: string
+  url: string
+  headers: Record<string, string | string[] | undefined>
+  /** The body exactly as received, base64. */
+  body: string
+}
+
+export interface EchoOptions {
+  /** Answers carry it, so a test can tell replicas apart. */
+  name: string
+  host?: string
+  port?: number
+  /** Served at `/docs/json`; `undefined` answers 503 (docs not ready). */
+  docs?: unknown
+}
+
+export const PROBLEM_BODY =
+  '{"type":"about:blank","title":"Conflict","status":409,"detail":"email taken"}'
+
+/**
+ * A stand-in upstream: echoes every request under /users and /orders, plus a few routes
+ * with fixed behaviour (`/<prefix>/problem`, `/<prefix>/slow`, `/<prefix>/unavailable`).
+ */
+export function echoApp(options: EchoOptions) {
+  const app = Fastify({ bodyLimit: 64 * 1024 * 1024 })
+  let docs = options.docs
+  let hits = 0
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
+  app.addHook('onRequest', async (request) => {
+    if (request.url.startsWith('/users') || request.url.startsWith('/orders')) hits++
+  })
+  app.get('/healthz', async () => ({ status: 'ok' }))
+  app.get('/docs/json', async (_request, reply) =>
+    docs === undefined ? reply.code(503).send({ status: 'starting' }) : docs,
+  )
+  for (const prefix of ['/users', '/orders']) {
+    app.all(`${prefix}/problem`, async (_request, reply) =>
+      reply
+        .code(409)
+        .type('application/problem+json')
+        .header('location', `${prefix}/7`)
+        .send(PROBLEM_BODY),
+    )
+    app.get(`${prefix}/slow`, async () => {
+      await sleep(5_000)
+      return { slow: true }
+    })
+    app.all(`${prefix}/unavailable`, async (_request, reply) =>
+      reply.code(503).type('application/problem+json').send({ status: 503 }),
+    )
+    app.all(`${prefix}/hang-up`, async (request) => {
+      request.raw.socket.destroy()
+    })
+  }
+  app.all('/*', async (request, reply) => {
+    const status = Number(request.headers['x-echo-status'] ?? 200)
+    const echo: Echo = {
+      replica: options.name,
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      body: Buffer.isBuffer(request.body) ? request.body.toString('base64') : '',
+    }
+    return reply.code(status).header('x-upstream', options.name).send(echo)
+  })
+  return {
+    app,
+    get hits() {
+      return hits
+    },
+    setDocs(value: unknown) {
+      docs = value
+    },
+  }
+}
+
+export interface RunningEcho extends ReturnType<typeof echoApp> {
+  url: string
+  port: number
+  close(): Promise<void>
+}
+
+export async function startEcho(options: EchoOptions): Promise<RunningEcho> {
+  const echo = echoApp(options)
+  const app: FastifyInstance = echo.app
+  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 })
+  const { port } = app.server.address() as { port: number }
+  return Object.assign(echo, {
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    port,
+    close: () => app.close(),
+  })
+}
