@@ -1,0 +1,40 @@
+import type { Stack } from './index.js'
+import type { BoardCredentials } from './options.js'
+
+function redacted(url: string) {
+  const parsed = new URL(url)
+  if (parsed.password) parsed.password = '***'
+  return parsed.toString()
+}
+
+/** What a person opens next, printed once when every process answers its readiness check. */
+export function banner(stack: Stack, board: BoardCredentials) {
+  const { urls } = stack
+  const credentials = board.defaulted
+    ? `user ${board.user}, password ${board.password}: local stack only`
+    : `user ${board.user}, password from BULL_BOARD_PASSWORD`
+  const rows: [string, string][] = [
+    ['gateway', urls.gateway],
+    ['API docs', urls.docs],
+    ['user-service docs', `${urls.userService}/docs`],
+    ['order-service docs', `${urls.orderService}/docs`],
+    ['bull-board', `${urls.board}  (${credentials})`],
+    ...urls.workers.map((url, i): [string, string] => [
+      `worker-${i + 1} metrics`,
+      `${url}/metrics`,
+    ]),
+    ['PostgreSQL', redacted(stack.databaseUrl)],
+    ['Redis', redacted(stack.redisUrl)],
+  ]
+  const width = Math.max(...rows.map(([label]) => label.length))
+  return [
+    '',
+    'Distributed Shop is ready:',
+    ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`),
+    '',
+    `Try: curl -X POST ${urls.gateway}/users -H 'content-type: application/json' \\`,
+    `       -d '{"email":"ada@example.com","full_name":"Ada Lovelace"}'`,
+    'Ctrl-C stops everything.',
+    '',
+  ].join('\n')
+}

@@ -1,0 +1,124 @@
+/**
+ * The whole system on one machine: PostgreSQL and Redis (embedded, or the given URLs),
+ * then every service, N workers, bull-board and the gateway. Used by `pnpm start` /
+ * `pnpm dev` and by the system and browser tests, which start it on free ports.
+ */
+import type { Writable } from 'node:stream'
+import { assertPortFree } from '@shop/platform/local-infra'
+import { startInfra } from './infra.js'
+import type { StackOptions, StackPorts } from './options.js'
+import { assertEntryPointsExist, planProcesses } from './processes.js'
+import { waitUntilReady } from './readiness.js'
+import { type RunningProcess, runProcesses } from './runner.js'
+
+export type { BoardCredentials, StackMode, StackOptions, StackPorts } from './options.js'
+export { DEFAULT_PORTS, optionsFromCommandLine, ROOT } from './options.js'
+export type { RunningProcess } from './runner.js'
+
+export interface StackUrls {
+  gateway: string
+  docs: string
+  userService: string
+  orderService: string
+  board: string
+  /** Health and metrics of each worker, in worker order. */
+  workers: string[]
+}
+
+export interface Stack {
+  urls: StackUrls
+  databaseUrl: string
+  redisUrl: string
+  processes: RunningProcess[]
+  /** Recent output lines of one process (kept even when not printed). */
+  logs(name: string): string[]
+  killProcess(name: string, signal?: NodeJS.Signals): void
+  /** Gateway, then services, then workers and bull-board, then Redis, then PostgreSQL. */
+  stop(): Promise<void>
+}
+
+const READY_TIMEOUT_MS = { built: 60_000, source: 90_000, dev: 120_000 }
+
+const url = (port: number) => `http://127.0.0.1:${port}`
+
+async function assertPortsFree(options: StackOptions) {
+  const { ports, workers } = options
+  const wanted: [number, string][] = [
+    [ports.userService, 'user-service'],
+    [ports.orderService, 'order-service'],
+    ...Array.from({ length: workers }, (_, i): [number, string] => [
+      ports.firstWorker + i,
+      `worker-${i + 1}`,
+    ]),
+    [ports.board, 'bull-board'],
+    [ports.gateway, 'api-gateway'],
+  ]
+  if (options.databaseUrl === undefined) {
+    wanted.push([ports.postgres, 'PostgreSQL, or set SHOP_POSTGRES_PORT or DATABASE_URL'])
+  }
+  if (options.redisUrl === undefined) {
+    wanted.push([ports.redis, 'Redis, or set SHOP_REDIS_PORT or REDIS_URL'])
+  }
+  for (const [port, what] of wanted) await assertPortFree(port, what)
+}
+
+export function stackUrls(ports: StackPorts, workers: number): StackUrls {
+  return {
+    gateway: url(ports.gateway),
+    docs: `${url(ports.gateway)}/docs`,
+    userService: url(ports.userService),
+    orderService: url(ports.orderService),
+    board: url(ports.board),
+    workers: Array.from({ length: workers }, (_, i) => url(ports.firstWorker + i)),
+  }
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const say = options.say ?? (() => {})
+  assertEntryPointsExist(options.mode)
+  await assertPortsFree(options)
+  const infra = await startInfra({
+    dataDir: options.dataDir,
+    postgresPort: options.ports.postgres,
+    redisPort: options.ports.redis,
+    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+    ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
+    say,
+  })
+  if (options.abortSignal?.aborted) {
+    await infra.stopRedis()
+    await infra.stopPostgres()
+    options.abortSignal.throwIfAborted()
+  }
+  const specs = planProcesses(options, infra)
+  const output = options.output === undefined ? process.stdout : options.output
+  const processes = runProcesses(specs, output as Writable | null)
+
+  let stopping: Promise<void> | undefined
+  const stop = () => {
+    stopping ??= (async () => {
+      say('stopping the gateway, the services, the workers and bull-board')
+      await processes.stopAll()
+      say('stopping Redis and PostgreSQL')
+      await infra.stopRedis()
+      await infra.stopPostgres()
+    })()
+    return stopping
+  }
+
+  try {
+    await waitUntilReady(specs, processes, READY_TIMEOUT_MS[options.mode], options.abortSignal)
+  } catch (error) {
+    await stop()
+    throw error
+  }
+  return {
+    urls: stackUrls(options.ports, options.workers),
+    databaseUrl: infra.databaseUrl,
+    redisUrl: infra.redisUrl,
+    processes: processes.processes,
+    logs: processes.logs,
+    killProcess: processes.killProcess,
+    stop,
+  }
+}

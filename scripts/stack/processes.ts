@@ -1,0 +1,146 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { PrerequisiteError } from '@shop/platform/local-infra'
+import { ROOT, type StackOptions } from './options.js'
+
+export interface ProcessSpec {
+  name: string
+  cwd: string
+  /** A shell command line (`exec`-ed, so the process id is the program's own). */
+  command: string
+  env: Record<string, string>
+  port: number
+  /** Answers 200 once the process can do its work. */
+  readyUrl: string
+  /** Processes stop in ascending order: the front door first, the queue consumers last. */
+  stopOrder: number
+}
+
+interface Entry {
+  service: 'user-service' | 'order-service' | 'api-gateway'
+  file: 'server' | 'worker' | 'board'
+}
+
+const TSX_CLI = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs')
+const TSX_LOADER = import.meta.resolve('tsx')
+
+function quote(word: string) {
+  return `'${word.replaceAll("'", `'\\''`)}'`
+}
+
+const ENTRIES: Entry[] = [
+  { service: 'user-service', file: 'server' },
+  { service: 'order-service', file: 'server' },
+  { service: 'order-service', file: 'worker' },
+  { service: 'order-service', file: 'board' },
+  { service: 'api-gateway', file: 'server' },
+]
+
+/** Checked before PostgreSQL starts, so a missing build costs nothing. */
+export function assertEntryPointsExist(mode: StackOptions['mode']) {
+  for (const { service, file } of ENTRIES) {
+    const path = mode === 'built' ? `dist/${file}.js` : `src/${file}.ts`
+    if (!existsSync(join(ROOT, service, path))) {
+      const hint =
+        mode === 'built' ? 'run pnpm build first (pnpm start does)' : 'is the checkout complete?'
+      throw new PrerequisiteError(`${service}/${path} is missing: ${hint}`)
+    }
+  }
+}
+
+function commandFor(mode: StackOptions['mode'], { service, file }: Entry) {
+  const node = quote(process.execPath)
+  if (mode === 'built') return `exec ${node} ${quote(join(ROOT, service, 'dist', `${file}.js`))}`
+  const source = `src/${file}.ts`
+  if (mode === 'dev') {
+    return `exec ${node} ${quote(TSX_CLI)} watch --clear-screen=false --conditions=development ${source}`
+  }
+  return `exec ${node} --import ${quote(TSX_LOADER)} --conditions=development ${source}`
+}
+
+export interface Endpoints {
+  databaseUrl: string
+  redisUrl: string
+}
+
+const local = (port: number) => `http://127.0.0.1:${port}`
+
+/** Every process of the system with its environment, in the order they are listed. */
+export function planProcesses(options: StackOptions, { databaseUrl, redisUrl }: Endpoints) {
+  const { ports, mode } = options
+  const shared = { HOST: '127.0.0.1', ...options.env }
+  const userServiceUrl = local(ports.userService)
+  const orderServiceUrl = local(ports.orderService)
+  const specs: ProcessSpec[] = []
+  const add = (
+    name: string,
+    entry: Entry,
+    port: number,
+    env: Record<string, string>,
+    stopOrder: number,
+  ) =>
+    specs.push({
+      name,
+      cwd: join(ROOT, entry.service),
+      command: commandFor(mode, entry),
+      env: { ...shared, ...env },
+      port,
+      readyUrl: `${local(port)}/readyz`,
+      stopOrder,
+    })
+
+  add(
+    'user-service',
+    { service: 'user-service', file: 'server' },
+    ports.userService,
+    { PORT: String(ports.userService), DATABASE_URL: databaseUrl },
+    1,
+  )
+  add(
+    'order-service',
+    { service: 'order-service', file: 'server' },
+    ports.orderService,
+    {
+      PORT: String(ports.orderService),
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redisUrl,
+      USER_SERVICE_URL: userServiceUrl,
+    },
+    1,
+  )
+  for (let n = 1; n <= options.workers; n++) {
+    const port = ports.firstWorker + n - 1
+    add(
+      `worker-${n}`,
+      { service: 'order-service', file: 'worker' },
+      port,
+      { WORKER_PORT: String(port), DATABASE_URL: databaseUrl, REDIS_URL: redisUrl },
+      2,
+    )
+  }
+  add(
+    'bull-board',
+    { service: 'order-service', file: 'board' },
+    ports.board,
+    {
+      BULL_BOARD_PORT: String(ports.board),
+      REDIS_URL: redisUrl,
+      BULL_BOARD_USER: options.board.user,
+      BULL_BOARD_PASSWORD: options.board.password,
+    },
+    2,
+  )
+  add(
+    'api-gateway',
+    { service: 'api-gateway', file: 'server' },
+    ports.gateway,
+    {
+      PORT: String(ports.gateway),
+      USER_SERVICE_URL: userServiceUrl,
+      ORDER_SERVICE_URL: orderServiceUrl,
+      REDIS_URL: redisUrl,
+    },
+    0,
+  )
+  return specs
+}
