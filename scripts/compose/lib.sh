@@ -13,7 +13,10 @@ step() {
   local name="$1"; shift
   local log="$LOG_DIR/$(printf '%s' "$name" | tr -c 'A-Za-z0-9._-' '_').log"
   local t0=$SECONDS rc=0
-  "$@" >"$log" 2>&1 || rc=$?
+  # Run in the background and wait: a function called as `f || ...` runs with
+  # errexit ignored (even if re-enabled inside); a background job keeps set -e.
+  "$@" >"$log" 2>&1 </dev/null &
+  wait $! || rc=$?
   if [ "$rc" -eq 0 ]; then
     printf '[%s] %-44s ok   %4ds\n' "${STEP_PREFIX:-compose}" "$name" "$((SECONDS - t0))"
   else
@@ -57,4 +60,38 @@ debian_mirror() {
 podman_env() {
   export CONTAINERS_CONF="$STATE/containers.conf"
   export CONTAINERS_STORAGE_CONF="$STATE/storage.conf"
+}
+
+# --- background processes started by setup-engine.sh ------------------------
+# Each has $STATE/<name>.pid; its command line must still contain the marker
+# recorded in $STATE/<name>.marker (guards against a recycled pid).
+bg_alive() {  # bg_alive NAME
+  local pid marker
+  [ -f "$STATE/$1.pid" ] && [ -f "$STATE/$1.marker" ] || return 1
+  pid=$(cat "$STATE/$1.pid"); marker=$(cat "$STATE/$1.marker")
+  kill -0 "$pid" 2>/dev/null || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$marker"
+}
+start_bg() {  # start_bg NAME MARKER CMD...
+  local name="$1" marker="$2"; shift 2
+  setsid nohup "$@" >>"$LOG_DIR/$name.out" 2>&1 </dev/null &
+  echo $! >"$STATE/$name.pid"
+  printf '%s\n' "$marker" >"$STATE/$name.marker"
+}
+stop_bg() {  # stop_bg NAME: SIGTERM, wait up to 10 s, then SIGKILL
+  local pid
+  if bg_alive "$1"; then
+    pid=$(cat "$STATE/$1.pid")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$STATE/$1.pid" "$STATE/$1.marker"
+}
+ping_sock() { curl -fsS --max-time 3 --unix-socket "$1" http://d/_ping >/dev/null 2>&1; }
+wait_ping() {  # wait_ping SOCKET NAME
+  for _ in $(seq 1 75); do ping_sock "$1" && return 0; sleep 0.2; done
+  echo "$2 did not answer on $1" >&2
+  tail -n 20 "$LOG_DIR/$2.out" >&2
+  return 1
 }
