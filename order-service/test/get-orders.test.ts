@@ -120,6 +120,7 @@ describe('GET /orders', () => {
     'limit=1001',
     'limit=ten',
     'after_id=-1',
+    'userid=1',
   ]) {
     it(`answers 400 for ${query}`, async () => {
       const response = await get(`/orders?${query}`)
@@ -127,6 +128,12 @@ describe('GET /orders', () => {
       assert.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8')
     })
   }
+
+  it('answers 400 for an unknown query parameter', async () => {
+    const response = await app.inject({ method: 'GET', url: '/orders/1?expand=user' })
+    assert.equal(response.statusCode, 400, response.body)
+    assert.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8')
+  })
 })
 
 describe('GET /orders/{id}', () => {
@@ -192,4 +199,10 @@ describe('GET /orders/{id}', () => {
       assert.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8')
     })
   }
+
+  it('answers 400 for an unknown query parameter', async () => {
+    const response = await app.inject({ method: 'GET', url: '/orders/1?expand=user' })
+    assert.equal(response.statusCode, 400, response.body)
+    assert.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8')
+  })
 })

@@ -32,7 +32,9 @@ export const Order = z.object({
 })
 export type Order = z.output<typeof Order>
 
-export const OrdersQuery = PageQuery.extend({
+// Unknown query parameters are refused rather than ignored, so a typo never passes unnoticed.
+export const OrdersQuery = z.strictObject({
+  ...PageQuery.shape,
   user_id: Id.optional().describe('Only orders of this user'),
   status: OrderStatus.optional().describe('Only orders in this status'),
 })

@@ -12,6 +12,10 @@ export interface HealthOptions {
   timeoutMs?: number
 }
 
+// Orchestrators probe every few seconds: logging each probe would drown the real traffic.
+// A failing readiness check still logs its warning.
+const PROBE_LOG_LEVEL = 'warn'
+
 const Healthy = z.object({ status: z.literal('ok') })
 const Ready = z.object({ status: z.literal('ok'), checks: z.record(z.string(), z.literal('ok')) })
 
@@ -32,6 +36,7 @@ export const health = fp<HealthOptions>(
       {
         schema: { tags: ['health'], summary: 'Liveness', response: { 200: Healthy } },
         config: { metrics: false },
+        logLevel: PROBE_LOG_LEVEL,
       },
       async () => ({ status: 'ok' as const }),
     )
@@ -43,6 +48,7 @@ export const health = fp<HealthOptions>(
           summary: 'Readiness: every dependency answers',
           response: { 200: Ready, 503: Problem },
         },
+        logLevel: PROBE_LOG_LEVEL,
       },
       async (request, reply) => {
         const results = await Promise.allSettled(

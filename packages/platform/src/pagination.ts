@@ -15,6 +15,8 @@ export function decimalInteger(min: number, max: number) {
 
 export const Id = decimalInteger(1, MAX_ID)
 export const IdParams = z.object({ id: Id })
+/** For routes that take no query parameters: an unknown one is refused, never ignored. */
+export const NoQuery = z.strictObject({})
 
 export const PageQuery = z.object({
   limit: decimalInteger(1, 1000).default(100).describe('Rows per page, 1 to 1000'),

@@ -1,6 +1,7 @@
 import {
   HttpProblem,
   IdParams,
+  NoQuery,
   paginate,
   problemResponses,
   type StoredResponse,
@@ -13,7 +14,6 @@ import {
   CreateUserBody,
   CreateUserHeaders,
   ListUsersQuery,
-  NoQuery,
   User,
   UserList,
 } from '../schemas/users.js'

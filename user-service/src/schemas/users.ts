@@ -31,5 +31,3 @@ export const UserList = z.array(User)
 
 // Unknown query parameters are refused rather than ignored, so a typo never passes unnoticed.
 export const ListUsersQuery = z.strictObject(PageQuery.shape)
-
-export const NoQuery = z.strictObject({})
