@@ -68,15 +68,12 @@ describe('Swagger UI', () => {
     await screenshot(page, 'gateway-docs')
   })
 
-  for (const [service, own] of [
-    ['user-service', ['POST /users', 'GET /users', 'GET /users/{id}']],
-    ['order-service', ['POST /orders', 'GET /orders', 'GET /orders/{id}']],
+  for (const [service, key, own] of [
+    ['user-service', 'userService', ['POST /users', 'GET /users', 'GET /users/{id}']],
+    ['order-service', 'orderService', ['POST /orders', 'GET /orders', 'GET /orders/{id}']],
   ] as const) {
     it(`on ${service} lists its own operations`, async () => {
-      const url =
-        service === 'user-service'
-          ? running.stack.urls.userService
-          : running.stack.urls.orderService
+      const url = running.stack.urls[key]
       await page.goto(`${url}/docs`)
       const shown = await operationsShown(page)
       assert.deepEqual(shown, operationsOf(await documentOf(url)))
