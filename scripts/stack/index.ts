@@ -6,13 +6,13 @@
 import type { Writable } from 'node:stream'
 import { assertPortFree } from '@shop/platform/local-infra'
 import { startInfra } from './infra.js'
-import type { StackOptions, StackPorts } from './options.js'
+import { PORT_VARIABLES, type StackOptions, type StackPorts } from './options.js'
 import { assertEntryPointsExist, planProcesses } from './processes.js'
 import { waitUntilReady } from './readiness.js'
 import { type RunningProcess, runProcesses } from './runner.js'
 
 export type { BoardCredentials, StackMode, StackOptions, StackPorts } from './options.js'
-export { DEFAULT_PORTS, optionsFromCommandLine, ROOT } from './options.js'
+export { DEFAULT_PORTS, optionsFromCommandLine, PORT_VARIABLES, ROOT } from './options.js'
 export type { RunningProcess } from './runner.js'
 
 export interface StackUrls {
@@ -44,20 +44,20 @@ const url = (port: number) => `http://127.0.0.1:${port}`
 async function assertPortsFree(options: StackOptions) {
   const { ports, workers } = options
   const wanted: [number, string][] = [
-    [ports.userService, 'user-service'],
-    [ports.orderService, 'order-service'],
+    [ports.userService, `user-service, or set ${PORT_VARIABLES.userService}`],
+    [ports.orderService, `order-service, or set ${PORT_VARIABLES.orderService}`],
     ...Array.from({ length: workers }, (_, i): [number, string] => [
       ports.firstWorker + i,
-      `worker-${i + 1}`,
+      `worker-${i + 1}, or set ${PORT_VARIABLES.firstWorker} (worker N uses it + N - 1)`,
     ]),
-    [ports.board, 'bull-board'],
-    [ports.gateway, 'api-gateway'],
+    [ports.board, `bull-board, or set ${PORT_VARIABLES.board}`],
+    [ports.gateway, `api-gateway, or set ${PORT_VARIABLES.gateway}`],
   ]
   if (options.databaseUrl === undefined) {
-    wanted.push([ports.postgres, 'PostgreSQL, or set SHOP_POSTGRES_PORT or DATABASE_URL'])
+    wanted.push([ports.postgres, `PostgreSQL, or set ${PORT_VARIABLES.postgres} or DATABASE_URL`])
   }
   if (options.redisUrl === undefined) {
-    wanted.push([ports.redis, 'Redis, or set SHOP_REDIS_PORT or REDIS_URL'])
+    wanted.push([ports.redis, `Redis, or set ${PORT_VARIABLES.redis} or REDIS_URL`])
   }
   for (const [port, what] of wanted) await assertPortFree(port, what)
 }

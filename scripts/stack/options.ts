@@ -50,6 +50,17 @@ export interface StackOptions {
 
 export const ROOT = resolve(import.meta.dirname, '..', '..')
 
+/** The variable that moves each port of `pnpm start` / `pnpm dev` / `pnpm stack`. */
+export const PORT_VARIABLES: Record<keyof StackPorts, string> = {
+  postgres: 'SHOP_POSTGRES_PORT',
+  redis: 'SHOP_REDIS_PORT',
+  userService: 'SHOP_USER_SERVICE_PORT',
+  orderService: 'SHOP_ORDER_SERVICE_PORT',
+  firstWorker: 'SHOP_WORKER_PORT',
+  board: 'SHOP_BOARD_PORT',
+  gateway: 'SHOP_GATEWAY_PORT',
+}
+
 export const DEFAULT_PORTS: StackPorts = {
   postgres: 5433,
   redis: 6380,
@@ -70,6 +81,14 @@ function portFrom(env: NodeJS.ProcessEnv, name: string, fallback: number) {
     throw new PrerequisiteError(`${name}=${JSON.stringify(raw)} is not a port (1-65535)`)
   }
   return port
+}
+
+function portsFrom(env: NodeJS.ProcessEnv): StackPorts {
+  const ports = { ...DEFAULT_PORTS }
+  for (const key of Object.keys(ports) as (keyof StackPorts)[]) {
+    ports[key] = portFrom(env, PORT_VARIABLES[key], DEFAULT_PORTS[key])
+  }
+  return ports
 }
 
 /** The command line and environment of `pnpm start` / `pnpm dev` / `pnpm stack`. */
@@ -96,19 +115,21 @@ export function optionsFromCommandLine(
   if (!Number.isInteger(workers) || workers < 1 || workers > 32) {
     throw new PrerequisiteError(`--workers ${values.workers} must be a whole number from 1 to 32`)
   }
+  const ports = portsFrom(env)
+  if (ports.firstWorker + workers - 1 > 65_535) {
+    throw new PrerequisiteError(
+      `${PORT_VARIABLES.firstWorker}=${ports.firstWorker} leaves no room for ${workers} workers`,
+    )
+  }
   const user = env.BULL_BOARD_USER || 'admin'
   const password = env.BULL_BOARD_PASSWORD || 'admin'
   return {
     mode,
     workers,
-    ports: {
-      ...DEFAULT_PORTS,
-      postgres: portFrom(env, 'SHOP_POSTGRES_PORT', DEFAULT_PORTS.postgres),
-      redis: portFrom(env, 'SHOP_REDIS_PORT', DEFAULT_PORTS.redis),
-    },
+    ports,
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
-    dataDir: resolve(ROOT, '.data'),
+    dataDir: resolve(ROOT, env.SHOP_DATA_DIR || '.data'),
     board: { user, password, defaulted: !env.BULL_BOARD_USER && !env.BULL_BOARD_PASSWORD },
   }
 }

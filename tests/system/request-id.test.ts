@@ -1,0 +1,92 @@
+/**
+ * One request followed through every service's logs by its x-request-id. Reads the
+ * processes' output, so it runs against the native stack only.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { eventually, uniqueName } from '@shop/platform/testing'
+import { call, createUser, type Order } from './support/http.js'
+import { startTestStack, type TestStack } from './support/test-stack.js'
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+interface LogLine {
+  reqId?: string
+  name?: string
+  msg?: string
+}
+
+/** The JSON log lines of one process that carry `requestId`. */
+function linesWith(running: TestStack, process: string, requestId: string): LogLine[] {
+  return running.stack
+    .logs(process)
+    .filter((line) => line.includes(requestId))
+    .map((line) => JSON.parse(line) as LogLine)
+    .filter((line) => line.reqId === requestId)
+}
+
+/** Waits until each process has logged the request, then returns what each logged. */
+function traceOf(running: TestStack, requestId: string, processes: string[]) {
+  return eventually(
+    async () => {
+      const trace = processes.map((name) => [name, linesWith(running, name, requestId)] as const)
+      return trace.every(([, lines]) => lines.length > 0) ? new Map(trace) : undefined
+    },
+    { timeoutMs: 10_000, what: `request ${requestId} in the logs of ${processes.join(', ')}` },
+  )
+}
+
+describe('x-request-id through the gateway', () => {
+  let running: TestStack
+  let gateway: string
+  let userId: number
+
+  before(async () => {
+    running = await startTestStack({ workers: 1 })
+    gateway = running.stack.urls.gateway
+    userId = (await createUser(gateway)).id
+  })
+  after(() => running?.stop())
+
+  it("keeps the client's id and logs it in the gateway, order-service and user-service", async () => {
+    const requestId = uniqueName('trace')
+    const placed = await call<Order>(`${gateway}/orders`, {
+      method: 'POST',
+      body: { user_id: userId, item: 'traced', quantity: 1 },
+      headers: { 'x-request-id': requestId },
+    })
+    assert.equal(placed.status, 201)
+    assert.equal(placed.headers.get('x-request-id'), requestId)
+
+    const trace = await traceOf(running, requestId, [
+      'api-gateway',
+      'order-service',
+      'user-service',
+    ])
+    assert.ok(trace.get('api-gateway')?.some((line) => line.msg === 'request completed'))
+    // order-service received it from the gateway; user-service from order-service's user check.
+    assert.ok(trace.get('order-service')?.some((line) => line.name === 'order-service'))
+    assert.ok(trace.get('user-service')?.some((line) => line.name === 'user-service'))
+  })
+
+  it('mints an id when the client sends none, answers with it and passes it on', async () => {
+    const placed = await call<Order>(`${gateway}/orders`, {
+      method: 'POST',
+      body: { user_id: userId, item: 'untraced', quantity: 1 },
+    })
+    assert.equal(placed.status, 201)
+    const requestId = placed.headers.get('x-request-id') ?? ''
+    assert.match(requestId, UUID)
+    await traceOf(running, requestId, ['api-gateway', 'order-service', 'user-service'])
+  })
+
+  it('replaces an id unsafe to log with a fresh one', async () => {
+    const answer = await call(`${gateway}/users/${userId}`, {
+      headers: { 'x-request-id': 'evil\tid {"level":60}' },
+    })
+    assert.equal(answer.status, 200)
+    const requestId = answer.headers.get('x-request-id') ?? ''
+    assert.match(requestId, UUID)
+    await traceOf(running, requestId, ['api-gateway', 'user-service'])
+  })
+})

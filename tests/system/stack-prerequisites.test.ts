@@ -1,0 +1,125 @@
+/**
+ * `pnpm stack` (scripts/stack.ts) with a prerequisite missing: it must stop at once with one
+ * line saying what to do. Every port is moved to a free one and the data folder to a temp
+ * one, so these runs never touch a stack a developer may be running on the defaults.
+ */
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer, type Server } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { freePort } from '@shop/platform/local-infra'
+import { PORT_VARIABLES, ROOT } from '../../scripts/stack/index.js'
+
+interface Run {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+async function runStack(env: NodeJS.ProcessEnv): Promise<Run> {
+  const child = spawn(
+    process.execPath,
+    // One worker: its health port is SHOP_WORKER_PORT alone.
+    [
+      '--import',
+      'tsx',
+      '--conditions=development',
+      'scripts/stack.ts',
+      '--mode',
+      'source',
+      '--workers',
+      '1',
+    ],
+    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk
+  })
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk
+  })
+  const [code] = (await once(child, 'exit')) as [number | null]
+  return { code, stdout, stderr }
+}
+
+const linesOf = (text: string) => text.split('\n').filter((line) => line.trim() !== '')
+
+async function listenOn(port: number): Promise<Server> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen({ port, host: '127.0.0.1' }, resolve))
+  return server
+}
+
+describe('pnpm stack prerequisites', () => {
+  let dataDir: string
+  let emptyBin: string
+  let env: NodeJS.ProcessEnv
+  let ports: Record<string, number>
+
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'shop-stack-data-'))
+    emptyBin = await mkdtemp(join(tmpdir(), 'shop-empty-bin-'))
+    ports = {}
+    for (const variable of Object.values(PORT_VARIABLES)) ports[variable] = await freePort()
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(
+        ([name]) => !name.startsWith('SHOP_') && name !== 'DATABASE_URL' && name !== 'REDIS_URL',
+      ),
+    )
+    env = {
+      ...inherited,
+      ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
+      SHOP_DATA_DIR: dataDir,
+    }
+  })
+  after(async () => {
+    await rm(dataDir, { recursive: true, force: true })
+    await rm(emptyBin, { recursive: true, force: true })
+  })
+
+  it('without redis-server on PATH nor REDIS_URL, exits with one line on how to get it', async () => {
+    const run = await runStack({ ...env, PATH: emptyBin })
+    assert.notEqual(run.code, 0)
+    const lines = linesOf(run.stderr)
+    assert.equal(lines.length, 1, run.stderr)
+    assert.match(lines[0] ?? '', /redis-server not found: install .*apt-get install redis-server/)
+    assert.match(lines[0] ?? '', /or set REDIS_URL/)
+    // It stopped before spending time on PostgreSQL.
+    assert.equal(existsSync(join(dataDir, 'postgres')), false)
+  })
+
+  for (const [variable, what] of [
+    [PORT_VARIABLES.gateway, 'api-gateway'],
+    [PORT_VARIABLES.redis, 'Redis'],
+  ] as const) {
+    it(`exits with one line naming the port when the ${what} port is in use`, async () => {
+      const port = ports[variable] as number
+      const squatter = await listenOn(port)
+      try {
+        const run = await runStack(env)
+        assert.notEqual(run.code, 0)
+        const lines = linesOf(run.stderr)
+        assert.equal(lines.length, 1, run.stderr)
+        assert.match(lines[0] ?? '', new RegExp(`port ${port} \\(${what}, or set ${variable}`))
+        assert.match(lines[0] ?? '', /is in use/)
+      } finally {
+        squatter.close()
+      }
+    })
+  }
+
+  it('exits with one line naming a variable that is not a port', async () => {
+    const run = await runStack({ ...env, [PORT_VARIABLES.gateway]: '99999' })
+    assert.notEqual(run.code, 0)
+    const lines = linesOf(run.stderr)
+    assert.equal(lines.length, 1, run.stderr)
+    assert.match(lines[0] ?? '', /SHOP_GATEWAY_PORT="99999" is not a port/)
+  })
+})
