@@ -5,15 +5,21 @@ import { createInterface } from 'node:readline'
 export interface ChildEcho {
   url: string
   child: ChildProcess
+  /** Sends `signal` and waits for the process to exit. */
   kill(signal?: NodeJS.Signals): Promise<void>
+  /** Sends `signal` without waiting, e.g. SIGSTOP to freeze the replica. */
+  signal(signal: NodeJS.Signals): void
 }
 
 const script = new URL('./echo-process.ts', import.meta.url).pathname
 
 /** Starts an echo upstream as a child process and waits for its URL. */
-export async function spawnEcho(name: string): Promise<ChildEcho> {
+export async function spawnEcho(
+  name: string,
+  env: Record<string, string> = {},
+): Promise<ChildEcho> {
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    env: { ...process.env, ECHO_NAME: name },
+    env: { ...process.env, ...env, ECHO_NAME: name },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })
@@ -32,6 +38,9 @@ export async function spawnEcho(name: string): Promise<ChildEcho> {
       const exited = once(child, 'exit')
       child.kill(signal)
       await exited
+    },
+    signal(signal) {
+      child.kill(signal)
     },
   }
 }

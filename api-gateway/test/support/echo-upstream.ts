@@ -16,6 +16,8 @@ export interface EchoOptions {
   name: string
   host?: string
   port?: number
+  /** Connections the kernel queues before this process accepts them. */
+  backlog?: number
   /** Served at `/docs/json`; `undefined` answers 503 (docs not ready). */
   docs?: unknown
 }
@@ -31,15 +33,17 @@ export function echoApp(options: EchoOptions) {
   const app = Fastify({ bodyLimit: 64 * 1024 * 1024 })
   let docs = options.docs
   let hits = 0
+  let docsRequests = 0
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
   app.addHook('onRequest', async (request) => {
     if (request.url.startsWith('/users') || request.url.startsWith('/orders')) hits++
   })
   app.get('/healthz', async () => ({ status: 'ok' }))
-  app.get('/docs/json', async (_request, reply) =>
-    docs === undefined ? reply.code(503).send({ status: 'starting' }) : docs,
-  )
+  app.get('/docs/json', async (_request, reply) => {
+    docsRequests++
+    return docs === undefined ? reply.code(503).send({ status: 'starting' }) : docs
+  })
   for (const prefix of ['/users', '/orders']) {
     app.all(`${prefix}/problem`, async (_request, reply) =>
       reply
@@ -49,7 +53,8 @@ export function echoApp(options: EchoOptions) {
         .send(PROBLEM_BODY),
     )
     app.get(`${prefix}/slow`, async () => {
-      await sleep(5_000)
+      // Unref'd: a test that is done with this answer need not wait for it.
+      await sleep(5_000, undefined, { ref: false })
       return { slow: true }
     })
     app.all(`${prefix}/unavailable`, async (_request, reply) =>
@@ -75,6 +80,9 @@ export function echoApp(options: EchoOptions) {
     get hits() {
       return hits
     },
+    get docsRequests() {
+      return docsRequests
+    },
     setDocs(value: unknown) {
       docs = value
     },
@@ -90,7 +98,11 @@ export interface RunningEcho extends ReturnType<typeof echoApp> {
 export async function startEcho(options: EchoOptions): Promise<RunningEcho> {
   const echo = echoApp(options)
   const app: FastifyInstance = echo.app
-  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 })
+  await app.listen({
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    ...(options.backlog === undefined ? {} : { backlog: options.backlog }),
+  })
   const { port } = app.server.address() as { port: number }
   return Object.assign(echo, {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
