@@ -149,6 +149,29 @@ describe('connect failures and lost connections', () => {
       }
     })
 
+    it('answers 502 problem+json to an upstream that hangs up halfway through its headers', async () => {
+      for (const method of ['GET', 'POST']) {
+        const problem = await problemOf(
+          await fetch(`${gateway.url}/users/half-headers`, {
+            method,
+            ...(method === 'POST' ? { body: '{}' } : {}),
+          }),
+        )
+        assert.equal(problem.status, 502, method)
+        assert.match(problem.contentType, PROBLEM)
+      }
+    })
+
+    it('cuts the client off when an upstream hangs up halfway through its body', async () => {
+      // The status is already on its way: the client must see the body fail, not end short.
+      const response = await fetch(`${gateway.url}/users/half-body`)
+      assert.equal(response.status, 200)
+      await assert.rejects(response.text())
+      const next = await fetch(`${gateway.url}/users/1`)
+      assert.equal(next.status, 200)
+      await next.body?.cancel()
+    })
+
     it('tries a GET whose connection was lost on the other replica before answering 502', async () => {
       const hits = { live: live.hits, other: other.hits }
       const problem = await problemOf(await fetch(`${gateway.url}/users/hang-up`))

@@ -170,6 +170,17 @@ describe('proxying /users and /orders', () => {
     }
   })
 
+  it('keeps its connections to the upstream alive across requests', async () => {
+    const before = orders.connections
+    for (let i = 0; i < 50; i++) {
+      const response = await fetch(`${gateway.url}/orders/${i}`)
+      assert.equal(response.status, 200)
+      await response.body?.cancel()
+    }
+    // One kept-alive connection serves them all (plus, at most, one the docs fetch opened).
+    assert.ok(orders.connections - before <= 2, `${orders.connections - before} connections`)
+  })
+
   it('passes an upstream 503 through once, without repeating the request', async () => {
     const hits = users.hits
     const response = await fetch(`${gateway.url}/users/unavailable`)

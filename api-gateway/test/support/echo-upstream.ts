@@ -27,13 +27,18 @@ export const PROBLEM_BODY =
 
 /**
  * A stand-in upstream: echoes every request under /users and /orders, plus a few routes
- * with fixed behaviour (`/<prefix>/problem`, `/<prefix>/slow`, `/<prefix>/unavailable`).
+ * with fixed behaviour (`/<prefix>/problem`, `/<prefix>/slow`, `/<prefix>/unavailable`,
+ * `/<prefix>/hang-up`, `/<prefix>/half-headers`, `/<prefix>/half-body`).
  */
 export function echoApp(options: EchoOptions) {
   const app = Fastify({ bodyLimit: 64 * 1024 * 1024 })
   let docs = options.docs
   let hits = 0
   let docsRequests = 0
+  let connections = 0
+  app.server.on('connection', () => {
+    connections++
+  })
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
   app.addHook('onRequest', async (request) => {
@@ -63,6 +68,17 @@ export function echoApp(options: EchoOptions) {
     app.all(`${prefix}/hang-up`, async (request) => {
       request.raw.socket.destroy()
     })
+    // Dies halfway through its status and headers, or halfway through its body.
+    app.all(`${prefix}/half-headers`, (request, reply) => {
+      reply.hijack()
+      request.raw.socket.end('HTTP/1.1 200 OK\r\ncontent-type: text/pl')
+      request.raw.socket.destroySoon()
+    })
+    app.all(`${prefix}/half-body`, (request, reply) => {
+      reply.hijack()
+      const head = 'HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 100\r\n\r\n'
+      request.raw.socket.write(`${head}0123456789`, () => request.raw.socket.destroy())
+    })
   }
   app.all('/*', async (request, reply) => {
     const status = Number(request.headers['x-echo-status'] ?? 200)
@@ -82,6 +98,10 @@ export function echoApp(options: EchoOptions) {
     },
     get docsRequests() {
       return docsRequests
+    },
+    /** TCP connections accepted so far. */
+    get connections() {
+      return connections
     },
     setDocs(value: unknown) {
       docs = value
