@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { connect, type Socket } from 'node:net'
 import { createInterface } from 'node:readline'
 
 export interface ChildEcho {
@@ -41,6 +42,29 @@ export async function spawnEcho(
     },
     signal(signal) {
       child.kill(signal)
+    },
+  }
+}
+
+/**
+ * A stopped process whose accept queue (one connection) is full: the kernel drops further
+ * SYNs, so a connection attempt neither succeeds nor is refused until it times out.
+ */
+export async function frozenReplica() {
+  const echo = await spawnEcho('users-frozen', { ECHO_BACKLOG: '1' })
+  echo.signal('SIGSTOP')
+  const { port } = new URL(echo.url)
+  const fillers: Socket[] = []
+  for (let i = 0; i < 2; i++) {
+    const socket = connect(Number(port), '127.0.0.1')
+    fillers.push(socket)
+    await once(socket, 'connect')
+  }
+  return {
+    url: echo.url,
+    async close() {
+      for (const socket of fillers) socket.destroy()
+      await echo.kill('SIGKILL')
     },
   }
 }
