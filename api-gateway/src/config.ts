@@ -1,38 +1,66 @@
 import { BaseConfig, env, parseConfig } from '@shop/platform'
 import { z } from 'zod'
 
-function commaList(value: string) {
-  return value
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '')
+type Item = { value: string } | { problem: string }
+
+function httpUrl(value: string) {
+  try {
+    const url = new URL(value)
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** A base URL the gateway prefixes with the proxied path: scheme, host and port only. */
-const BaseUrl = env.httpUrl().refine((value) => {
-  const url = new URL(value)
-  return (
-    (url.pathname === '/' || url.pathname === '') &&
-    url.search === '' &&
-    url.hash === '' &&
-    url.username === '' &&
-    url.password === ''
-  )
-}, 'must be a base URL without path, query or credentials (e.g. http://user-service:8001)')
+function baseUrl(value: string): Item {
+  const url = httpUrl(value)
+  if (!url) return { problem: 'is not an http:// or https:// URL' }
+  const bare = url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password
+  if (!bare) {
+    return {
+      problem:
+        'must be a base URL without path, query or credentials (e.g. http://user-service:8001)',
+    }
+  }
+  return { value }
+}
+
+function origin(value: string): Item {
+  if (value === '*') return { value }
+  const url = httpUrl(value)
+  if (!url || url.origin !== value.replace(/\/$/, '')) {
+    return { problem: 'must be an origin such as https://shop.example (no path)' }
+  }
+  return { value: url.origin }
+}
+
+/**
+ * A comma-separated list, each item checked by `parse`. Problems name the item but sit on
+ * the variable itself, so the message reads `USER_SERVICE_URL="…": "…" must be …`.
+ */
+const commaSeparated = (fallback: string, parse: (item: string) => Item, minItems: number) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, context) => {
+      const items = value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '')
+      if (items.length < minItems) context.addIssue(`lists no item (expected ${minItems} or more)`)
+      return items.flatMap((item) => {
+        const result = parse(item)
+        if ('value' in result) return [result.value]
+        context.addIssue(
+          items.length > 1 ? `${JSON.stringify(item)} ${result.problem}` : result.problem,
+        )
+        return []
+      })
+    })
 
 /** `http://a:8001,http://b:8001`: replicas of one upstream, each possibly a name with many addresses. */
-const UrlList = (fallback: string) =>
-  z.string().default(fallback).transform(commaList).pipe(z.array(BaseUrl).min(1, 'lists no URL'))
-
-const Origin = z.union([
-  z.literal('*'),
-  env
-    .httpUrl()
-    .refine((value) => new URL(value).origin === value.replace(/\/$/, ''), {
-      message: 'must be an origin such as https://shop.example (no path)',
-    })
-    .transform((value) => new URL(value).origin),
-])
+const UrlList = (fallback: string) => commaSeparated(fallback, baseUrl, 1)
 
 export const Config = BaseConfig.extend({
   PORT: env.port(8080),
@@ -43,7 +71,7 @@ export const Config = BaseConfig.extend({
   REDIS_URL: env.redisUrl().optional(),
   RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(0),
   RATE_LIMIT_WINDOW_MS: env.positiveInt(60_000),
-  CORS_ORIGINS: z.string().default('').transform(commaList).pipe(z.array(Origin)),
+  CORS_ORIGINS: commaSeparated('', origin, 0),
   BODY_LIMIT_BYTES: env.positiveInt(1_048_576),
 })
 export type Config = z.output<typeof Config>

@@ -5,16 +5,21 @@ import { jsonSchemaTransform } from 'fastify-type-provider-zod'
 import { mergeOpenApi, type OpenApiDocument } from './openapi-merge.js'
 import type { UpstreamDocs } from './upstream-docs.js'
 
-type TransformInput = Parameters<typeof jsonSchemaTransform>[0]
-
-/** The gateway's routes from their zod schemas; `/metrics` has none, so it gets a tag here. */
-function transform(input: TransformInput) {
-  const result = jsonSchemaTransform(input)
-  if (input.url !== '/metrics') return result
-  return {
-    ...result,
-    schema: { ...result.schema, tags: ['metrics'], summary: 'Prometheus metrics (text format)' },
-  }
+/**
+ * `/metrics` comes with the service app, before swagger starts collecting routes, so its
+ * path item is written here.
+ */
+const METRICS_PATH = {
+  get: {
+    tags: ['metrics'],
+    summary: 'Prometheus metrics',
+    responses: {
+      200: {
+        description: 'Prometheus text exposition format',
+        content: { 'text/plain': { schema: { type: 'string' } } },
+      },
+    },
+  },
 }
 
 /** Collects the gateway's own routes; register before any route. */
@@ -29,7 +34,7 @@ export async function registerOpenApi(app: FastifyInstance) {
         version: '1.0.0',
       },
     },
-    transform,
+    transform: jsonSchemaTransform,
   })
 }
 
@@ -42,7 +47,9 @@ export async function registerDocsRoutes(app: FastifyInstance, upstreamDocs: Ups
     transformSpecificationClone: false,
     transformSpecification: (gateway) => {
       if (cached?.gateway !== gateway || cached.version !== upstreamDocs.version) {
-        const merged = mergeOpenApi(gateway as OpenApiDocument, upstreamDocs.documents)
+        const own = gateway as OpenApiDocument
+        const withMetrics = { ...own, paths: { ...own.paths, '/metrics': METRICS_PATH } }
+        const merged = mergeOpenApi(withMetrics, upstreamDocs.documents)
         cached = { gateway, version: upstreamDocs.version, merged }
       }
       return cached.merged

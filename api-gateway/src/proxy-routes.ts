@@ -1,8 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { Readable } from 'node:stream'
 import httpProxy, { type FastifyHttpProxyOptions } from '@fastify/http-proxy'
-import { REQUEST_ID_HEADER, sendProblem } from '@shop/platform'
+import { HttpProblem, REQUEST_ID_HEADER, sendProblem } from '@shop/platform'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { hasDotSegment } from './dot-segments.js'
 import { ForwardedBody } from './request-body.js'
 import { classifyFailure } from './upstream-errors.js'
 import type { UpstreamPool } from './upstream-pool.js'
@@ -126,6 +127,14 @@ export const proxyRoutes: FastifyPluginAsync<ProxyRouteOptions> = async (app, op
     rewritePrefix: path,
     disableRequestLogging: true,
     destroyAgent: true,
+    // Runs before the proxy resolves the path: `/users/../orders` must not reach anything,
+    // and `/users/./x` must not be quietly rewritten into another resource.
+    preRewrite: (url) => {
+      if (hasDotSegment(url)) {
+        throw new HttpProblem(400, 'the path must not contain "." or ".." segments')
+      }
+      return url
+    },
     undici: {
       connections: 128,
       pipelining: 1,

@@ -16,6 +16,8 @@ export interface EchoOptions {
   name: string
   host?: string
   port?: number
+  /** Connections the kernel queues before this process accepts them. */
+  backlog?: number
   /** Served at `/docs/json`; `undefined` answers 503 (docs not ready). */
   docs?: unknown
 }
@@ -25,21 +27,28 @@ export const PROBLEM_BODY =
 
 /**
  * A stand-in upstream: echoes every request under /users and /orders, plus a few routes
- * with fixed behaviour (`/<prefix>/problem`, `/<prefix>/slow`, `/<prefix>/unavailable`).
+ * with fixed behaviour (`/<prefix>/problem`, `/<prefix>/slow`, `/<prefix>/unavailable`,
+ * `/<prefix>/hang-up`, `/<prefix>/half-headers`, `/<prefix>/half-body`).
  */
 export function echoApp(options: EchoOptions) {
   const app = Fastify({ bodyLimit: 64 * 1024 * 1024 })
   let docs = options.docs
   let hits = 0
+  let docsRequests = 0
+  let connections = 0
+  app.server.on('connection', () => {
+    connections++
+  })
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
   app.addHook('onRequest', async (request) => {
     if (request.url.startsWith('/users') || request.url.startsWith('/orders')) hits++
   })
   app.get('/healthz', async () => ({ status: 'ok' }))
-  app.get('/docs/json', async (_request, reply) =>
-    docs === undefined ? reply.code(503).send({ status: 'starting' }) : docs,
-  )
+  app.get('/docs/json', async (_request, reply) => {
+    docsRequests++
+    return docs === undefined ? reply.code(503).send({ status: 'starting' }) : docs
+  })
   for (const prefix of ['/users', '/orders']) {
     app.all(`${prefix}/problem`, async (_request, reply) =>
       reply
@@ -49,7 +58,8 @@ export function echoApp(options: EchoOptions) {
         .send(PROBLEM_BODY),
     )
     app.get(`${prefix}/slow`, async () => {
-      await sleep(5_000)
+      // Unref'd: a test that is done with this answer need not wait for it.
+      await sleep(5_000, undefined, { ref: false })
       return { slow: true }
     })
     app.all(`${prefix}/unavailable`, async (_request, reply) =>
@@ -57,6 +67,17 @@ export function echoApp(options: EchoOptions) {
     )
     app.all(`${prefix}/hang-up`, async (request) => {
       request.raw.socket.destroy()
+    })
+    // Dies halfway through its status and headers, or halfway through its body.
+    app.all(`${prefix}/half-headers`, (request, reply) => {
+      reply.hijack()
+      request.raw.socket.end('HTTP/1.1 200 OK\r\ncontent-type: text/pl')
+      request.raw.socket.destroySoon()
+    })
+    app.all(`${prefix}/half-body`, (request, reply) => {
+      reply.hijack()
+      const head = 'HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 100\r\n\r\n'
+      request.raw.socket.write(`${head}0123456789`, () => request.raw.socket.destroy())
     })
   }
   app.all('/*', async (request, reply) => {
@@ -75,6 +96,13 @@ export function echoApp(options: EchoOptions) {
     get hits() {
       return hits
     },
+    get docsRequests() {
+      return docsRequests
+    },
+    /** TCP connections accepted so far. */
+    get connections() {
+      return connections
+    },
     setDocs(value: unknown) {
       docs = value
     },
@@ -90,7 +118,11 @@ export interface RunningEcho extends ReturnType<typeof echoApp> {
 export async function startEcho(options: EchoOptions): Promise<RunningEcho> {
   const echo = echoApp(options)
   const app: FastifyInstance = echo.app
-  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 })
+  await app.listen({
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    ...(options.backlog === undefined ? {} : { backlog: options.backlog }),
+  })
   const { port } = app.server.address() as { port: number }
   return Object.assign(echo, {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,

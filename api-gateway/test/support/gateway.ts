@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http'
 import { listenOnLoopback } from '@shop/platform/testing'
 import { buildGateway, type GatewayOptions } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
@@ -31,4 +32,25 @@ export async function problemOf(response: Response) {
       unknown
     >,
   }
+}
+
+/**
+ * Sends `path` exactly as written. fetch and `http.request(url)` parse the URL first,
+ * which resolves dot segments (`/users/%2e%2e/orders` leaves as `/orders`).
+ */
+export function requestRawPath(base: string, path: string, method = 'GET') {
+  const { hostname, port } = new URL(base)
+  return new Promise<{ status: number; contentType: string; body: string }>((resolve, reject) => {
+    httpRequest({ host: hostname, port, path, method }, async (response) => {
+      const chunks: Buffer[] = []
+      for await (const chunk of response) chunks.push(chunk as Buffer)
+      resolve({
+        status: response.statusCode ?? 0,
+        contentType: response.headers['content-type'] ?? '',
+        body: Buffer.concat(chunks).toString(),
+      })
+    })
+      .on('error', reject)
+      .end()
+  })
 }

@@ -1,0 +1,201 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { type RunningGateway, startGateway } from './support/gateway.js'
+import { type RealServices, startRealServices } from './support/real-services.js'
+
+/** What a client can tell apart in an answer; timestamps differ between two runs. */
+interface Answer {
+  status: number
+  contentType: string | null
+  location: string | null
+  link: string | null
+  replayed: string | null
+  body: string
+}
+
+const TIMESTAMP = /"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})"/g
+
+/** Headers a step must carry, so comparing them compares something. */
+type Shown = 'location' | 'link' | 'replayed'
+
+interface Call {
+  method: 'GET' | 'POST'
+  path: string
+  body?: string
+  headers?: Record<string, string>
+}
+
+/**
+ * The same users/orders story played against two identical, fresh systems: one called
+ * directly, one through the gateway. Each step's answers must match.
+ */
+const story: Array<{ name: string; call: Call; status: number; shows?: Shown[] }> = [
+  {
+    name: 'POST /users creates a user: 201 with Location',
+    call: { method: 'POST', path: '/users', body: '{"email":"ada@example.com","full_name":"Ada"}' },
+    status: 201,
+    shows: ['location'],
+  },
+  {
+    name: 'POST /users with an invalid email: 400',
+    call: { method: 'POST', path: '/users', body: '{"email":"not-an-email","full_name":"X"}' },
+    status: 400,
+  },
+  {
+    name: 'POST /users with malformed JSON: 400',
+    call: { method: 'POST', path: '/users', body: '{"email": ' },
+    status: 400,
+  },
+  {
+    name: 'POST /users with a taken email in other case: 409',
+    call: { method: 'POST', path: '/users', body: '{"email":"ADA@example.com","full_name":"A"}' },
+    status: 409,
+  },
+  {
+    name: 'POST /users with an Idempotency-Key: 201',
+    call: {
+      method: 'POST',
+      path: '/users',
+      body: '{"email":"bob@example.com","full_name":"Bob"}',
+      headers: { 'idempotency-key': 'create-bob' },
+    },
+    status: 201,
+    shows: ['location'],
+  },
+  {
+    name: 'POST /users repeated with the same key and body: the first answer replayed',
+    call: {
+      method: 'POST',
+      path: '/users',
+      body: '{"full_name":"Bob","email":"bob@example.com"}',
+      headers: { 'idempotency-key': 'create-bob' },
+    },
+    status: 201,
+    shows: ['location', 'replayed'],
+  },
+  {
+    name: 'POST /users with the same key and another body: 422',
+    call: {
+      method: 'POST',
+      path: '/users',
+      body: '{"email":"carol@example.com","full_name":"Carol"}',
+      headers: { 'idempotency-key': 'create-bob' },
+    },
+    status: 422,
+  },
+  {
+    name: 'GET /users?limit=1: first page with a Link to the next',
+    call: { method: 'GET', path: '/users?limit=1' },
+    status: 200,
+    shows: ['link'],
+  },
+  { name: 'GET /users?limit=0: 400', call: { method: 'GET', path: '/users?limit=0' }, status: 400 },
+  { name: 'GET /users/1: 200', call: { method: 'GET', path: '/users/1' }, status: 200 },
+  { name: 'GET /users/abc: 400', call: { method: 'GET', path: '/users/abc' }, status: 400 },
+  { name: 'GET /users/999: 404', call: { method: 'GET', path: '/users/999' }, status: 404 },
+  {
+    name: 'POST /orders for an existing user: 201 pending with Location',
+    call: {
+      method: 'POST',
+      path: '/orders',
+      body: '{"user_id":1,"item":"book","quantity":2}',
+      headers: { 'idempotency-key': 'order-1' },
+    },
+    status: 201,
+    shows: ['location'],
+  },
+  {
+    name: 'POST /orders repeated with its Idempotency-Key: replayed',
+    call: {
+      method: 'POST',
+      path: '/orders',
+      body: '{"user_id":1,"item":"book","quantity":2}',
+      headers: { 'idempotency-key': 'order-1' },
+    },
+    status: 201,
+    shows: ['location', 'replayed'],
+  },
+  {
+    name: 'POST /orders for an unknown user: 422',
+    call: { method: 'POST', path: '/orders', body: '{"user_id":999,"item":"book","quantity":1}' },
+    status: 422,
+  },
+  {
+    name: 'POST /orders with quantity 0: 400',
+    call: { method: 'POST', path: '/orders', body: '{"user_id":1,"item":"book","quantity":0}' },
+    status: 400,
+  },
+  {
+    name: 'GET /orders?user_id=1&status=pending: 200',
+    call: { method: 'GET', path: '/orders?user_id=1&status=pending' },
+    status: 200,
+  },
+  {
+    name: 'GET /orders?status=lost: 400',
+    call: { method: 'GET', path: '/orders?status=lost' },
+    status: 400,
+  },
+  { name: 'GET /orders/1: 200', call: { method: 'GET', path: '/orders/1' }, status: 200 },
+  { name: 'GET /orders/2: 404', call: { method: 'GET', path: '/orders/2' }, status: 404 },
+]
+
+async function play(base: (path: string) => string, call: Call): Promise<Answer> {
+  const response = await fetch(base(call.path), {
+    method: call.method,
+    headers: {
+      ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...call.headers,
+    },
+    ...(call.body === undefined ? {} : { body: call.body }),
+  })
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    location: response.headers.get('location'),
+    link: response.headers.get('link'),
+    replayed: response.headers.get('idempotent-replayed'),
+    body: (await response.text()).replace(TIMESTAMP, '"<timestamp>"'),
+  }
+}
+
+describe('users and orders through the gateway and direct', () => {
+  let direct: RealServices
+  let behind: RealServices
+  let gateway: RunningGateway
+
+  before(async () => {
+    ;[direct, behind] = await Promise.all([startRealServices(), startRealServices()])
+    gateway = await startGateway({
+      USER_SERVICE_URL: behind.usersUrl,
+      ORDER_SERVICE_URL: behind.ordersUrl,
+    })
+  })
+  after(async () => {
+    await gateway.close()
+    await Promise.all([direct.stop(), behind.stop()])
+  })
+
+  const toDirect = (path: string) =>
+    `${path.startsWith('/orders') ? direct.ordersUrl : direct.usersUrl}${path}`
+  const toGateway = (path: string) => `${gateway.url}${path}`
+
+  for (const { name, call, status, shows = [] } of story) {
+    it(`answers identically: ${name}`, async () => {
+      const viaDirect = await play(toDirect, call)
+      const viaGateway = await play(toGateway, call)
+      assert.equal(viaDirect.status, status, viaDirect.body)
+      for (const header of shows) assert.notEqual(viaDirect[header], null, header)
+      if (status >= 400) assert.match(viaDirect.contentType ?? '', /^application\/problem\+json/)
+      assert.deepEqual(viaGateway, viaDirect)
+    })
+  }
+
+  it('returns the request id a client sent, as the service saw it', async () => {
+    const response = await fetch(`${gateway.url}/users/1`, {
+      headers: { 'x-request-id': 'contract-check-1' },
+    })
+    assert.equal(response.status, 200)
+    assert.equal(response.headers.get('x-request-id'), 'contract-check-1')
+    await response.body?.cancel()
+  })
+})

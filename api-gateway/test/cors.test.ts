@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { type Echo, type RunningEcho, startEcho } from './support/echo-upstream.js'
+import { json, type RunningGateway, startGateway } from './support/gateway.js'
+
+const ALLOWED = 'https://shop.example'
+const OTHER = 'https://evil.example'
+
+function preflight(url: string, origin: string) {
+  return fetch(url, {
+    method: 'OPTIONS',
+    headers: {
+      origin,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'content-type, idempotency-key',
+    },
+  })
+}
+
+describe('CORS', () => {
+  let echo: RunningEcho
+
+  before(async () => {
+    echo = await startEcho({ name: 'echo' })
+  })
+  after(() => echo.close())
+
+  describe('by default', () => {
+    let gateway: RunningGateway
+
+    before(async () => {
+      gateway = await startGateway({ USER_SERVICE_URL: echo.url, ORDER_SERVICE_URL: echo.url })
+    })
+    after(() => gateway.close())
+
+    it('adds no CORS header to a cross-origin request', async () => {
+      const response = await fetch(`${gateway.url}/users`, { headers: { origin: ALLOWED } })
+      assert.equal(response.status, 200)
+      assert.equal(response.headers.get('access-control-allow-origin'), null)
+      await response.body?.cancel()
+    })
+
+    it('forwards a preflight to the service like any OPTIONS request', async () => {
+      const response = await preflight(`${gateway.url}/users`, ALLOWED)
+      assert.equal(response.headers.get('access-control-allow-origin'), null)
+      assert.equal((await json<Echo>(response)).method, 'OPTIONS')
+    })
+  })
+
+  describe('with CORS_ORIGINS set', () => {
+    let gateway: RunningGateway
+
+    before(async () => {
+      gateway = await startGateway({
+        USER_SERVICE_URL: echo.url,
+        ORDER_SERVICE_URL: echo.url,
+        CORS_ORIGINS: `${ALLOWED}, http://localhost:3000`,
+      })
+    })
+    after(() => gateway.close())
+
+    it('answers a preflight from a listed origin itself, allowing it', async () => {
+      const hits = echo.hits
+      for (const path of ['/users', '/orders/7']) {
+        const response = await preflight(`${gateway.url}${path}`, ALLOWED)
+        assert.equal(response.status, 204, path)
+        assert.equal(response.headers.get('access-control-allow-origin'), ALLOWED)
+        assert.match(response.headers.get('access-control-allow-methods') ?? '', /POST/)
+        assert.match(
+          response.headers.get('access-control-allow-headers') ?? '',
+          /content-type, idempotency-key/,
+        )
+        assert.match(response.headers.get('vary') ?? '', /origin/i)
+      }
+      assert.equal(echo.hits, hits)
+    })
+
+    it('allows a simple request from a listed origin and exposes the useful headers', async () => {
+      const response = await fetch(`${gateway.url}/users/1`, {
+        headers: { origin: 'http://localhost:3000' },
+      })
+      assert.equal(response.status, 200)
+      assert.equal(response.headers.get('access-control-allow-origin'), 'http://localhost:3000')
+      const exposed = (response.headers.get('access-control-expose-headers') ?? '').split(/,\s*/)
+      for (const header of ['x-request-id', 'location', 'link', 'retry-after']) {
+        assert.ok(exposed.includes(header), `${header} not exposed`)
+      }
+      assert.match(response.headers.get('vary') ?? '', /origin/i)
+      await response.body?.cancel()
+    })
+
+    it('gives another origin no CORS header, on a preflight or a simple request', async () => {
+      const pre = await preflight(`${gateway.url}/users`, OTHER)
+      assert.equal(pre.headers.get('access-control-allow-origin'), null)
+      await pre.body?.cancel()
+      const simple = await fetch(`${gateway.url}/users`, { headers: { origin: OTHER } })
+      assert.equal(simple.status, 200)
+      assert.equal(simple.headers.get('access-control-allow-origin'), null)
+      await simple.body?.cancel()
+    })
+
+    it('adds CORS headers to the gateway own answers too', async () => {
+      const response = await fetch(`${gateway.url}/nowhere`, { headers: { origin: ALLOWED } })
+      assert.equal(response.status, 404)
+      assert.equal(response.headers.get('access-control-allow-origin'), ALLOWED)
+      await response.body?.cancel()
+    })
+  })
+
+  it('allows every origin with CORS_ORIGINS=*', async () => {
+    const gateway = await startGateway({
+      USER_SERVICE_URL: echo.url,
+      ORDER_SERVICE_URL: echo.url,
+      CORS_ORIGINS: '*',
+    })
+    try {
+      const response = await fetch(`${gateway.url}/users`, { headers: { origin: OTHER } })
+      assert.equal(response.headers.get('access-control-allow-origin'), '*')
+      await response.body?.cancel()
+    } finally {
+      await gateway.close()
+    }
+  })
+})

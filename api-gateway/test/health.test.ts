@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { type RunningEcho, startEcho } from './support/echo-upstream.js'
+import { json, problemOf, type RunningGateway, startGateway } from './support/gateway.js'
+import { deadUrl } from './support/traffic.js'
+
+describe('GET /healthz, /readyz and /metrics', () => {
+  let users: RunningEcho
+  let ordersA: RunningEcho
+  let ordersB: RunningEcho
+  let gateway: RunningGateway
+
+  before(async () => {
+    users = await startEcho({ name: 'users-1' })
+    ordersA = await startEcho({ name: 'orders-a' })
+    ordersB = await startEcho({ name: 'orders-b' })
+    gateway = await startGateway({
+      USER_SERVICE_URL: users.url,
+      ORDER_SERVICE_URL: `${ordersA.url},${ordersB.url}`,
+    })
+  })
+  after(async () => {
+    await gateway.close()
+    await Promise.all([users.close(), ordersA.close(), ordersB.close()])
+  })
+
+  it('answers /healthz 200', async () => {
+    const response = await fetch(`${gateway.url}/healthz`)
+    assert.equal(response.status, 200)
+    assert.deepEqual(await json(response), { status: 'ok' })
+  })
+
+  it('answers /readyz 200 naming each upstream when each has a replica answering', async () => {
+    const response = await fetch(`${gateway.url}/readyz`)
+    assert.equal(response.status, 200)
+    assert.deepEqual(await json(response), {
+      status: 'ok',
+      checks: { 'user-service': 'ok', 'order-service': 'ok' },
+    })
+  })
+
+  it('stays ready while one replica of an upstream is down', async () => {
+    await ordersA.close()
+    assert.equal((await fetch(`${gateway.url}/readyz`)).status, 200)
+  })
+
+  it('answers /readyz 503 problem+json naming the upstream with no replica answering', async () => {
+    await ordersB.close()
+    const problem = await problemOf(await fetch(`${gateway.url}/readyz`))
+    assert.equal(problem.status, 503)
+    assert.match(problem.contentType, /^application\/problem\+json/)
+    assert.equal(problem.body.dependency, 'order-service')
+    assert.match(problem.body.detail ?? '', /order-service/)
+    // Liveness does not depend on the upstreams.
+    assert.equal((await fetch(`${gateway.url}/healthz`)).status, 200)
+  })
+
+  it('answers /metrics in Prometheus text format', async () => {
+    await (await fetch(`${gateway.url}/readyz`)).arrayBuffer()
+    const response = await fetch(`${gateway.url}/metrics`)
+    assert.equal(response.status, 200)
+    assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/)
+    const text = await response.text()
+    assert.match(text, /^# HELP process_cpu_user_seconds_total /m)
+    assert.match(text, /^# TYPE http_request_duration_seconds histogram$/m)
+    assert.match(
+      text,
+      /^http_request_duration_seconds_count\{method="GET",route="\/readyz",status_code="\d+"\} [1-9]/m,
+    )
+  })
+})
+
+describe('GET /readyz with an upstream never reached', () => {
+  it('answers 503 naming user-service, the first upstream that fails', async () => {
+    const orders = await startEcho({ name: 'orders-1' })
+    const gateway = await startGateway({
+      USER_SERVICE_URL: await deadUrl(),
+      ORDER_SERVICE_URL: orders.url,
+    })
+    try {
+      const problem = await problemOf(await fetch(`${gateway.url}/readyz`))
+      assert.equal(problem.status, 503)
+      assert.equal(problem.body.dependency, 'user-service')
+    } finally {
+      await gateway.close()
+      await orders.close()
+    }
+  })
+})

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { type Echo, type RunningEcho, startEcho } from './support/echo-upstream.js'
+import { json, type RunningGateway, startGateway } from './support/gateway.js'
+
+describe('x-request-id', () => {
+  let users: RunningEcho
+  let gateway: RunningGateway
+
+  before(async () => {
+    users = await startEcho({ name: 'users-1' })
+    gateway = await startGateway({ USER_SERVICE_URL: users.url, ORDER_SERVICE_URL: users.url })
+  })
+  after(async () => {
+    await gateway.close()
+    await users.close()
+  })
+
+  it('keeps a sane id from the client, returns it and forwards it', async () => {
+    const response = await fetch(`${gateway.url}/users/1`, {
+      headers: { 'x-request-id': 'checkout-42.retry:1' },
+    })
+    assert.equal(response.headers.get('x-request-id'), 'checkout-42.retry:1')
+    const echo = await json<Echo>(response)
+    assert.equal(echo.headers['x-request-id'], 'checkout-42.retry:1')
+  })
+
+  it('generates one when the client sends none, and forwards the same', async () => {
+    const response = await fetch(`${gateway.url}/users/1`)
+    const id = response.headers.get('x-request-id') ?? ''
+    assert.match(id, /^[0-9a-f-]{36}$/)
+    const echo = await json<Echo>(response)
+    assert.equal(echo.headers['x-request-id'], id)
+  })
+
+  it('replaces an over-long or unsafe id', async () => {
+    for (const unsafe of ['x'.repeat(129), 'has spaces in it', '<script>', 'semi;colon']) {
+      const response = await fetch(`${gateway.url}/users/1`, {
+        headers: { 'x-request-id': unsafe },
+      })
+      const id = response.headers.get('x-request-id') ?? ''
+      assert.notEqual(id, unsafe)
+      assert.match(id, /^[0-9a-f-]{36}$/)
+      const echo = await json<Echo>(response)
+      assert.equal(echo.headers['x-request-id'], id)
+    }
+  })
+
+  it('sets one on answers the gateway makes itself', async () => {
+    const response = await fetch(`${gateway.url}/nowhere`, { headers: { 'x-request-id': 'own-1' } })
+    assert.equal(response.status, 404)
+    assert.equal(response.headers.get('x-request-id'), 'own-1')
+  })
+})

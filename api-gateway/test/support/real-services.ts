@@ -1,0 +1,60 @@
+import { runMigrations } from '@shop/platform'
+import {
+  createTestDatabase,
+  listenOnLoopback,
+  startTestRedis,
+  uniqueName,
+} from '@shop/platform/testing'
+import { buildApp as buildOrderService } from '../../../order-service/src/app.js'
+import { loadConfig as loadOrderConfig } from '../../../order-service/src/config.js'
+import { MIGRATIONS_FOLDER as ORDER_MIGRATIONS } from '../../../order-service/src/db/database.js'
+import { buildApp as buildUserService } from '../../../user-service/src/app.js'
+import { loadConfig as loadUserConfig } from '../../../user-service/src/config.js'
+import { migrateDatabase as migrateUsers } from '../../../user-service/src/db/migrate.js'
+
+export interface RealServices {
+  usersUrl: string
+  ordersUrl: string
+  stop(): Promise<void>
+}
+
+/**
+ * The real user-service and order-service on loopback ports, each on a freshly migrated
+ * database of its own, order-service asking this user-service. No worker runs, so orders
+ * stay `pending`.
+ */
+export async function startRealServices(): Promise<RealServices> {
+  const [usersDb, ordersDb, redis] = await Promise.all([
+    createTestDatabase(),
+    createTestDatabase(),
+    startTestRedis(),
+  ])
+  await Promise.all([
+    migrateUsers(usersDb.url),
+    runMigrations({ url: ordersDb.url, schema: 'orders', migrationsFolder: ORDER_MIGRATIONS }),
+  ])
+  const users = await buildUserService(
+    loadUserConfig({ DATABASE_URL: usersDb.url, LOG_LEVEL: 'silent' }),
+  )
+  const usersUrl = await listenOnLoopback(users)
+  const orders = await buildOrderService(
+    loadOrderConfig({
+      DATABASE_URL: ordersDb.url,
+      REDIS_URL: redis.url,
+      USER_SERVICE_URL: usersUrl,
+      ORDER_QUEUE_NAME: uniqueName('orders'),
+      OUTBOX_SWEEP_INTERVAL_MS: '600000',
+      LOG_LEVEL: 'silent',
+    }),
+  )
+  const ordersUrl = await listenOnLoopback(orders)
+  return {
+    usersUrl,
+    ordersUrl,
+    async stop() {
+      await orders.close()
+      await users.close()
+      await Promise.all([usersDb.stop(), ordersDb.stop(), redis.stop()])
+    },
+  }
+}
