@@ -41,7 +41,7 @@ export class UpstreamDocs {
     this.#options = {
       refreshMs: 60_000,
       retryMinMs: 250,
-      retryMaxMs: 30_000,
+      retryMaxMs: 5_000,
       timeoutMs: 5_000,
       ...options,
     }

@@ -55,8 +55,8 @@ describe('GET /healthz, /readyz and /metrics', () => {
     assert.equal((await fetch(`${gateway.url}/healthz`)).status, 200)
   })
 
-  it('answers /metrics in Prometheus text format', async () => {
-    await (await fetch(`${gateway.url}/readyz`)).arrayBuffer()
+  it('answers /metrics in Prometheus text format, counting proxied requests', async () => {
+    await (await fetch(`${gateway.url}/users/1`)).arrayBuffer()
     const response = await fetch(`${gateway.url}/metrics`)
     assert.equal(response.status, 200)
     assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/)
@@ -65,8 +65,9 @@ describe('GET /healthz, /readyz and /metrics', () => {
     assert.match(text, /^# TYPE http_request_duration_seconds histogram$/m)
     assert.match(
       text,
-      /^http_request_duration_seconds_count\{method="GET",route="\/readyz",status_code="\d+"\} [1-9]/m,
+      /^http_request_duration_seconds_count\{method="GET",route="\/users\/\*",status_code="200"\} [1-9]/m,
     )
+    assert.doesNotMatch(text, /route="\/(healthz|readyz)"/)
   })
 })
 

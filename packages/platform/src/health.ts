@@ -12,8 +12,8 @@ export interface HealthOptions {
   timeoutMs?: number
 }
 
-// Orchestrators probe every few seconds: logging each probe would drown the real traffic.
-// A failing readiness check still logs its warning.
+// Orchestrators probe every few seconds: logging or counting each probe would drown the
+// real traffic. A failing readiness check still logs its warning.
 const PROBE_LOG_LEVEL = 'warn'
 
 const Healthy = z.object({ status: z.literal('ok') })
@@ -35,7 +35,7 @@ export const health = fp<HealthOptions>(
       '/healthz',
       {
         schema: { tags: ['health'], summary: 'Liveness', response: { 200: Healthy } },
-        config: { metrics: false },
+        config: { disableMetrics: true },
         logLevel: PROBE_LOG_LEVEL,
       },
       async () => ({ status: 'ok' as const }),
@@ -48,6 +48,7 @@ export const health = fp<HealthOptions>(
           summary: 'Readiness: every dependency answers',
           response: { 200: Ready, 503: Problem },
         },
+        config: { disableMetrics: true },
         logLevel: PROBE_LOG_LEVEL,
       },
       async (request, reply) => {
