@@ -16,10 +16,13 @@ export function parseConfig<Schema extends z.ZodType>(
   const result = schema.safeParse(present)
   if (result.success) return result.data
   const problems = result.error.issues.map((issue) => {
-    const variable = issue.path.join('.') || '(environment)'
-    const value = typeof issue.path[0] === 'string' ? env[issue.path[0]] : undefined
+    const [name, ...inner] = issue.path
+    const variable = typeof name === 'string' ? name : '(environment)'
+    const value = typeof name === 'string' ? env[name] : undefined
     if (value === undefined) return `${variable} is required (${issue.message})`
-    return `${variable}=${JSON.stringify(value)}: ${issue.message}`
+    // A list variable's issue points into the parsed list: say which item, counting from 1.
+    const item = typeof inner[0] === 'number' ? ` (item ${inner[0] + 1})` : ''
+    return `${variable}=${JSON.stringify(value)}${item}: ${issue.message}`
   })
   throw new ConfigError(`invalid configuration: ${problems.join('; ')}`)
 }

@@ -53,4 +53,19 @@ describe('parseConfig', () => {
       /VERBOSE/,
     )
   })
+
+  it('names the variable and the item for a bad entry of a comma-separated list', () => {
+    const Urls = z.object({
+      URLS: z
+        .string()
+        .transform((value) => value.split(','))
+        .pipe(z.array(env.httpUrl())),
+    })
+    assert.throws(
+      () => parseConfig(Urls, { URLS: 'http://a:1,ftp://b' }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.message.startsWith('invalid configuration: URLS="http://a:1,ftp://b" (item 2):'),
+    )
+  })
 })
