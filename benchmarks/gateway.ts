@@ -1,0 +1,153 @@
+/**
+ * Requests per second and latency of one trivial route, direct and through each proxy, then
+ * of a real route (GET /users/{id} on user-service with PostgreSQL), direct and through the
+ * gateway: every configuration measured back to back in one run, so the ratios compare
+ * like with like on a machine whose absolute speed varies.
+ */
+import { fileURLToPath } from 'node:url'
+import { freePort } from '@shop/platform/local-infra'
+import { uniqueName } from '@shop/platform/testing'
+import { applyInitSql } from '../scripts/stack/infra.js'
+import { type Child, startNodeChild, waitForHttp } from './lib/child.js'
+import { Cleanup } from './lib/cleanup.js'
+import { descendantsCpuSeconds } from './lib/cpu.js'
+import { type Measured, report, type Target } from './lib/gateway-report.js'
+import { postgresFor } from './lib/infra.js'
+import { findNginx, startNginx } from './lib/nginx.js'
+import { parseNumberOptions } from './lib/options.js'
+import { assertWrkInstalled, runWrk } from './lib/wrk.js'
+
+const USAGE = 'usage: pnpm bench gateway [--duration S] [--warmup S] [--connections N]'
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
+const GATEWAY_ENTRY = here('../api-gateway/src/server.ts')
+const USER_SERVICE_ENTRY = here('../user-service/src/server.ts')
+
+const say = (line: string) => process.stderr.write(`${line}\n`)
+
+async function startServer(
+  cleanup: Cleanup,
+  name: string,
+  file: string,
+  env: Record<string, string>,
+) {
+  const port = await freePort()
+  const child: Child = startNodeChild(name, file, { HOST: '127.0.0.1', PORT: String(port), ...env })
+  cleanup.add(name, () => child.stop())
+  const url = `http://127.0.0.1:${port}`
+  await waitForHttp(child, `${url}/readyz`)
+  return url
+}
+
+/** The gateway as production runs it: its own process, default settings, logs at info. */
+function startGateway(
+  cleanup: Cleanup,
+  name: string,
+  upstreams: { users: string; orders: string },
+  logLevel = 'info',
+) {
+  return startServer(cleanup, name, GATEWAY_ENTRY, {
+    USER_SERVICE_URL: upstreams.users,
+    ORDER_SERVICE_URL: upstreams.orders,
+    LOG_LEVEL: logLevel,
+    RATE_LIMIT_MAX: '0',
+  })
+}
+
+async function createUser(userServiceUrl: string) {
+  const response = await fetch(`${userServiceUrl}/users`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      email: `${uniqueName('bench')}@example.com`,
+      full_name: 'Benchmark User',
+    }),
+  })
+  if (response.status !== 201) throw new Error(`POST /users answered ${response.status}`)
+  return ((await response.json()) as { id: number }).id
+}
+
+async function startTargets(cleanup: Cleanup): Promise<Target[]> {
+  say('starting the trivial upstream, the gateway and the stock proxy')
+  const upstream = await startServer(cleanup, 'upstream', here('servers/upstream.ts'), {})
+  const upstreamPort = new URL(upstream).port
+  const trivial = { users: upstream, orders: upstream }
+  const gateway = await startGateway(cleanup, 'api-gateway', trivial)
+  // Shows what the one log line per request costs: everything else is the same.
+  const quietGateway = await startGateway(cleanup, 'api-gateway (warn)', trivial, 'warn')
+  const stock = await startServer(cleanup, 'stock-proxy', here('servers/stock-proxy.ts'), {
+    UPSTREAM_URL: upstream,
+  })
+  const targets: Target[] = [
+    { route: 'trivial', path: 'direct', url: `${upstream}/users/1` },
+    { route: 'trivial', path: 'api-gateway', url: `${gateway}/users/1` },
+    { route: 'trivial', path: 'api-gateway, LOG_LEVEL=warn', url: `${quietGateway}/users/1` },
+  ]
+  const nginxBinary = await findNginx()
+  if (nginxBinary) {
+    const port = await freePort()
+    const nginx = await startNginx(nginxBinary, port, Number(upstreamPort))
+    cleanup.add('nginx', () => nginx.stop())
+    cleanup.tempDir(nginx.dir)
+    await waitForHttp(nginx.child, `http://127.0.0.1:${port}/users/1`)
+    targets.push({ route: 'trivial', path: 'nginx', url: `http://127.0.0.1:${port}/users/1` })
+  } else {
+    say('nginx is not installed (apt-get install -y nginx): its row is left out')
+  }
+  targets.push({ route: 'trivial', path: 'stock proxy', url: `${stock}/users/1` })
+
+  const databaseUrl = await postgresFor(cleanup, say)
+  await applyInitSql(databaseUrl)
+  say('starting user-service and a gateway in front of it')
+  const userService = await startServer(cleanup, 'user-service', USER_SERVICE_ENTRY, {
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'info',
+  })
+  const realGateway = await startGateway(cleanup, 'api-gateway (real)', {
+    users: userService,
+    orders: upstream,
+  })
+  const id = await createUser(userService)
+  targets.push(
+    { route: 'real', path: 'direct', url: `${userService}/users/${id}` },
+    { route: 'real', path: 'api-gateway', url: `${realGateway}/users/${id}` },
+  )
+  return targets
+}
+
+async function measure(
+  target: Target,
+  options: { duration: number; warmup: number; connections: number },
+): Promise<Measured> {
+  const label = `${target.route} route through ${target.path}`
+  say(`${label}: ${options.warmup} s warm-up, ${options.duration} s measured`)
+  if (options.warmup > 0) {
+    await runWrk(target.url, { connections: options.connections, durationS: options.warmup })
+  }
+  const before = descendantsCpuSeconds()
+  const result = await runWrk(target.url, {
+    connections: options.connections,
+    durationS: options.duration,
+  })
+  const cpu = descendantsCpuSeconds() - before
+  if (result.requests === 0) throw new Error(`${label}: no request completed`)
+  return { ...target, result, serverCpuUs: (cpu * 1e6) / result.requests }
+}
+
+export async function runGatewayBenchmark(argv: string[]) {
+  const options = parseNumberOptions(argv, USAGE, {
+    duration: { default: 10, min: 1, max: 120 },
+    warmup: { default: 3, min: 0, max: 60 },
+    connections: { default: 64, min: 1, max: 1000 },
+  })
+  await assertWrkInstalled()
+  const cleanup = new Cleanup()
+  try {
+    const targets = await startTargets(cleanup)
+    const measured: Measured[] = []
+    for (const target of targets) measured.push(await measure(target, options))
+    report(argv, measured, options)
+  } finally {
+    say('stopping everything this benchmark started')
+    await cleanup.run()
+  }
+}
