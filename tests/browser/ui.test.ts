@@ -46,6 +46,7 @@ describe('Swagger UI', () => {
     const orders = operationsOf(await documentOf(urls.orderService))
     const expected = [
       'GET /healthz',
+      'GET /metrics',
       'GET /readyz',
       ...users.filter((op) => op.includes(' /users')),
       ...orders.filter((op) => op.includes(' /orders')),
