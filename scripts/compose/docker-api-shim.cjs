@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Docker API shim in front of `podman system service`, started by setup-engine.sh.
-// Fills two gaps of Podman 4.3's Docker-compatible API that Compose v2 relies on:
+// Fills gaps of Podman 4.3's Docker-compatible API that Compose v2 relies on:
 //
 //  1. Host port ranges. `ports: ["18002-18003:8002"]` reaches the engine as
 //     HostPort "18002-18003"; Docker binds a free port of the range, Podman
@@ -10,11 +10,17 @@
 //     they never run, so `depends_on: condition: service_healthy` and
 //     `up --wait` hang. The shim runs each running container's healthcheck
 //     itself (libpod's GET /containers/{id}/healthcheck) at its interval.
+//  3. Healthcheck arguments. A `["CMD", ...]` test whose arguments hold spaces is
+//     split apart by Podman's create; the shim passes it on as CMD-SHELL instead.
+//  4. Bridge MAC address. netavark 1.4 leaves the bridge's address to the kernel, which
+//     changes it as containers join and cuts the others off from the gateway for up to
+//     a minute; the shim pins it after each container start.
 //
 // Everything else is passed through untouched (hijacked attach/exec streams too).
 //
 //   node docker-api-shim.cjs LISTEN_SOCKET PODMAN_SOCKET
 'use strict'
+const { execFile } = require('node:child_process')
 const http = require('node:http')
 const net = require('node:net')
 const dgram = require('node:dgram')
@@ -61,7 +67,9 @@ function upstreamJSON(method, path, body) {
 }
 
 // ---------------------------------------------------------------- 1. port ranges
-const reserved = new Map() // "proto/port" -> expiry ms (ports handed out, container maybe not started yet)
+// "proto/port" -> expiry ms: ports handed out to a create still in flight. Released when
+// podman answers, since from then on the container's own binding shows in the list.
+const reserved = new Map()
 
 function canBind(proto, hostIp, port) {
   return new Promise((resolve) => {
@@ -94,10 +102,11 @@ function withPortLock(fn) {
   return run
 }
 
+/** Rewrites ranges to single ports; returns the reserved keys (empty: nothing changed). */
 async function rewritePortRanges(body) {
+  const chosenKeys = []
   const pb = body?.HostConfig?.PortBindings
-  if (!pb) return false
-  let changed = false
+  if (!pb) return chosenKeys
   let used = null
   const now = Date.now()
   for (const [k, v] of reserved) if (v < now) reserved.delete(k)
@@ -121,12 +130,63 @@ async function rewritePortRanges(body) {
         throw err
       }
       reserved.set(`${proto}/${chosen}`, now + 120000)
+      chosenKeys.push(`${proto}/${chosen}`)
       log(`port range ${lo}-${hi} -> ${chosen} for ${cport}`)
       b.HostPort = String(chosen)
-      changed = true
     }
   }
-  return changed
+  return chosenKeys
+}
+
+// ---------------------------------------------------------------- healthcheck arguments
+// Podman 4.3's compat create joins a `["CMD", ...]` healthcheck with spaces and splits it
+// again, so an argument holding a space (`node -e "fetch(...).then((r) => ...)"`) arrives
+// in pieces. The same command as CMD-SHELL, each argument single-quoted, survives.
+const shellQuote = (arg) => `'${String(arg).replaceAll("'", "'\\''")}'`
+function rewriteHealthcheck(body) {
+  const test = body?.Healthcheck?.Test
+  if (!Array.isArray(test) || test[0] !== 'CMD' || !test.slice(1).some((a) => /\s/.test(a)))
+    return false
+  body.Healthcheck.Test = ['CMD-SHELL', test.slice(1).map(shellQuote).join(' ')]
+  return true
+}
+
+// ---------------------------------------------------------------- bridge MAC address
+// A Linux bridge without an address of its own takes the lowest MAC of its ports, so
+// it changes as containers join; the containers' ARP entries for the gateway then
+// point at an address that no longer answers, and everything they send to the host
+// (DNS to aardvark-dns, traffic leaving the network) is lost for up to a minute.
+// Docker sets the bridge's address once; netavark 1.4 does not. After each container
+// start the shim pins every bridge network's current address (setting it marks it
+// as chosen, so the kernel stops recomputing it).
+const ADDRESS_SET = '3' // NET_ADDR_SET in /sys/class/net/<if>/addr_assign_type
+
+async function pinBridgeAddresses() {
+  let networks
+  try {
+    networks = await upstreamJSON('GET', '/v4.0.0/libpod/networks/json')
+  } catch (e) {
+    return log('bridge addresses not pinned:', e.message)
+  }
+  for (const n of networks || []) {
+    const dev = n.driver === 'bridge' ? n.network_interface : undefined
+    if (!dev || !/^[\w.-]+$/.test(dev)) continue
+    let type, address
+    try {
+      type = fs.readFileSync(`/sys/class/net/${dev}/addr_assign_type`, 'utf8').trim()
+      address = fs.readFileSync(`/sys/class/net/${dev}/address`, 'utf8').trim()
+    } catch {
+      continue // not created yet: netavark makes the bridge on the first container start
+    }
+    if (type === ADDRESS_SET) continue
+    await new Promise((resolve) => {
+      execFile('ip', ['link', 'set', 'dev', dev, 'address', address], (error) => {
+        if (error) log(`could not pin ${dev}'s address:`, error.message)
+        else log(`pinned ${dev} (${n.name}) to ${address}`)
+        resolve()
+      })
+    })
+  }
 }
 
 // ---------------------------------------------------------------- proxy
@@ -154,7 +214,8 @@ function patchPortIPs(url, obj) {
   }
 }
 
-function forward(req, res, bodyBuf) {
+/** `beforeReply`: awaited after podman has answered and before the client hears of it. */
+function forward(req, res, bodyBuf, beforeReply) {
   const headers = {}
   for (const [k, v] of Object.entries(req.headers)) if (!HOP.has(k)) headers[k] = v
   if (bodyBuf) {
@@ -165,22 +226,25 @@ function forward(req, res, bodyBuf) {
     (ures) => {
       const h = {}
       for (const [k, v] of Object.entries(ures.headers)) if (!HOP.has(k)) h[k] = v
-      if (
+      const patch =
         req.method === 'GET' &&
         ures.statusCode === 200 &&
         (LIST.test(req.url) || INSPECT.test(req.url))
-      ) {
+      if (patch || beforeReply) {
         const chunks = []
         ures.on('data', (c) => chunks.push(c))
-        ures.on('end', () => {
+        ures.on('end', async () => {
           let buf = Buffer.concat(chunks)
-          try {
-            const obj = JSON.parse(buf.toString())
-            patchPortIPs(req.url, obj)
-            buf = Buffer.from(`${JSON.stringify(obj)}\n`)
-          } catch {
-            /* pass through as is */
+          if (patch) {
+            try {
+              const obj = JSON.parse(buf.toString())
+              patchPortIPs(req.url, obj)
+              buf = Buffer.from(`${JSON.stringify(obj)}\n`)
+            } catch {
+              /* pass through as is */
+            }
           }
+          if (beforeReply) await beforeReply(ures.statusCode)
           h['content-length'] = buf.length
           res.writeHead(ures.statusCode, ures.statusMessage, h)
           res.end(buf)
@@ -208,6 +272,7 @@ function forward(req, res, bodyBuf) {
 }
 
 const CREATE = /^(\/v[\d.]+)?\/containers\/create(\?|$)/
+const START = /^(\/v[\d.]+)?\/containers\/[^/?]+\/start(\?|$)/
 
 const server = http.createServer((req, res) => {
   if (req.method === 'POST' && CREATE.test(req.url)) {
@@ -217,8 +282,12 @@ const server = http.createServer((req, res) => {
       let buf = Buffer.concat(chunks)
       try {
         const body = JSON.parse(buf.toString() || '{}')
-        const changed = await withPortLock(() => rewritePortRanges(body))
-        if (changed) buf = Buffer.from(JSON.stringify(body))
+        const ported = await withPortLock(() => rewritePortRanges(body))
+        const checked = rewriteHealthcheck(body)
+        if (ported.length > 0 || checked) buf = Buffer.from(JSON.stringify(body))
+        res.on('close', () => {
+          for (const key of ported) reserved.delete(key)
+        })
       } catch (e) {
         if (e.status) {
           res.writeHead(e.status, { 'content-type': 'application/json' })
@@ -229,6 +298,9 @@ const server = http.createServer((req, res) => {
       forward(req, res, buf)
     })
     return
+  }
+  if (req.method === 'POST' && START.test(req.url)) {
+    return forward(req, res, null, (status) => status < 300 && pinBridgeAddresses())
   }
   forward(req, res, null)
 })

@@ -9,9 +9,10 @@ mkdir -p "$STATE" "$LOG_DIR"
 
 # step NAME CMD...: run CMD quietly (output to a log), print one line with timing.
 # On failure print the log's tail and exit with CMD's status.
+step_log() { printf '%s/%s.log\n' "$LOG_DIR" "$(printf '%s' "$1" | tr -c 'A-Za-z0-9._-' '_')"; }
 step() {
   local name="$1"; shift
-  local log="$LOG_DIR/$(printf '%s' "$name" | tr -c 'A-Za-z0-9._-' '_').log"
+  local log; log=$(step_log "$name")
   local t0=$SECONDS rc=0
   # Run in the background and wait: a function called as `f || ...` runs with
   # errexit ignored (even if re-enabled inside); a background job keeps set -e.

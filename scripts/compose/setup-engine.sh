@@ -19,18 +19,25 @@ missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# Another apt run (e.g. CI installing something else) may hold the dpkg lock: wait for it.
+APT_WAIT=(-o DPkg::Lock::Timeout=600)
 if [ "${#missing[@]}" -gt 0 ]; then
-  step "apt-get update" apt-get update -qq
+  step "apt-get update" apt-get "${APT_WAIT[@]}" update -qq
   step "apt-get install ${missing[*]}" env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    apt-get "${APT_WAIT[@]}" install -y -qq --no-install-recommends "${missing[@]}"
 else
   skip "apt-get install" "all present"
 fi
 
-# --- 2. Compose v2 binary from Debian trixie's docker-compose .deb ------------
-COMPOSE_BIN="$STATE/compose/usr/libexec/docker/cli-plugins/docker-compose"
-fetch_compose() {
-  local apt="$STATE/apt-trixie" mirror
+# --- 2. binaries from Debian trixie: Compose v2 and a fixed aardvark-dns ----------
+# Compose: bookworm's docker-compose is v1 (no `name:`, no `develop:`); trixie's is v2.26,
+# one Go binary. aardvark-dns: bookworm's 1.4 tears its servers down on every reload
+# (each container start or stop), so lookups of service names time out for seconds
+# while a stack comes up (aardvark-dns#389, fixed in 1.11); trixie's 1.14 runs on
+# bookworm and speaks the same config format to netavark 1.4.
+TRIXIE_APT="$STATE/apt-trixie"
+trixie_download() {  # trixie_download PACKAGE...: .debs into $TRIXIE_APT/debs
+  local apt="$TRIXIE_APT" mirror pkg
   mirror=$(debian_mirror)
   mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/debs"
   printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s trixie main\n' \
@@ -43,16 +50,29 @@ fetch_compose() {
     -o Dir::State::Status=/dev/null -o APT::Get::List-Cleanup=0 -qq
   )
   apt-get "${opts[@]}" update
-  (cd "$apt/debs" && rm -f docker-compose_*.deb && apt-get "${opts[@]}" download docker-compose)
-  rm -rf "$STATE/compose.tmp"
-  dpkg-deb -x "$apt"/debs/docker-compose_*.deb "$STATE/compose.tmp"
-  "$STATE/compose.tmp/usr/libexec/docker/cli-plugins/docker-compose" version
-  rm -rf "$STATE/compose" && mv "$STATE/compose.tmp" "$STATE/compose"
+  for pkg in "$@"; do
+    (cd "$apt/debs" && rm -f "${pkg}"_*.deb && apt-get "${opts[@]}" download "$pkg")
+  done
 }
-if [ -x "$COMPOSE_BIN" ] && "$COMPOSE_BIN" version >/dev/null 2>&1; then
-  skip "compose v2 binary" "$("$COMPOSE_BIN" version --short) cached"
+COMPOSE_BIN="$STATE/compose/usr/libexec/docker/cli-plugins/docker-compose"
+AARDVARK_BIN="$STATE/helpers/aardvark-dns"
+fetch_trixie_binaries() {
+  trixie_download docker-compose aardvark-dns
+  rm -rf "$STATE/compose.tmp" "$STATE/aardvark.tmp"
+  dpkg-deb -x "$TRIXIE_APT"/debs/docker-compose_*.deb "$STATE/compose.tmp"
+  "$STATE/compose.tmp/usr/libexec/docker/cli-plugins/docker-compose" version
+  dpkg-deb -x "$TRIXIE_APT"/debs/aardvark-dns_*.deb "$STATE/aardvark.tmp"
+  "$STATE/aardvark.tmp/usr/lib/podman/aardvark-dns" --version
+  rm -rf "$STATE/compose" && mv "$STATE/compose.tmp" "$STATE/compose"
+  mkdir -p "$STATE/helpers"
+  mv "$STATE/aardvark.tmp/usr/lib/podman/aardvark-dns" "$AARDVARK_BIN"
+  rm -rf "$STATE/aardvark.tmp"
+}
+if "$COMPOSE_BIN" version >/dev/null 2>&1 && "$AARDVARK_BIN" --version >/dev/null 2>&1; then
+  skip "compose v2 + aardvark-dns (trixie)" \
+    "$("$COMPOSE_BIN" version --short), $("$AARDVARK_BIN" --version | cut -d' ' -f2) cached"
 else
-  step "fetch compose v2 (trixie docker-compose)" fetch_compose
+  step "fetch compose v2 + aardvark-dns (trixie)" fetch_trixie_binaries
 fi
 
 # --- 3. containers.conf / storage.conf -------------------------------------
@@ -68,6 +88,8 @@ default_ulimits = ["nofile=$hn:$hn", "nproc=32768:32768"]
 [engine]
 # mixed cgroup v1/v2 host: crun refuses, runc works.
 runtime = "runc"
+# aardvark-dns from trixie first (see setup-engine.sh); everything else from Debian's podman.
+helper_binaries_dir = ["$STATE/helpers", "/usr/local/libexec/podman", "/usr/local/lib/podman", "/usr/libexec/podman", "/usr/lib/podman"]
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 tmp_dir = "$STATE/tmp"
