@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build local stand-ins for the base images the compose file and Dockerfiles
-# name, since no image registry can be reached here. Each is built only when it
+# name, for machines that cannot reach an image registry. Each is built only when it
 # is not already in podman's storage (REBUILD=1 rebuilds the named images; the
 # cached rootfs tarballs and npm tarballs under $COMPOSE_STATE_DIR/{rootfs,downloads}
 # are reused: delete them to refresh). Needs setup-engine.sh first.

@@ -32,7 +32,7 @@ skip() {
   printf '[%s] %-44s skip      (%s)\n' "${STEP_PREFIX:-compose}" "$1" "$2"
 }
 
-# The Debian archive URI this machine's apt already uses (read at run time from
+# The Debian archive URI the host's apt already uses (read at run time from
 # the system's apt sources; one-line and deb822 formats; the security archive
 # and third-party repositories are ignored).
 debian_mirror() {
