@@ -4,49 +4,19 @@
  * one, so these runs never touch a stack a developer may be running on the defaults.
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { freePort } from '@shop/platform/local-infra'
-import { PORT_VARIABLES, ROOT } from '../../scripts/stack/index.js'
+import { PORT_VARIABLES } from '../../scripts/stack/index.js'
+import { type StackCommandEnv, spawnStack, stackCommandEnv } from './support/stack-command.js'
 
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-async function runStack(env: NodeJS.ProcessEnv): Promise<Run> {
-  const child = spawn(
-    process.execPath,
-    // One worker: its health port is SHOP_WORKER_PORT alone.
-    [
-      '--import',
-      'tsx',
-      '--conditions=development',
-      'scripts/stack.ts',
-      '--mode',
-      'source',
-      '--workers',
-      '1',
-    ],
-    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk
-  })
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk
-  })
-  const [code] = (await once(child, 'exit')) as [number | null]
-  return { code, stdout, stderr }
+async function runStack(env: NodeJS.ProcessEnv) {
+  const run = spawnStack(env)
+  const code = await run.exited
+  return { code, stdout: run.stdout, stderr: run.stderr }
 }
 
 const linesOf = (text: string) => text.split('\n').filter((line) => line.trim() !== '')
@@ -58,29 +28,19 @@ async function listenOn(port: number): Promise<Server> {
 }
 
 describe('pnpm stack prerequisites', () => {
-  let dataDir: string
+  let stack: StackCommandEnv
   let emptyBin: string
   let env: NodeJS.ProcessEnv
   let ports: Record<string, number>
+  let dataDir: string
 
   before(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'shop-stack-data-'))
+    stack = await stackCommandEnv()
+    ;({ env, ports, dataDir } = stack)
     emptyBin = await mkdtemp(join(tmpdir(), 'shop-empty-bin-'))
-    ports = {}
-    for (const variable of Object.values(PORT_VARIABLES)) ports[variable] = await freePort()
-    const inherited = Object.fromEntries(
-      Object.entries(process.env).filter(
-        ([name]) => !name.startsWith('SHOP_') && name !== 'DATABASE_URL' && name !== 'REDIS_URL',
-      ),
-    )
-    env = {
-      ...inherited,
-      ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
-      SHOP_DATA_DIR: dataDir,
-    }
   })
   after(async () => {
-    await rm(dataDir, { recursive: true, force: true })
+    await stack.remove()
     await rm(emptyBin, { recursive: true, force: true })
   })
 

@@ -1,0 +1,65 @@
+/**
+ * `pnpm stack` stopped as a terminal's Ctrl-C or a process manager stops it: everything it
+ * started goes, the front door first and PostgreSQL last, and nothing is left running.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { assertPortFree } from '@shop/platform/local-infra'
+import { eventually } from '@shop/platform/testing'
+import { type StackCommandEnv, spawnStack, stackCommandEnv } from './support/stack-command.js'
+
+const READY = 'Distributed Shop is ready'
+
+async function portsInUse(ports: Record<string, number>) {
+  const results = await Promise.all(
+    Object.entries(ports).map(([variable, port]) =>
+      assertPortFree(port, variable).then(
+        () => undefined,
+        () => variable,
+      ),
+    ),
+  )
+  return results.filter((variable) => variable !== undefined)
+}
+
+describe('pnpm stack stopped by a signal', () => {
+  let stack: StackCommandEnv
+
+  before(async () => {
+    stack = await stackCommandEnv()
+  })
+  after(() => stack.remove())
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`stops every process in order on ${signal} and leaves every port free`, async () => {
+      const run = spawnStack(stack.env)
+      try {
+        await eventually(async () => (run.stdout.includes(READY) ? true : undefined), {
+          timeoutMs: 120_000,
+          intervalMs: 200,
+          what: `"${READY}" (stderr: ${run.stderr})`,
+        })
+        assert.deepEqual(
+          (await portsInUse(stack.ports)).sort(),
+          Object.keys(stack.ports).sort(),
+          'every port is taken while the stack runs',
+        )
+
+        run.child.kill(signal)
+        assert.equal(await run.exited, 0, run.stderr)
+        assert.deepEqual(await portsInUse(stack.ports), [])
+        const steps = run.stdout
+          .split('\n')
+          .filter((line) => line.startsWith('[stack] stop'))
+          .map((line) => line.replace('[stack] ', ''))
+        assert.deepEqual(steps, [
+          'stopping the gateway, the services, the workers and bull-board',
+          'stopping Redis and PostgreSQL',
+          'stopped',
+        ])
+      } finally {
+        if (run.child.exitCode === null) run.child.kill('SIGKILL')
+      }
+    })
+  }
+})

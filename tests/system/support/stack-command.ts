@@ -1,0 +1,86 @@
+/**
+ * `scripts/stack.ts` as a person runs it, in a process of its own, with every port moved to a
+ * free one and the data folder to a temporary one, so it never touches a stack a developer
+ * may be running on the defaults.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { freePort } from '@shop/platform/local-infra'
+import { PORT_VARIABLES, ROOT } from '../../../scripts/stack/index.js'
+
+export interface StackCommandEnv {
+  env: NodeJS.ProcessEnv
+  /** Each `SHOP_*_PORT` variable and the free port it was given. */
+  ports: Record<string, number>
+  dataDir: string
+  remove(): Promise<void>
+}
+
+export async function stackCommandEnv(): Promise<StackCommandEnv> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'shop-stack-data-'))
+  const ports: Record<string, number> = {}
+  for (const variable of Object.values(PORT_VARIABLES)) ports[variable] = await freePort()
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([name]) => !name.startsWith('SHOP_') && name !== 'DATABASE_URL' && name !== 'REDIS_URL',
+    ),
+  )
+  return {
+    env: {
+      ...inherited,
+      ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
+      SHOP_DATA_DIR: dataDir,
+    },
+    ports,
+    dataDir,
+    remove: () => rm(dataDir, { recursive: true, force: true }),
+  }
+}
+
+export interface StackCommand {
+  child: ChildProcess
+  readonly stdout: string
+  readonly stderr: string
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>
+}
+
+/** Starts `scripts/stack.ts --mode source --workers 1` (its worker port is SHOP_WORKER_PORT). */
+export function spawnStack(env: NodeJS.ProcessEnv): StackCommand {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--conditions=development',
+      'scripts/stack.ts',
+      '--mode',
+      'source',
+      '--workers',
+      '1',
+    ],
+    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk
+  })
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk
+  })
+  const exited = once(child, 'exit').then(([code]) => code as number | null)
+  return {
+    child,
+    get stdout() {
+      return stdout
+    },
+    get stderr() {
+      return stderr
+    },
+    exited,
+  }
+}
