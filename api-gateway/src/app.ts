@@ -7,6 +7,7 @@ import { registerRateLimit } from './rate-limit.js'
 import { anyReplicaAlive } from './readiness.js'
 import { RequestLog } from './request-log.js'
 import { UpstreamDocs } from './upstream-docs.js'
+import { createUpstreamHistogram } from './upstream-metrics.js'
 import { type Lookup, UpstreamPool } from './upstream-pool.js'
 
 export const SERVICE_NAME = 'api-gateway'
@@ -75,12 +76,14 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
     nameSpace: options.rateLimitNameSpace,
   })
   await registerDocsRoutes(app, upstreamDocs)
+  const histogram = createUpstreamHistogram()
   for (const { path, pool } of upstreams) {
     await app.register(proxyRoutes, {
       path,
       pool,
       timeoutMs: config.UPSTREAM_TIMEOUT_MS,
       bodyLimit: config.BODY_LIMIT_BYTES,
+      histogram,
     })
   }
   return app

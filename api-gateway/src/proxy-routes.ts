@@ -6,6 +6,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { hasDotSegment } from './dot-segments.js'
 import { ForwardedBody } from './request-body.js'
 import { classifyFailure } from './upstream-errors.js'
+import { observeUpstream, type UpstreamHistogram } from './upstream-metrics.js'
 import type { UpstreamPool } from './upstream-pool.js'
 
 export interface ProxyRouteOptions {
@@ -14,6 +15,7 @@ export interface ProxyRouteOptions {
   pool: UpstreamPool
   timeoutMs: number
   bodyLimit: number
+  histogram: UpstreamHistogram
 }
 
 /** PUT and DELETE too: repeating them leaves the upstream as one call would. */
@@ -55,7 +57,8 @@ function forwardedHeaders(request: Forwarded, headers: IncomingHttpHeaders) {
  * ways untouched. Failures become problem+json here instead of the proxy's bare 500s.
  */
 export const proxyRoutes: FastifyPluginAsync<ProxyRouteOptions> = async (app, options) => {
-  const { path, pool, timeoutMs, bodyLimit } = options
+  const { path, pool, timeoutMs, bodyLimit, histogram } = options
+  app.addHook('onResponse', observeUpstream(histogram, pool.name))
 
   function tooLarge(reply: FastifyReply) {
     // The rest of the body stays unread: close rather than drain it.

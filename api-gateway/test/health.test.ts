@@ -65,7 +65,7 @@ describe('GET /healthz, /readyz and /metrics', () => {
     assert.match(text, /^# TYPE http_request_duration_seconds histogram$/m)
     assert.match(
       text,
-      /^http_request_duration_seconds_count\{method="GET",route="\/users\/\*",status_code="200"\} [1-9]/m,
+      /^gateway_proxied_request_duration_seconds_count\{upstream="user-service",status_class="2xx"\} 1$/m,
     )
     assert.doesNotMatch(text, /route="\/(healthz|readyz)"/)
   })

@@ -91,6 +91,11 @@ describe('order-service endpoints', () => {
   it('is not ready, naming user-service, while user-service is unreachable', async () => {
     const orphan = await buildApp({ ...config(), USER_SERVICE_URL: [await unreachableUrl()] })
     try {
+      // Its Redis connection is still opening at first, and Redis comes before user-service.
+      await eventually(
+        async () => (orphan.orderQueue.redis.status === 'ready' ? true : undefined),
+        { what: 'the Redis connection' },
+      )
       const response = await orphan.inject({ method: 'GET', url: '/readyz' })
       assert.equal(response.statusCode, 503)
       assert.equal(response.json().dependency, 'user-service')
