@@ -8,10 +8,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createPool, createWorkerRedis } from '@shop/platform'
-import { assertPortFree, freePort } from '@shop/platform/local-infra'
 import { uniqueName } from '@shop/platform/testing'
 import { Queue } from 'bullmq'
-import { type StackPorts, startStack } from '../scripts/stack/index.js'
+import { freeStackPorts, startStack } from '../scripts/stack/index.js'
 import { Cleanup } from './lib/cleanup.js'
 import { descendantsCpuSeconds } from './lib/cpu.js'
 import { postgresFor, redisFor } from './lib/infra.js'
@@ -25,28 +24,6 @@ const USAGE =
 const WARMUP_ORDERS = 50
 
 const say = (line: string) => process.stderr.write(`${line}\n`)
-
-/** Free ports for one stack; the workers' health ports must follow one another. */
-async function stackPorts(workers: number): Promise<StackPorts> {
-  for (;;) {
-    const firstWorker = await freePort()
-    if (firstWorker + workers > 65_535) continue
-    try {
-      for (let i = 1; i < workers; i++) await assertPortFree(firstWorker + i, 'worker')
-    } catch {
-      continue
-    }
-    return {
-      postgres: await freePort(),
-      redis: await freePort(),
-      userService: await freePort(),
-      orderService: await freePort(),
-      firstWorker,
-      board: await freePort(),
-      gateway: await freePort(),
-    }
-  }
-}
 
 async function createUser(userServiceUrl: string) {
   const response = await fetch(`${userServiceUrl}/users`, {
@@ -68,7 +45,7 @@ async function runRound(
   say(`${workers} worker(s): starting user-service, order-service and the workers`)
   const stack = await startStack({
     mode: 'source',
-    ports: await stackPorts(workers),
+    ports: await freeStackPorts(workers),
     workers,
     databaseUrl: infra.databaseUrl,
     redisUrl: infra.redisUrl,

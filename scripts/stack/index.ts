@@ -11,6 +11,7 @@ import { assertEntryPointsExist, planProcesses } from './processes.js'
 import { waitUntilReady } from './readiness.js'
 import { type RunningProcess, runProcesses } from './runner.js'
 
+export { freeStackPorts } from './free-ports.js'
 export type { BoardCredentials, StackMode, StackOptions, StackPorts } from './options.js'
 export { DEFAULT_PORTS, optionsFromCommandLine, PORT_VARIABLES, ROOT } from './options.js'
 export type { RunningProcess } from './runner.js'

@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { assertPortFree, freePort } from '@shop/platform/local-infra'
 import { createTestDatabase, startTestRedis, uniqueName } from '@shop/platform/testing'
-import { type Stack, type StackPorts, startStack } from '../../../scripts/stack/index.js'
+import { freeStackPorts, type Stack, startStack } from '../../../scripts/stack/index.js'
 
 export interface TestStackOptions {
   workers?: number
@@ -17,32 +16,6 @@ export interface TestStack {
   queueName: string
   board: { user: string; password: string }
   stop(): Promise<void>
-}
-
-/** `count` consecutive free ports (the workers' health ports follow one another). */
-async function freePortRun(count: number): Promise<number> {
-  for (;;) {
-    const first = await freePort()
-    if (first + count - 1 > 65_535) continue
-    try {
-      for (let port = first + 1; port < first + count; port++) await assertPortFree(port, 'worker')
-      return first
-    } catch {
-      // One of the following ports is taken: draw again.
-    }
-  }
-}
-
-async function freePorts(workers: number): Promise<StackPorts> {
-  return {
-    firstWorker: await freePortRun(workers),
-    postgres: await freePort(),
-    redis: await freePort(),
-    userService: await freePort(),
-    orderService: await freePort(),
-    board: await freePort(),
-    gateway: await freePort(),
-  }
 }
 
 /**
@@ -66,7 +39,7 @@ export async function startTestStack({
   try {
     const stack = await startStack({
       mode: 'source',
-      ports: await freePorts(workers),
+      ports: await freeStackPorts(workers),
       workers,
       dataDir,
       databaseUrl: database.url,

@@ -23,9 +23,8 @@ async function scratchDir(prefix: string) {
   return dir
 }
 
-/** `TEST_DATABASE_URL` when given (left running), else a throwaway embedded PostgreSQL. */
-export async function startTestPostgres(): Promise<Stoppable> {
-  const given = process.env.TEST_DATABASE_URL
+/** `given` (left running), else a throwaway embedded PostgreSQL on a free port. */
+export async function startTestPostgres(given = process.env.TEST_DATABASE_URL): Promise<Stoppable> {
   if (given) return { url: given, stop: async () => {} }
   const dir = await scratchDir('shop-test-pg-')
   const server = await startLocalPostgres({
@@ -42,9 +41,8 @@ export async function startTestPostgres(): Promise<Stoppable> {
   }
 }
 
-/** `TEST_REDIS_URL` when given (left running), else a throwaway `redis-server`. */
-export async function startTestRedis(): Promise<Stoppable> {
-  const given = process.env.TEST_REDIS_URL
+/** `given` (left running), else a throwaway `redis-server` on a free port. */
+export async function startTestRedis(given = process.env.TEST_REDIS_URL): Promise<Stoppable> {
   if (given) return { url: given, stop: async () => {} }
   const dir = await scratchDir('shop-test-redis-')
   const server = await startLocalRedis({ port: await freePort(), dir })
