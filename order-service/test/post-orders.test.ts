@@ -32,9 +32,9 @@ describe('POST /orders', () => {
     await redis.stop()
     await db.stop()
   })
-  beforeEach(async () => {
-    queueName = uniqueName('orders')
-    app = await buildApp(
+  /** The API on this suite's database, Redis and queue, with `overrides` on top. */
+  const appWith = (overrides: Record<string, string> = {}) =>
+    buildApp(
       apiConfig({
         DATABASE_URL: db.url,
         REDIS_URL: redis.url,
@@ -42,8 +42,13 @@ describe('POST /orders', () => {
         USER_SERVICE_URL: users.url,
         ORDER_MAX_ATTEMPTS: '3',
         ORDER_BACKOFF_MS: '250',
+        ...overrides,
       }),
     )
+
+  beforeEach(async () => {
+    queueName = uniqueName('orders')
+    app = await appWith()
     inspector = inspectQueue(redis.url, queueName)
   })
   afterEach(async () => {
@@ -185,14 +190,7 @@ describe('POST /orders', () => {
 
   describe('when user-service cannot answer', () => {
     it('answers 503 when it is unreachable, and creates nothing', async () => {
-      const unreachable = await buildApp(
-        apiConfig({
-          DATABASE_URL: db.url,
-          REDIS_URL: redis.url,
-          ORDER_QUEUE_NAME: queueName,
-          USER_SERVICE_URL: await unreachableUrl(),
-        }),
-      )
+      const unreachable = await appWith({ USER_SERVICE_URL: await unreachableUrl() })
       try {
         const before = await db.orderCount()
         const response = await unreachable.inject({
@@ -210,15 +208,7 @@ describe('POST /orders', () => {
     })
 
     it('answers 503 when it does not answer in time, and creates nothing', async () => {
-      const slow = await buildApp(
-        apiConfig({
-          DATABASE_URL: db.url,
-          REDIS_URL: redis.url,
-          ORDER_QUEUE_NAME: queueName,
-          USER_SERVICE_URL: users.url,
-          USER_SERVICE_TIMEOUT_MS: '200',
-        }),
-      )
+      const slow = await appWith({ USER_SERVICE_TIMEOUT_MS: '200' })
       users.hang(true)
       try {
         const before = await db.orderCount()
@@ -236,14 +226,9 @@ describe('POST /orders', () => {
     })
 
     it('tries the next replica when one is unreachable', async () => {
-      const replicas = await buildApp(
-        apiConfig({
-          DATABASE_URL: db.url,
-          REDIS_URL: redis.url,
-          ORDER_QUEUE_NAME: queueName,
-          USER_SERVICE_URL: `${await unreachableUrl()}, ${users.url}`,
-        }),
-      )
+      const replicas = await appWith({
+        USER_SERVICE_URL: `${await unreachableUrl()}, ${users.url}`,
+      })
       try {
         for (let i = 0; i < 2; i++) {
           const response = await replicas.inject({
