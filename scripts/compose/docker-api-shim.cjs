@@ -67,9 +67,11 @@ function upstreamJSON(method, path, body) {
 }
 
 // ---------------------------------------------------------------- 1. port ranges
-// "proto/port" -> expiry ms: ports handed out to a create still in flight. Released when
-// podman answers, since from then on the container's own binding shows in the list.
+// "proto/port" -> expiry ms: ports handed out to a container that the list may not show
+// yet (Podman can answer a create before the new container appears in it). Dropped once
+// the list shows the port, or when it expires (a container removed before that).
 const reserved = new Map()
+const RESERVATION_MS = 60_000
 
 function canBind(proto, hostIp, port) {
   return new Promise((resolve) => {
@@ -115,7 +117,10 @@ async function rewritePortRanges(body) {
     for (const b of bindings || []) {
       const m = /^(\d+)-(\d+)$/.exec(String(b.HostPort || ''))
       if (!m) continue
-      if (!used) used = await portsInUseByContainers()
+      if (!used) {
+        used = await portsInUseByContainers()
+        for (const key of used) reserved.delete(key)
+      }
       const lo = Number(m[1]),
         hi = Number(m[2])
       let chosen = 0
@@ -129,7 +134,7 @@ async function rewritePortRanges(body) {
         err.status = 500
         throw err
       }
-      reserved.set(`${proto}/${chosen}`, now + 120000)
+      reserved.set(`${proto}/${chosen}`, now + RESERVATION_MS)
       chosenKeys.push(`${proto}/${chosen}`)
       log(`port range ${lo}-${hi} -> ${chosen} for ${cport}`)
       b.HostPort = String(chosen)
@@ -285,9 +290,6 @@ const server = http.createServer((req, res) => {
         const ported = await withPortLock(() => rewritePortRanges(body))
         const checked = rewriteHealthcheck(body)
         if (ported.length > 0 || checked) buf = Buffer.from(JSON.stringify(body))
-        res.on('close', () => {
-          for (const key of ported) reserved.delete(key)
-        })
       } catch (e) {
         if (e.status) {
           res.writeHead(e.status, { 'content-type': 'application/json' })
