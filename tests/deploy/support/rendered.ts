@@ -1,0 +1,64 @@
+import { parseConfig } from '@shop/platform'
+import { type EntryPoint, entryPointOf, podContainers } from './entry-points.js'
+import { containerEnvironment, secretsByBaseName } from './environment.js'
+import type { K8sObject } from './kubectl.js'
+import { OVERLAYS, renderOverlay } from './overlays.js'
+
+export interface Workload {
+  owner: K8sObject
+  // biome-ignore lint/suspicious/noExplicitAny: a container spec, checked field by field
+  container: any
+  entry: EntryPoint
+  environment: Record<string, string>
+}
+
+export interface RenderedOverlay {
+  objects: K8sObject[]
+  workloads: Workload[]
+  /** Secrets the overlay expects to exist, by stand-in: see renderedOverlay. */
+  externalSecrets: Record<string, Record<string, string>>
+}
+
+let all: Promise<Record<string, K8sObject[]>> | undefined
+const renderAll = () => {
+  all ??= Promise.all(
+    OVERLAYS.map(async (name) => [name, await renderOverlay(name)] as const),
+  ).then(Object.fromEntries)
+  return all
+}
+
+/**
+ * An overlay's objects and, for every container, its entry point and environment. A
+ * Secret another overlay renders (development's) stands in for one this overlay expects
+ * to exist already (production's): same keys, placeholder values.
+ */
+export async function renderedOverlay(name: string): Promise<RenderedOverlay> {
+  const overlays = await renderAll()
+  const objects = overlays[name] ?? []
+  const standIns = Object.assign({}, ...Object.values(overlays).map(secretsByBaseName))
+  const workloads = await Promise.all(
+    podContainers(objects).map(async ({ owner, container }) => {
+      const where = `${name}: ${owner.kind}/${owner.metadata.name}`
+      try {
+        const entry = await entryPointOf(container)
+        return {
+          owner,
+          container,
+          entry,
+          environment: containerEnvironment(container, objects, standIns),
+        }
+      } catch (error) {
+        throw new Error(`${where}: ${(error as Error).message}`)
+      }
+    }),
+  )
+  return { objects, workloads, externalSecrets: standIns }
+}
+
+/** The config a workload's process would run with, parsed by its own schema. */
+// biome-ignore lint/suspicious/noExplicitAny: each schema has its own output type
+export const parsedConfig = (workload: Workload): Record<string, any> =>
+  parseConfig(workload.entry.schema, workload.environment)
+
+export const byName = (objects: K8sObject[], kind: string, name: string) =>
+  objects.find((o) => o.kind === kind && o.metadata.name === name)
