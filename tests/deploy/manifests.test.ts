@@ -146,9 +146,10 @@ describe('Kubernetes manifests under deploy/', { skip: skipWithoutKubectl }, () 
         }
 
         const [scaled, ...others] = objects.filter((o) => o.kind === 'ScaledObject')
+        assert.ok(scaled, 'no ScaledObject')
         assert.equal(others.length, 0)
         const worker = workloads.find(
-          (w) => w.owner.metadata.name === scaled?.spec.scaleTargetRef.name,
+          (w) => w.owner.metadata.name === scaled.spec.scaleTargetRef.name,
         )
         assert.equal(worker?.entry.script, 'dist/worker.js', 'the ScaledObject targets the worker')
         assert.equal(worker.owner.spec.replicas, undefined, 'the worker sets replicas KEDA owns')
@@ -211,12 +212,10 @@ describe('Kubernetes manifests under deploy/', { skip: skipWithoutKubectl }, () 
                 ([k, v]) => o.spec.template.metadata.labels?.[k] === v,
               ),
           )
-          assert.equal(
-            selected.length,
-            1,
-            `${service.metadata.name} selects ${selected.length} Deployments`,
-          )
-          const declared = selected[0].spec.template.spec.containers.flatMap(
+          const [deployment, ...others] = selected
+          assert.ok(deployment, `${service.metadata.name} selects no Deployment`)
+          assert.equal(others.length, 0, `${service.metadata.name} selects several Deployments`)
+          const declared = deployment.spec.template.spec.containers.flatMap(
             (c: { ports?: { name?: string; containerPort: number }[] }) =>
               (c.ports ?? []).flatMap((p) => [p.name, p.containerPort]),
           )

@@ -20,7 +20,7 @@ const problem = await kubectlProblem()
 export const skipWithoutKubectl = problem !== undefined && !process.env.CI ? problem : false
 export const kubectlMissing = problem
 
-export function renderOverlay(name: string): Promise<K8sObject[]> {
+export async function renderOverlay(name: string): Promise<K8sObject[]> {
   if (problem) throw new Error(problem)
   return render(join(OVERLAYS_DIR, name))
 }

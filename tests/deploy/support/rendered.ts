@@ -19,12 +19,13 @@ export interface RenderedOverlay {
   externalSecrets: Record<string, Record<string, string>>
 }
 
-let all: Promise<Record<string, K8sObject[]>> | undefined
-const renderAll = () => {
-  all ??= Promise.all(
-    OVERLAYS.map(async (name) => [name, await renderOverlay(name)] as const),
-  ).then(Object.fromEntries)
-  return all
+// Each overlay rendered once per run; one that fails to render fails its own suite only.
+const renders = new Map(OVERLAYS.map((name) => [name, renderOverlay(name)]))
+for (const render of renders.values()) render.catch(() => {})
+
+async function renderedSecrets() {
+  const results = await Promise.allSettled(renders.values())
+  return results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))
 }
 
 /**
@@ -33,9 +34,8 @@ const renderAll = () => {
  * to exist already (production's): same keys, placeholder values.
  */
 export async function renderedOverlay(name: string): Promise<RenderedOverlay> {
-  const overlays = await renderAll()
-  const objects = overlays[name] ?? []
-  const standIns = Object.assign({}, ...Object.values(overlays).map(secretsByBaseName))
+  const objects = await (renders.get(name) ?? renderOverlay(name))
+  const standIns = Object.assign({}, ...(await renderedSecrets()).map(secretsByBaseName))
   const workloads = await Promise.all(
     podContainers(objects).map(async ({ owner, container }) => {
       const where = `${name}: ${owner.kind}/${owner.metadata.name}`
@@ -45,7 +45,11 @@ export async function renderedOverlay(name: string): Promise<RenderedOverlay> {
           owner,
           container,
           entry,
-          environment: containerEnvironment(container, objects, standIns),
+          environment: containerEnvironment(
+            container as Parameters<typeof containerEnvironment>[0],
+            objects,
+            standIns,
+          ),
         }
       } catch (error) {
         throw new Error(`${where}: ${(error as Error).message}`)
