@@ -34,6 +34,9 @@ export const ApiConfig = BaseConfig.extend({
 })
 export type ApiConfig = z.output<typeof ApiConfig>
 
+/** What the migrate-only entry point reads: the database and nothing else. */
+export const MigrateConfig = ApiConfig.pick({ DATABASE_URL: true })
+
 export const WorkerConfig = BaseConfig.extend({
   WORKER_PORT: env.port(8003),
   DATABASE_URL: env.postgresUrl(),
@@ -72,4 +75,6 @@ export type BoardConfig = z.output<typeof BoardConfig>
 export const loadConfig = (environment = process.env) => parseConfig(ApiConfig, environment)
 export const loadWorkerConfig = (environment = process.env) =>
   parseConfig(WorkerConfig, environment)
+export const loadMigrateConfig = (environment = process.env) =>
+  parseConfig(MigrateConfig, environment)
 export const loadBoardConfig = (environment = process.env) => parseConfig(BoardConfig, environment)

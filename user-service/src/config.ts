@@ -7,6 +7,12 @@ export const Config = BaseConfig.extend({
 })
 export type Config = z.output<typeof Config>
 
+/** What the migrate-only entry point reads: the database and nothing else. */
+export const MigrateConfig = Config.pick({ DATABASE_URL: true })
+
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
   return parseConfig(Config, environment)
 }
+
+export const loadMigrateConfig = (environment: NodeJS.ProcessEnv = process.env) =>
+  parseConfig(MigrateConfig, environment)

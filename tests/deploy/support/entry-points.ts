@@ -1,0 +1,91 @@
+import { readFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import type { z } from 'zod'
+import { Config as GatewayConfig } from '../../../api-gateway/src/config.js'
+import {
+  ApiConfig,
+  BoardConfig,
+  MigrateConfig as OrderMigrateConfig,
+  WorkerConfig,
+} from '../../../order-service/src/config.js'
+import {
+  MigrateConfig as UserMigrateConfig,
+  Config as UserServiceConfig,
+} from '../../../user-service/src/config.js'
+import type { K8sObject } from './kubectl.js'
+
+export const ROOT = resolve(import.meta.dirname, '../../..')
+
+export interface EntryPoint {
+  /** The service folder whose image runs it. */
+  service: string
+  /** `dist/<name>.js`, compiled from `src/<name>.ts`. */
+  script: string
+  /** The config schema that script parses, and the loader through which it does. */
+  schema: z.ZodObject
+  loader: string
+}
+
+const entry = (service: string, name: string, schema: z.ZodObject, loader: string) => ({
+  service,
+  script: `dist/${name}.js`,
+  schema,
+  loader,
+})
+
+/**
+ * Every entry point of every image. The test checks each one's source calls the loader
+ * named here, so this table cannot drift from what the scripts parse.
+ */
+export const ENTRY_POINTS: EntryPoint[] = [
+  entry('api-gateway', 'server', GatewayConfig, 'loadConfig'),
+  entry('user-service', 'server', UserServiceConfig, 'loadConfig'),
+  entry('user-service', 'migrate', UserMigrateConfig, 'loadMigrateConfig'),
+  entry('order-service', 'server', ApiConfig, 'loadConfig'),
+  entry('order-service', 'worker', WorkerConfig, 'loadWorkerConfig'),
+  entry('order-service', 'board', BoardConfig, 'loadBoardConfig'),
+  entry('order-service', 'migrate', OrderMigrateConfig, 'loadMigrateConfig'),
+]
+
+export async function entrySource({ service, script }: EntryPoint) {
+  const name = script.replace(/^dist\/(.+)\.js$/, '$1')
+  return readFile(join(ROOT, service, 'src', `${name}.ts`), 'utf8')
+}
+
+/** The image's default command: the runtime stage's last CMD in `<service>/Dockerfile`. */
+async function defaultCommand(service: string): Promise<string[]> {
+  const dockerfile = await readFile(join(ROOT, service, 'Dockerfile'), 'utf8')
+  const commands = [...dockerfile.matchAll(/^CMD (\[.*\])$/gm)]
+  const last = commands.at(-1)?.[1]
+  if (!last) throw new Error(`${service}/Dockerfile has no CMD`)
+  return JSON.parse(last)
+}
+
+type Container = { name: string; image: string; command?: string[]; args?: string[] }
+
+/** Which entry point a container runs: its image's service and its command (or the CMD). */
+export async function entryPointOf(container: Container): Promise<EntryPoint> {
+  const service = /([^/]+?)(?::[^/:]+)?$/.exec(container.image)?.[1] ?? container.image
+  const command = container.command ?? (await defaultCommand(service))
+  const argv = [...command, ...(container.args ?? [])]
+  const script = argv[0] === 'node' ? argv[1] : undefined
+  const found = ENTRY_POINTS.find((e) => e.service === service && e.script === script)
+  if (!found) {
+    throw new Error(
+      `container ${container.name} runs ${argv.join(' ')} from ${service}: no known entry point`,
+    )
+  }
+  return found
+}
+
+/** Every pod template's containers, with the object that holds them. */
+export function podContainers(objects: K8sObject[]) {
+  return objects
+    .filter((o) => o.kind === 'Deployment' || o.kind === 'Job')
+    .flatMap((owner) =>
+      (owner.spec.template.spec.containers as Container[]).map((container) => ({
+        owner,
+        container,
+      })),
+    )
+}
