@@ -3,8 +3,10 @@
  * then every service, N workers, bull-board and the gateway. Used by `pnpm start` /
  * `pnpm dev` and by the system and browser tests, which start it on free ports.
  */
+
+import { join } from 'node:path'
 import type { Writable } from 'node:stream'
-import { assertPortFree } from '@shop/platform/local-infra'
+import { assertPortFree, stopLeftoverPostgres, stopLeftoverRedis } from '@shop/platform/local-infra'
 import { startInfra } from './infra.js'
 import { PORT_VARIABLES, type StackOptions, type StackPorts } from './options.js'
 import { assertEntryPointsExist, planProcesses } from './processes.js'
@@ -74,9 +76,23 @@ export function stackUrls(ports: StackPorts, workers: number): StackUrls {
   }
 }
 
+/**
+ * What a run killed outright (SIGKILL, the OOM killer) left behind: its Node processes stop
+ * themselves when it dies, Redis and PostgreSQL are found through their pid files.
+ */
+async function stopLeftovers(options: StackOptions, say: (line: string) => void) {
+  const redis =
+    options.redisUrl === undefined && (await stopLeftoverRedis(join(options.dataDir, 'redis')))
+  const postgres =
+    options.databaseUrl === undefined &&
+    (await stopLeftoverPostgres(join(options.dataDir, 'postgres')))
+  if (redis || postgres) say('stopped the Redis and PostgreSQL a previous run left running')
+}
+
 export async function startStack(options: StackOptions): Promise<Stack> {
   const say = options.say ?? (() => {})
   assertEntryPointsExist(options.mode)
+  await stopLeftovers(options, say)
   await assertPortsFree(options)
   const infra = await startInfra({
     dataDir: options.dataDir,
@@ -113,6 +129,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await stop()
     throw error
   }
+  processes.armRestarts()
   return {
     urls: stackUrls(options.ports, options.workers),
     databaseUrl: infra.databaseUrl,
