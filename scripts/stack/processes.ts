@@ -24,9 +24,6 @@ interface Entry {
 const TSX_CLI = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs')
 export const TSX_LOADER = import.meta.resolve('tsx')
 
-/** Measured with `pnpm bench memory`: see benchmarks/README.md. */
-const NODE_FLAGS: string[] = []
-
 const ENTRIES: Entry[] = [
   { service: 'user-service', file: 'server' },
   { service: 'order-service', file: 'server' },
@@ -47,12 +44,9 @@ export function assertEntryPointsExist(mode: StackOptions['mode']) {
   }
 }
 
-/**
- * Node's arguments for one program. Built, the services take V8 flags that keep an idle
- * process small (see NODE_FLAGS).
- */
+/** Node's arguments for one program: built, as production runs it, or from the sources. */
 export function nodeArgs(mode: StackOptions['mode'], { service, file }: Entry) {
-  if (mode === 'built') return [...NODE_FLAGS, join(ROOT, service, 'dist', `${file}.js`)]
+  if (mode === 'built') return [join(ROOT, service, 'dist', `${file}.js`)]
   const source = `src/${file}.ts`
   if (mode === 'dev') {
     return [TSX_CLI, 'watch', '--clear-screen=false', '--conditions=development', source]
