@@ -67,7 +67,12 @@ class Supervised implements RunningProcess {
  * the stack, which stops them in order. Each gets an IPC channel: when the stack dies, the
  * channel closes and the process stops itself (packages/platform's `listen`).
  */
-export function runProcesses(specs: ProcessSpec[], output: Writable | null) {
+export function runProcesses(
+  specs: ProcessSpec[],
+  output: Writable | null,
+  /** Told the process groups running now, on every start and exit. */
+  onGroupsChanged: (pids: number[]) => void = () => {},
+) {
   const width = Math.max(...specs.map((spec) => spec.name.length))
   const tty = output !== null && (output as NodeJS.WriteStream).isTTY === true
   const prefixes = new Map(
@@ -79,6 +84,8 @@ export function runProcesses(specs: ProcessSpec[], output: Writable | null) {
   const supervised = specs.map((spec) => new Supervised(spec))
   const byName = new Map(supervised.map((one) => [one.name, one]))
   let restartsArmed = false
+  const groupsChanged = () =>
+    onGroupsChanged(supervised.flatMap((one) => (one.pid === undefined ? [] : [one.pid])))
 
   const print = (one: Supervised, line: string) => {
     one.lines.push(line)
@@ -107,6 +114,7 @@ export function runProcesses(specs: ProcessSpec[], output: Writable | null) {
     })
     one.child = child
     one.startedAt = Date.now()
+    groupsChanged()
     follow(one, child.stdout)
     follow(one, child.stderr)
     child.on('error', (error) => print(one, `could not start: ${error.message}`))
@@ -114,6 +122,7 @@ export function runProcesses(specs: ProcessSpec[], output: Writable | null) {
       child.on('close', (code, signal) => {
         one.child = undefined
         one.exit = code ?? signal ?? 'unknown'
+        groupsChanged()
         // Whatever it left behind in its group goes too.
         signalGroup(child.pid, 'SIGKILL')
         onExit(one, code)
