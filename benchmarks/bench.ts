@@ -6,10 +6,12 @@ import { PrerequisiteError } from '@shop/platform/local-infra'
 import { runGatewayBenchmark } from './gateway.js'
 import { UsageError } from './lib/options.js'
 import { MissingToolError } from './lib/wrk.js'
+import { runMemoryBenchmark } from './memory.js'
 import { runWorkersBenchmark } from './workers.js'
 
 const BENCHMARKS: Record<string, (argv: string[]) => Promise<void>> = {
   gateway: runGatewayBenchmark,
+  memory: (argv) => runMemoryBenchmark(argv).then(() => {}),
   workers: runWorkersBenchmark,
 }
 

@@ -3,10 +3,18 @@
  * then every service, N workers, bull-board and the gateway. Used by `pnpm start` /
  * `pnpm dev` and by the system and browser tests, which start it on free ports.
  */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Writable } from 'node:stream'
-import { assertPortFree } from '@shop/platform/local-infra'
+import {
+  assertPortFree,
+  commandLine,
+  isAlive,
+  stopLeftoverPostgres,
+  stopLeftoverRedis,
+} from '@shop/platform/local-infra'
 import { startInfra } from './infra.js'
-import { PORT_VARIABLES, type StackOptions, type StackPorts } from './options.js'
+import { PORT_VARIABLES, ROOT, type StackOptions, type StackPorts } from './options.js'
 import { assertEntryPointsExist, planProcesses } from './processes.js'
 import { waitUntilReady } from './readiness.js'
 import { type RunningProcess, runProcesses } from './runner.js'
@@ -14,6 +22,7 @@ import { type RunningProcess, runProcesses } from './runner.js'
 export { freeStackPorts } from './free-ports.js'
 export type { BoardCredentials, StackMode, StackOptions, StackPorts } from './options.js'
 export { DEFAULT_PORTS, optionsFromCommandLine, PORT_VARIABLES, ROOT } from './options.js'
+
 export type { RunningProcess } from './runner.js'
 
 export interface StackUrls {
@@ -74,9 +83,59 @@ export function stackUrls(ports: StackPorts, workers: number): StackUrls {
   }
 }
 
+const groupsFile = (dataDir: string) => join(dataDir, 'stack.pids')
+
+/**
+ * The process groups of a previous run's processes. Built or from the sources they stop by
+ * themselves when the stack dies; under `tsx watch` (pnpm dev) the watcher does not.
+ */
+async function stopLeftoverGroups(dataDir: string) {
+  let pids: number[]
+  try {
+    pids = readFileSync(groupsFile(dataDir), 'utf8')
+      .split('\n')
+      .map(Number)
+      .filter((pid) => pid > 0)
+  } catch {
+    return false
+  }
+  const ours = []
+  for (const pid of pids) {
+    if ((await commandLine(pid))?.includes(ROOT)) ours.push(pid)
+  }
+  const signal = (pid: number, name: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, name)
+    } catch {}
+  }
+  for (const pid of ours) signal(pid, 'SIGTERM')
+  const deadline = Date.now() + 15_000
+  while (ours.some(isAlive) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  for (const pid of ours) signal(pid, 'SIGKILL')
+  rmSync(groupsFile(dataDir), { force: true })
+  return ours.length > 0
+}
+
+/**
+ * What a run killed outright (SIGKILL, the OOM killer) left behind: its processes, and
+ * Redis and PostgreSQL found through their pid files.
+ */
+async function stopLeftovers(options: StackOptions, say: (line: string) => void) {
+  if (await stopLeftoverGroups(options.dataDir)) say('stopped the processes a previous run left')
+  const redis =
+    options.redisUrl === undefined && (await stopLeftoverRedis(join(options.dataDir, 'redis')))
+  const postgres =
+    options.databaseUrl === undefined &&
+    (await stopLeftoverPostgres(join(options.dataDir, 'postgres')))
+  if (redis || postgres) say('stopped the Redis and PostgreSQL a previous run left running')
+}
+
 export async function startStack(options: StackOptions): Promise<Stack> {
   const say = options.say ?? (() => {})
   assertEntryPointsExist(options.mode)
+  await stopLeftovers(options, say)
   await assertPortsFree(options)
   const infra = await startInfra({
     dataDir: options.dataDir,
@@ -93,7 +152,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
   const specs = planProcesses(options, infra)
   const output = options.output === undefined ? process.stdout : options.output
-  const processes = runProcesses(specs, output as Writable | null)
+  const processes = runProcesses(specs, output as Writable | null, (pids) =>
+    writeFileSync(groupsFile(options.dataDir), pids.map((pid) => `${pid}\n`).join('')),
+  )
 
   let stopping: Promise<void> | undefined
   const stop = () => {
@@ -113,6 +174,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await stop()
     throw error
   }
+  processes.armRestarts()
   return {
     urls: stackUrls(options.ports, options.workers),
     databaseUrl: infra.databaseUrl,

@@ -1,8 +1,9 @@
-import { chmod, mkdir, readFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import { createPool } from '@shop/platform'
-import { ensureDatabase, startLocalPostgres, startLocalRedis } from '@shop/platform/local-infra'
-import { ROOT } from './options.js'
+import { execFile } from 'node:child_process'
+import { chmod, mkdir } from 'node:fs/promises'
+import { extname, join } from 'node:path'
+import { promisify } from 'node:util'
+import { startLocalPostgres, startLocalRedis } from '@shop/platform/local-infra'
+import { TSX_LOADER } from './processes.js'
 
 export interface InfraOptions {
   dataDir: string
@@ -21,21 +22,37 @@ export interface Infra {
 }
 
 const DATABASE = 'shop'
+const run = promisify(execFile)
 
-/** Creates the schemas every service expects; safe to repeat on every start. */
-export async function applyInitSql(databaseUrl: string) {
-  const sql = await readFile(join(ROOT, 'db', 'init.sql'), 'utf8')
-  const pool = createPool({ url: databaseUrl, applicationName: 'stack-init', max: 1 })
+/**
+ * Creates the database (on an embedded server) and the schemas every service expects; safe
+ * to repeat on every start. Runs init-database in a short-lived process (see there why).
+ */
+async function initDatabase(url: string, database?: string) {
+  const script = join(import.meta.dirname, `init-database${extname(import.meta.filename)}`)
+  const loader = script.endsWith('.ts') ? ['--import', TSX_LOADER, '--conditions=development'] : []
   try {
-    await pool.query(sql)
-  } finally {
-    await pool.end()
+    const { stdout } = await run(process.execPath, [
+      ...loader,
+      script,
+      url,
+      ...(database ? [database] : []),
+    ])
+    return stdout.trim()
+  } catch (error) {
+    const { stderr } = error as { stderr?: string }
+    throw new Error(`could not prepare the database: ${stderr?.trim() || (error as Error).message}`)
   }
+}
+
+/** Creates the schemas every service expects on a server of your own; safe to repeat. */
+export async function applyInitSql(databaseUrl: string) {
+  await initDatabase(databaseUrl)
 }
 
 /**
  * Redis first: it is the prerequisite most often missing, and it fails in milliseconds,
- * before PostgreSQL spends seconds starting for nothing.
+ * before PostgreSQL spends seconds starting for nothing. A failure stops what had started.
  */
 export async function startInfra(options: InfraOptions): Promise<Infra> {
   const { dataDir, say } = options
@@ -56,13 +73,17 @@ export async function startInfra(options: InfraOptions): Promise<Infra> {
     }
     let databaseUrl = options.databaseUrl
     if (databaseUrl === undefined) {
-      const dir = join(dataDir, 'postgres')
-      say(`starting PostgreSQL on 127.0.0.1:${options.postgresPort} (data in ${dir})`)
-      const postgres = await startLocalPostgres({ dataDir: dir, port: options.postgresPort })
+      say(`starting PostgreSQL on 127.0.0.1:${options.postgresPort}`)
+      const postgres = await startLocalPostgres({
+        dataDir: join(dataDir, 'postgres'),
+        port: options.postgresPort,
+      })
       stopPostgres = () => postgres.stop()
-      databaseUrl = await ensureDatabase(postgres.url, DATABASE)
+      say(`PostgreSQL is up (data in ${postgres.dataDir})`)
+      databaseUrl = await initDatabase(postgres.url, DATABASE)
+    } else {
+      await applyInitSql(databaseUrl)
     }
-    await applyInitSql(databaseUrl)
     return { databaseUrl, redisUrl, stopRedis, stopPostgres }
   } catch (error) {
     await stopRedis().catch(() => {})

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { PrerequisiteError } from '@shop/platform/local-infra'
 
@@ -48,7 +49,15 @@ export interface StackOptions {
   abortSignal?: AbortSignal
 }
 
-export const ROOT = resolve(import.meta.dirname, '..', '..')
+/** The clone: found upwards, since this file runs from scripts/ and, built, from scripts/dist/. */
+function workspaceRoot(from: string): string {
+  if (existsSync(join(from, 'pnpm-workspace.yaml'))) return from
+  const parent = dirname(from)
+  if (parent === from) throw new Error('pnpm-workspace.yaml not found above the stack scripts')
+  return workspaceRoot(parent)
+}
+
+export const ROOT = workspaceRoot(import.meta.dirname)
 
 /** The variable that moves each port of `pnpm start` / `pnpm dev` / `pnpm stack`. */
 export const PORT_VARIABLES: Record<keyof StackPorts, string> = {

@@ -6,8 +6,8 @@ import { ROOT, type StackOptions } from './options.js'
 export interface ProcessSpec {
   name: string
   cwd: string
-  /** A shell command line (`exec`-ed, so the process id is the program's own). */
-  command: string
+  /** Node's arguments: flags, then the program. */
+  args: string[]
   env: Record<string, string>
   port: number
   /** Answers 200 once the process can do its work. */
@@ -22,11 +22,7 @@ interface Entry {
 }
 
 const TSX_CLI = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs')
-const TSX_LOADER = import.meta.resolve('tsx')
-
-function quote(word: string) {
-  return `'${word.replaceAll("'", `'\\''`)}'`
-}
+export const TSX_LOADER = import.meta.resolve('tsx')
 
 const ENTRIES: Entry[] = [
   { service: 'user-service', file: 'server' },
@@ -48,14 +44,14 @@ export function assertEntryPointsExist(mode: StackOptions['mode']) {
   }
 }
 
-function commandFor(mode: StackOptions['mode'], { service, file }: Entry) {
-  const node = quote(process.execPath)
-  if (mode === 'built') return `exec ${node} ${quote(join(ROOT, service, 'dist', `${file}.js`))}`
+/** Node's arguments for one program: built, as production runs it, or from the sources. */
+export function nodeArgs(mode: StackOptions['mode'], { service, file }: Entry) {
+  if (mode === 'built') return [join(ROOT, service, 'dist', `${file}.js`)]
   const source = `src/${file}.ts`
   if (mode === 'dev') {
-    return `exec ${node} ${quote(TSX_CLI)} watch --clear-screen=false --conditions=development ${source}`
+    return [TSX_CLI, 'watch', '--clear-screen=false', '--conditions=development', source]
   }
-  return `exec ${node} --import ${quote(TSX_LOADER)} --conditions=development ${source}`
+  return ['--import', TSX_LOADER, '--conditions=development', source]
 }
 
 export interface Endpoints {
@@ -82,7 +78,7 @@ export function planProcesses(options: StackOptions, { databaseUrl, redisUrl }: 
     specs.push({
       name,
       cwd: join(ROOT, entry.service),
-      command: commandFor(mode, entry),
+      args: nodeArgs(mode, entry),
       env: { ...shared, ...env },
       port,
       readyUrl: `${local(port)}/readyz`,

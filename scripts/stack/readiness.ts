@@ -1,16 +1,19 @@
+import { get } from 'node:http'
 import type { ProcessSpec } from './processes.js'
 import type { Processes } from './runner.js'
 
 const POLL_MS = 250
 
-async function answers200(url: string) {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(2_000) })
-    await response.body?.cancel()
-    return response.status === 200
-  } catch {
-    return false
-  }
+/** node:http rather than fetch: undici would weigh on the supervisor's memory. */
+function answers200(url: string) {
+  return new Promise<boolean>((resolve) => {
+    const request = get(url, { timeout: 2_000, agent: false }, (response) => {
+      response.resume()
+      resolve(response.statusCode === 200)
+    })
+    request.on('timeout', () => request.destroy())
+    request.on('error', () => resolve(false))
+  })
 }
 
 /**

@@ -11,7 +11,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { PORT_VARIABLES } from '../../scripts/stack/index.js'
-import { type StackCommandEnv, spawnStack, stackCommandEnv } from './support/stack-command.js'
+import {
+  portsInUse,
+  type StackCommandEnv,
+  spawnStack,
+  stackCommandEnv,
+} from './support/stack-command.js'
 
 async function runStack(env: NodeJS.ProcessEnv) {
   const run = spawnStack(env)
@@ -81,5 +86,16 @@ describe('pnpm stack prerequisites', () => {
     const lines = linesOf(run.stderr)
     assert.equal(lines.length, 1, run.stderr)
     assert.match(lines[0] ?? '', /SHOP_GATEWAY_PORT="99999" is not a port/)
+  })
+
+  it('stops all it started and prints one line when a process fails while starting', async () => {
+    // Every service refuses this level: the first to exit ends the start.
+    const run = await runStack({ ...env, LOG_LEVEL: 'loud' })
+    assert.notEqual(run.code, 0)
+    const lines = linesOf(run.stderr)
+    assert.equal(lines.length, 1, run.stderr)
+    assert.match(lines[0] ?? '', /exited \(1\) before it was ready/)
+    assert.match(run.stdout, /stopping Redis and PostgreSQL/)
+    assert.deepEqual(await portsInUse(ports), [])
   })
 })

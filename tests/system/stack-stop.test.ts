@@ -4,23 +4,13 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { assertPortFree } from '@shop/platform/local-infra'
-import { eventually } from '@shop/platform/testing'
-import { type StackCommandEnv, spawnStack, stackCommandEnv } from './support/stack-command.js'
-
-const READY = 'Distributed Shop is ready'
-
-async function portsInUse(ports: Record<string, number>) {
-  const results = await Promise.all(
-    Object.entries(ports).map(([variable, port]) =>
-      assertPortFree(port, variable).then(
-        () => undefined,
-        () => variable,
-      ),
-    ),
-  )
-  return results.filter((variable) => variable !== undefined)
-}
+import {
+  portsInUse,
+  type StackCommandEnv,
+  spawnStack,
+  stackCommandEnv,
+  untilReady,
+} from './support/stack-command.js'
 
 describe('pnpm stack stopped by a signal', () => {
   let stack: StackCommandEnv
@@ -34,11 +24,7 @@ describe('pnpm stack stopped by a signal', () => {
     it(`stops every process in order on ${signal} and leaves every port free`, async () => {
       const run = spawnStack(stack.env)
       try {
-        await eventually(async () => (run.stdout.includes(READY) ? true : undefined), {
-          timeoutMs: 120_000,
-          intervalMs: 200,
-          what: `"${READY}" (stderr: ${run.stderr})`,
-        })
+        await untilReady(run)
         assert.deepEqual(
           (await portsInUse(stack.ports)).sort(),
           Object.keys(stack.ports).sort(),

@@ -45,8 +45,20 @@ export function closeOnSignals(
   })
 }
 
+/**
+ * Started by a supervisor with an IPC channel (the native stack): when the supervisor dies,
+ * even killed outright, the channel closes and this process closes as on SIGTERM, so
+ * nothing of a dead stack keeps its port.
+ */
+function closeWhenSupervisorGone() {
+  if (!process.connected) return
+  process.channel?.unref()
+  process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'))
+}
+
 /** The only place a service listens: starts the app and closes it gracefully on signals. */
 export async function listen(app: FastifyInstance, { host, port, graceMs }: ListenOptions) {
   closeOnSignals(app.log, () => app.close(), graceMs)
+  closeWhenSupervisorGone()
   await app.listen({ host, port })
 }

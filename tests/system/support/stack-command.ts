@@ -8,8 +8,11 @@ import { once } from 'node:events'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort } from '@shop/platform/local-infra'
+import { assertPortFree, freePort } from '@shop/platform/local-infra'
+import { eventually } from '@shop/platform/testing'
 import { PORT_VARIABLES, ROOT } from '../../../scripts/stack/index.js'
+
+export const READY = 'Distributed Shop is ready'
 
 export interface StackCommandEnv {
   env: NodeJS.ProcessEnv
@@ -48,8 +51,24 @@ export interface StackCommand {
   exited: Promise<number | null>
 }
 
-/** Starts `scripts/stack.ts --mode source --workers 1` (its worker port is SHOP_WORKER_PORT). */
-export function spawnStack(env: NodeJS.ProcessEnv): StackCommand {
+/** The variables among `ports` whose port is taken right now. */
+export async function portsInUse(ports: Record<string, number>) {
+  const results = await Promise.all(
+    Object.entries(ports).map(([variable, port]) =>
+      assertPortFree(port, variable).then(
+        () => undefined,
+        () => variable,
+      ),
+    ),
+  )
+  return results.filter((variable) => variable !== undefined)
+}
+
+/**
+ * Starts `scripts/stack.ts --mode source --workers 1` (its worker port is SHOP_WORKER_PORT)
+ * in the clone at `root`.
+ */
+export function spawnStack(env: NodeJS.ProcessEnv, root = ROOT): StackCommand {
   const child = spawn(
     process.execPath,
     [
@@ -62,7 +81,7 @@ export function spawnStack(env: NodeJS.ProcessEnv): StackCommand {
       '--workers',
       '1',
     ],
-    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
   )
   let stdout = ''
   let stderr = ''
@@ -83,4 +102,13 @@ export function spawnStack(env: NodeJS.ProcessEnv): StackCommand {
     },
     exited,
   }
+}
+
+/** Resolves once the stack printed its banner; fails with its output if it does not. */
+export function untilReady(run: StackCommand) {
+  return eventually(async () => (run.stdout.includes(READY) ? true : undefined), {
+    timeoutMs: 120_000,
+    intervalMs: 200,
+    what: `"${READY}" (stderr: ${run.stderr})`,
+  })
 }

@@ -1,3 +1,6 @@
+export * from './database.js'
+export * from './pid-file.js'
 export * from './ports.js'
+export * from './postgres-files.js'
 export * from './postgres-server.js'
 export * from './redis-server.js'

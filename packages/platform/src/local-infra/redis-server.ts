@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { Redis } from 'ioredis'
+import { createConnection } from 'node:net'
+import { join } from 'node:path'
+import { stopLeftover } from './pid-file.js'
 import { assertPortFree, PrerequisiteError } from './ports.js'
 
 export interface LocalRedisOptions {
@@ -19,27 +21,34 @@ export interface LocalRedis {
 const INSTALL_HINT =
   'redis-server not found: install Redis (apt-get install redis-server, brew install redis) or set REDIS_URL'
 
-async function waitForPing(url: string, child: ChildProcess) {
+/** One PING over a fresh connection; ioredis would weigh on the supervisor's memory. */
+function ping(port: number) {
+  return new Promise<boolean>((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' })
+    const done = (ok: boolean) => {
+      socket.destroy()
+      resolve(ok)
+    }
+    socket.setTimeout(1_000, () => done(false))
+    socket.once('error', () => done(false))
+    socket.once('connect', () => socket.write('PING\r\n'))
+    socket.once('data', (chunk: Buffer) => done(chunk.toString().startsWith('+PONG')))
+  })
+}
+
+async function waitForPing(port: number, child: ChildProcess) {
   const deadline = Date.now() + 10_000
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`)
-    const probe = new Redis(url, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    })
-    probe.on('error', () => {})
-    try {
-      await probe.connect()
-      await probe.ping()
-      return
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    } finally {
-      probe.disconnect()
-    }
+    if (await ping(port)) return
+    await new Promise((resolve) => setTimeout(resolve, 50))
   }
   throw new Error('redis-server did not answer PING within 10 s')
+}
+
+/** The redis-server a previous run killed outright left on this data folder. */
+export function stopLeftoverRedis(dir: string) {
+  return stopLeftover(join(dir, 'redis.pid'), 'redis-server', 'SIGTERM')
 }
 
 /** Spawns a `redis-server` bound to 127.0.0.1 with the settings BullMQ needs. */
@@ -49,6 +58,7 @@ export async function startLocalRedis({
   persistent = false,
   onLog = () => {},
 }: LocalRedisOptions): Promise<LocalRedis> {
+  await stopLeftoverRedis(dir)
   await assertPortFree(port, 'Redis')
   const args = [
     '--port',
@@ -63,8 +73,12 @@ export async function startLocalRedis({
     persistent ? 'yes' : 'no',
     '--maxmemory-policy',
     'noeviction',
+    '--pidfile',
+    join(dir, 'redis.pid'),
   ]
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  // A process group of its own: a terminal's Ctrl-C reaches the caller, which stops Redis
+  // after whatever uses it.
+  const child = spawn('redis-server', args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
   const spawned = once(child, 'spawn').then(
     () => true,
     (error: NodeJS.ErrnoException) => {
@@ -77,7 +91,7 @@ export async function startLocalRedis({
   child.stderr?.on('data', (chunk: Buffer) => onLog(chunk.toString()))
   const url = `redis://127.0.0.1:${port}`
   try {
-    await waitForPing(url, child)
+    await waitForPing(port, child)
   } catch (error) {
     child.kill('SIGKILL')
     throw error
