@@ -17,7 +17,7 @@ import { findNginx, startNginx } from './lib/nginx.js'
 import { parseNumberOptions } from './lib/options.js'
 import { assertWrkInstalled, runWrk } from './lib/wrk.js'
 
-const USAGE = 'usage: pnpm bench gateway [--duration S] [--warmup S] [--connections N]'
+const USAGE = 'usage: pnpm bench gateway [--duration S] [--warmup S] [--connections N] [--rounds N]'
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 const GATEWAY_ENTRY = here('../api-gateway/src/server.ts')
 const USER_SERVICE_ENTRY = here('../user-service/src/server.ts')
@@ -149,11 +149,13 @@ async function startTargets(cleanup: Cleanup): Promise<Target[]> {
 async function measure(
   target: Target,
   options: { duration: number; warmup: number; connections: number },
+  round: number,
 ): Promise<Measured> {
   const label = `${target.route} route through ${target.path}`
-  say(`${label}: ${options.warmup} s warm-up, ${options.duration} s measured`)
-  if (options.warmup > 0) {
-    await runWrk(target.url, { connections: options.connections, durationS: options.warmup })
+  const warmup = round === 1 ? options.warmup : 0
+  say(`round ${round}, ${label}: ${warmup} s warm-up, ${options.duration} s measured`)
+  if (warmup > 0) {
+    await runWrk(target.url, { connections: options.connections, durationS: warmup })
   }
   const before = descendantsCpuSeconds()
   const result = await runWrk(target.url, {
@@ -165,19 +167,35 @@ async function measure(
   return { ...target, result, serverCpuUs: (cpu * 1e6) / result.requests }
 }
 
+/**
+ * Of a configuration's rounds, the one that spent the least CPU per request: on a shared
+ * machine a round can be starved by other work, and a starved proxy both serves fewer
+ * requests and spends more per request (nothing left to batch per event-loop turn).
+ */
+function leastDisturbed(rounds: Measured[]) {
+  return rounds.reduce((best, m) => (m.serverCpuUs < best.serverCpuUs ? m : best))
+}
+
 export async function runGatewayBenchmark(argv: string[]) {
   const options = parseNumberOptions(argv, USAGE, {
-    duration: { default: 10, min: 1, max: 120 },
+    duration: { default: 5, min: 1, max: 120 },
     warmup: { default: 3, min: 0, max: 60 },
     connections: { default: 64, min: 1, max: 1000 },
+    rounds: { default: 3, min: 1, max: 20 },
   })
   await assertWrkInstalled()
   const cleanup = new Cleanup()
   try {
     const targets = await startTargets(cleanup)
-    const measured: Measured[] = []
-    for (const target of targets) measured.push(await measure(target, options))
-    return report(argv, measured, options)
+    // Rounds interleave the configurations, so a burst of other work hits one round of
+    // each rather than every round of one.
+    const rounds: Measured[][] = targets.map(() => [])
+    for (let round = 1; round <= options.rounds; round++) {
+      for (const [i, target] of targets.entries()) {
+        rounds[i]?.push(await measure(target, options, round))
+      }
+    }
+    return report(argv, rounds.map(leastDisturbed), options)
   } finally {
     say('stopping everything this benchmark started')
     await cleanup.run()

@@ -63,7 +63,7 @@ const TARGETS = [
 export function report(
   argv: string[],
   measured: Measured[],
-  options: { duration: number; warmup: number; connections: number },
+  options: { duration: number; warmup: number; connections: number; rounds: number },
 ) {
   const find = (route: Route, path: Path) =>
     measured.find((m) => m.route === route && m.path === path)
@@ -125,7 +125,8 @@ export function report(
   console.log()
   console.log(`${commandLine('gateway', argv)} · ${machineLine()}`)
   console.log(
-    `wrk -t1 -c${options.connections} -d${options.duration}s after a ${options.warmup} s warm-up, one configuration after another`,
+    `wrk -t1 -c${options.connections} -d${options.duration}s after a ${options.warmup} s warm-up, one configuration after another, ` +
+      `${options.rounds} rounds; each row is the configuration's round with the least CPU per request`,
   )
   console.log()
   console.log(
