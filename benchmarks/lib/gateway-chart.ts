@@ -44,6 +44,7 @@ export function gatewayChartSvg(rows: ChartRow[], caption: string) {
   const width = labelWidth + PANELS.length * (panelWidth + 40) + 20
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
+    `<title>${xmlText('CPU added per proxied request and req/s against direct, for the api-gateway, the stock proxy and nginx')}</title>`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="12" y="22" font-size="15" font-weight="600">${xmlText('pnpm bench gateway: what each proxy costs')}</text>`,
     `<text x="12" y="${height - 12}" fill="#555">${xmlText(caption)}</text>`,
