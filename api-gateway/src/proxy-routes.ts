@@ -56,8 +56,9 @@ function forwardedHeaders(request: Forwarded, headers: IncomingHttpHeaders) {
 }
 
 /**
- * Forwards every method under `path` to the upstream's replicas, streaming bodies both
- * ways untouched. Failures become problem+json here instead of the proxy's bare 500s.
+ * Forwards every method under `path` to the upstream's replicas, passing bodies both ways
+ * untouched: requests streamed, answers read whole when small and streamed when large
+ * (`UpstreamClient`). Failures become problem+json here instead of the proxy's bare 500s.
  *
  * On the hot path nothing is built per request that can be built once: the proxy's options
  * for each replica are made on first use and kept, and the state a retry needs is made
