@@ -1,7 +1,8 @@
 import cors from '@fastify/cors'
-import { createServiceApp, health } from '@shop/platform'
+import { createServiceApp, health, loggerOptions } from '@shop/platform'
 import type { Config } from './config.js'
 import { registerDocsRoutes, registerOpenApi } from './docs.js'
+import { batchedStdout } from './log-destination.js'
 import { proxyRoutes } from './proxy-routes.js'
 import { registerRateLimit } from './rate-limit.js'
 import { anyReplicaAlive } from './readiness.js'
@@ -23,10 +24,15 @@ export interface GatewayOptions {
 
 /** The gateway without a port: tests listen on loopback, server.ts on PORT. */
 export async function buildGateway(config: Config, options: GatewayOptions = {}) {
+  // A person watching a terminal gets the pretty lines at once; a collector gets batches.
+  const batched = process.stdout.isTTY ? undefined : batchedStdout()
   const app = await createServiceApp({
     name: SERVICE_NAME,
     logLevel: config.LOG_LEVEL,
     fastify: {
+      ...(batched
+        ? { logger: { ...loggerOptions(SERVICE_NAME, config.LOG_LEVEL), stream: batched.stream } }
+        : {}),
       logController: new RequestLog(),
       // The gateway is the edge: a client's X-Forwarded-For must not pick its rate-limit key.
       trustProxy: false,
@@ -57,6 +63,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
   app.addHook('onClose', async () => {
     upstreamDocs.close()
     for (const { pool } of upstreams) pool.close()
+    batched?.close()
   })
 
   await registerOpenApi(app)

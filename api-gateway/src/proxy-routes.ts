@@ -5,6 +5,7 @@ import { HttpProblem, REQUEST_ID_HEADER, sendProblem } from '@shop/platform'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { hasDotSegment } from './dot-segments.js'
 import { ForwardedBody } from './request-body.js'
+import { BufferedBody, UpstreamClient, type UpstreamResponse } from './upstream-client.js'
 import { classifyFailure } from './upstream-errors.js'
 import { observeUpstream, type UpstreamHistogram } from './upstream-metrics.js'
 import type { UpstreamPool } from './upstream-pool.js'
@@ -22,14 +23,16 @@ export interface ProxyRouteOptions {
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'])
 const MAX_ATTEMPTS = 3
 const CONNECT_TIMEOUT_MS = 3_000
-/** What `getUpstream` answers while no address is known; never dialled. */
-const NO_REPLICA = 'http://no-replica.invalid'
+
+/** Never dialled: every attempt goes through `optionsFor(target)`. */
+const UNPICKED = 'http://unpicked.invalid'
 
 type ReplyOptions = NonNullable<FastifyHttpProxyOptions['replyOptions']>
+type ProxiedResponse = { stream: UpstreamResponse['body'] }
 
+/** What a request with a body, or one being retried, carries from attempt to attempt. */
 interface Exchange {
   dest: string
-  options: ReplyOptions
   tried: Set<string>
   /** The client's body stream, when the request has one. */
   source: Readable | undefined
@@ -53,12 +56,48 @@ function forwardedHeaders(request: Forwarded, headers: IncomingHttpHeaders) {
 }
 
 /**
- * Forwards every method under `path` to the upstream's replicas, streaming bodies both
- * ways untouched. Failures become problem+json here instead of the proxy's bare 500s.
+ * Forwards every method under `path` to the upstream's replicas, passing bodies both ways
+ * untouched: requests streamed, answers read whole when small and streamed when large
+ * (`UpstreamClient`). Failures become problem+json here instead of the proxy's bare 500s.
+ *
+ * On the hot path nothing is built per request that can be built once: the proxy's options
+ * for each replica are made on first use and kept, and the state a retry needs is made
+ * only for requests with a body and for failed attempts.
  */
 export const proxyRoutes: FastifyPluginAsync<ProxyRouteOptions> = async (app, options) => {
   const { path, pool, timeoutMs, bodyLimit, histogram } = options
   app.addHook('onResponse', observeUpstream(histogram, pool.name))
+  const exchanges = new WeakMap<FastifyRequest, Exchange>()
+  const optionsByTarget = new Map<string, ReplyOptions>()
+
+  const shared: ReplyOptions = {
+    // Only so the proxy accepts an empty `upstream`: the handler picks each request's replica.
+    getUpstream: () => UNPICKED,
+    rewriteRequestHeaders: (request, headers) =>
+      forwardedHeaders(request as Forwarded, headers as IncomingHttpHeaders),
+    // The proxy's own retries repeat a request on the same replica (even 503 answers): off.
+    retryDelay: () => null,
+    onResponse: (_request, reply, response) => {
+      const body = (response as unknown as ProxiedResponse).stream
+      reply.send(body instanceof BufferedBody ? body.bytes : body)
+    },
+  }
+
+  function optionsFor(target: string): ReplyOptions {
+    let found = optionsByTarget.get(target)
+    if (!found) {
+      // Replicas come and go with DNS; forget them all rather than keep stale ones forever.
+      if (optionsByTarget.size >= 64) optionsByTarget.clear()
+      found = {
+        ...shared,
+        getUpstream: () => target,
+        onError: (reply, { error }) =>
+          failed(reply.request as FastifyRequest, reply as FastifyReply, target, error),
+      }
+      optionsByTarget.set(target, found)
+    }
+    return found
+  }
 
   function tooLarge(reply: FastifyReply) {
     // The rest of the body stays unread: close rather than drain it.
@@ -66,33 +105,29 @@ export const proxyRoutes: FastifyPluginAsync<ProxyRouteOptions> = async (app, op
     return sendProblem(reply, 413, `request body exceeds ${bodyLimit} bytes`)
   }
 
-  function attempt(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    exchange: Exchange,
-    target: string,
-  ) {
-    exchange.tried.add(target)
-    if (exchange.source) {
-      exchange.body = new ForwardedBody(exchange.source, bodyLimit)
-      request.body = exchange.body
+  function attempt(request: FastifyRequest, reply: FastifyReply, dest: string, target: string) {
+    const exchange = exchanges.get(request)
+    if (exchange) {
+      exchange.tried.add(target)
+      if (exchange.source) {
+        exchange.body = new ForwardedBody(exchange.source, bodyLimit)
+        request.body = exchange.body
+      }
     }
-    reply.from(exchange.dest, {
-      ...exchange.options,
-      getUpstream: () => target,
-      onError: (_reply, { error }) => failed(request, reply, exchange, target, error),
-    })
+    reply.from(dest, optionsFor(target))
   }
 
-  function failed(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    exchange: Exchange,
-    target: string,
-    error: Error,
-  ) {
+  function failed(request: FastifyRequest, reply: FastifyReply, target: string, error: Error) {
     const { kind, code } = classifyFailure(error)
     if (kind === 'not-connected') pool.markDown(target)
+    let exchange = exchanges.get(request)
+    if (!exchange) {
+      // A request without a body kept no state for its first attempt. The proxy's path is
+      // the request's own (`rewritePrefix` equals `prefix`), without the query it re-adds.
+      const dest = request.url.split('?', 1)[0] as string
+      exchange = { dest, tried: new Set([target]), source: undefined, body: undefined }
+      exchanges.set(request, exchange)
+    }
     const bodyIntact = !exchange.body?.started
     const retryable =
       bodyIntact &&
@@ -103,7 +138,7 @@ export const proxyRoutes: FastifyPluginAsync<ProxyRouteOptions> = async (app, op
         { upstream: pool.name, failed: target, code, next },
         'retrying on another replica',
       )
-      return attempt(request, reply, exchange, next)
+      return attempt(request, reply, exchange.dest, next)
     }
     const extra = { upstream: pool.name }
     switch (kind) {
@@ -138,39 +173,37 @@ export const proxyRoutes: FastifyPluginAsync<ProxyRouteOptions> = async (app, op
       }
       return url
     },
-    undici: {
+    undici: new UpstreamClient({
       connections: 128,
       pipelining: 1,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
       connect: { timeout: Math.min(timeoutMs, CONNECT_TIMEOUT_MS) },
+    }) as unknown as FastifyHttpProxyOptions['undici'],
+    config: {
+      // Each service documents its own routes; the merged document carries them.
+      swaggerTransform: () => ({ schema: { hide: true } }),
+      // Proxied requests are measured by upstream above, more cheaply than per route.
+      disableMetrics: true,
     },
-    // Each service documents its own routes; the merged document carries them.
-    config: { swaggerTransform: () => ({ schema: { hide: true } }) },
-    replyOptions: {
-      getUpstream: () => pool.pick() ?? NO_REPLICA,
-      rewriteRequestHeaders: (request, headers) =>
-        forwardedHeaders(request as Forwarded, headers as IncomingHttpHeaders),
-      // The proxy's own retries repeat a request on the same replica (even 503 answers): off.
-      retryDelay: () => null,
-    },
-    handler: (request, reply, dest, replyOptions) => {
-      const first = replyOptions.getUpstream?.(request, '')
-      if (first === undefined || first === NO_REPLICA) {
+    replyOptions: shared,
+    handler: (request, reply, dest) => {
+      const first = pool.pick()
+      if (first === undefined) {
         return sendProblem(reply, 503, `no replica of ${pool.name} is known`, {
           upstream: pool.name,
         })
       }
       if (Number(request.headers['content-length']) > bodyLimit) return tooLarge(reply)
-      const source = request.body instanceof Readable ? request.body : undefined
-      const exchange = {
-        dest,
-        options: replyOptions,
-        tried: new Set<string>(),
-        source,
-        body: undefined,
+      if (request.body instanceof Readable) {
+        exchanges.set(request, {
+          dest,
+          tried: new Set(),
+          source: request.body,
+          body: undefined,
+        })
       }
-      attempt(request, reply, exchange, first)
+      attempt(request, reply, dest, first)
     },
   })
 }

@@ -160,11 +160,22 @@ describe('connect failures and lost connections', () => {
       }
     })
 
-    it('cuts the client off when an upstream hangs up halfway through its body', async () => {
-      // The status is already on its way: the client must see the body fail, not end short.
-      const response = await fetch(`${gateway.url}/users/half-body`)
+    it('cuts the client off when an upstream hangs up halfway through a large body', async () => {
+      // A large answer is streamed, so its status is already on its way: the client must
+      // see the body fail, not end short.
+      const response = await fetch(`${gateway.url}/users/half-body?length=${1024 * 1024}`)
       assert.equal(response.status, 200)
       await assert.rejects(response.text())
+      const next = await fetch(`${gateway.url}/users/1`)
+      assert.equal(next.status, 200)
+      await next.body?.cancel()
+    })
+
+    it('answers 502 problem+json when an upstream hangs up halfway through a small body', async () => {
+      // A small answer is read whole before anything goes to the client, so nothing was sent.
+      const problem = await problemOf(await fetch(`${gateway.url}/users/half-body`))
+      assert.equal(problem.status, 502)
+      assert.match(problem.contentType, PROBLEM)
       const next = await fetch(`${gateway.url}/users/1`)
       assert.equal(next.status, 200)
       await next.body?.cancel()

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import { request as httpRequest } from 'node:http'
 import { after, before, describe, it } from 'node:test'
+import { BUFFERED_LIMIT_BYTES } from '../src/upstream-client.js'
 import type { Echo } from './support/echo-upstream.js'
-import { PROBLEM_BODY, type RunningEcho, startEcho } from './support/echo-upstream.js'
+import { PROBLEM_BODY, patternBytes, type RunningEcho, startEcho } from './support/echo-upstream.js'
 import {
   json,
   problemOf,
@@ -65,6 +66,8 @@ describe('proxying /users and /orders', () => {
     const head = await fetch(`${gateway.url}/users/1`, { method: 'HEAD' })
     assert.equal(head.status, 200)
     assert.equal(head.headers.get('x-upstream'), 'users-1')
+    assert.ok(Number(head.headers.get('content-length')) > 0)
+    assert.equal(await head.text(), '')
   })
 
   it('passes the upstream status and headers back', async () => {
@@ -106,6 +109,15 @@ describe('proxying /users and /orders', () => {
       const echo = await json<Echo>(response)
       assert.equal(echo.headers['content-type'], contentType)
       assert.deepEqual(Buffer.from(echo.body, 'base64'), body, contentType)
+    }
+  })
+
+  it('passes answers small and large through byte for byte, the large ones streamed', async () => {
+    for (const length of [1, 1000, BUFFERED_LIMIT_BYTES, BUFFERED_LIMIT_BYTES + 1, 1024 * 1024]) {
+      const response = await fetch(`${gateway.url}/users/bytes?length=${length}`)
+      assert.equal(response.status, 200)
+      assert.equal(response.headers.get('content-length'), String(length))
+      assert.deepEqual(Buffer.from(await response.arrayBuffer()), patternBytes(length), `${length}`)
     }
   })
 

@@ -30,6 +30,11 @@ export const PROBLEM_BODY =
  * with fixed behaviour (`/<prefix>/problem`, `/<prefix>/slow`, `/<prefix>/unavailable`,
  * `/<prefix>/hang-up`, `/<prefix>/half-headers`, `/<prefix>/half-body`).
  */
+/** Bytes whose every position differs from its neighbours', so a shifted chunk shows. */
+export function patternBytes(length: number) {
+  return Buffer.from(Array.from({ length }, (_, i) => (i * 7 + (i >> 8)) % 256))
+}
+
 export function echoApp(options: EchoOptions) {
   const app = Fastify({ bodyLimit: 64 * 1024 * 1024 })
   let docs = options.docs
@@ -62,6 +67,10 @@ export function echoApp(options: EchoOptions) {
       await sleep(5_000, undefined, { ref: false })
       return { slow: true }
     })
+    // `?length=` bytes of a repeating pattern, with their Content-Length.
+    app.get<{ Querystring: { length?: string } }>(`${prefix}/bytes`, async (request, reply) =>
+      reply.type('application/octet-stream').send(patternBytes(Number(request.query.length ?? 0))),
+    )
     app.all(`${prefix}/unavailable`, async (_request, reply) =>
       reply.code(503).type('application/problem+json').send({ status: 503 }),
     )
@@ -74,9 +83,11 @@ export function echoApp(options: EchoOptions) {
       request.raw.socket.end('HTTP/1.1 200 OK\r\ncontent-type: text/pl')
       request.raw.socket.destroySoon()
     })
-    app.all(`${prefix}/half-body`, (request, reply) => {
+    // Announces a body of `?length=` bytes (100 by default), sends 10, and hangs up.
+    app.all<{ Querystring: { length?: string } }>(`${prefix}/half-body`, (request, reply) => {
       reply.hijack()
-      const head = 'HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 100\r\n\r\n'
+      const length = Number(request.query.length ?? 100)
+      const head = `HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: ${length}\r\n\r\n`
       request.raw.socket.write(`${head}0123456789`, () => request.raw.socket.destroy())
     })
   }
