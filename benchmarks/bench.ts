@@ -4,12 +4,16 @@
  */
 import { PrerequisiteError } from '@shop/platform/local-infra'
 import { runGatewayBenchmark } from './gateway.js'
+import { runIntakeBenchmark } from './intake.js'
 import { UsageError } from './lib/options.js'
 import { MissingToolError } from './lib/wrk.js'
+import { runPipelineBenchmark } from './pipeline.js'
 import { runWorkersBenchmark } from './workers.js'
 
-const BENCHMARKS: Record<string, (argv: string[]) => Promise<void>> = {
+const BENCHMARKS: Record<string, (argv: string[]) => Promise<unknown>> = {
   gateway: runGatewayBenchmark,
+  intake: runIntakeBenchmark,
+  pipeline: runPipelineBenchmark,
   workers: runWorkersBenchmark,
 }
 
