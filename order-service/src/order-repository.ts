@@ -1,5 +1,6 @@
 import type { DbExecutor } from '@shop/platform'
 import { and, asc, eq, gt, inArray, isNull, lt, type SQL, sql } from 'drizzle-orm'
+import type { OrdersDatabase } from './db/database.js'
 import { type OrderStatus, orders } from './db/schema.js'
 
 export interface OrderRecord {
@@ -30,14 +31,150 @@ export interface OrderFilter {
   limit: number
 }
 
+/** What claims an `Idempotency-Key` in the same statement as the order it answers. */
+export interface KeyClaim {
+  key: string
+  requestHash: string
+}
+
+/** The key was used before: its stored answer decides what the caller gets. */
+export class KeyTakenError extends Error {
+  constructor(readonly key: string) {
+    super('idempotency key already used')
+  }
+}
+
+const UNIQUE_VIOLATION = '23505'
+const isUniqueViolation = (error: unknown) => {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    if ((e as { code?: unknown }).code === UNIQUE_VIOLATION) return true
+  }
+  return false
+}
+
+/** `toOrder`'s timestamps, in SQL: UTC, milliseconds (truncated, as a JS Date keeps them). */
+const iso = (column: string) =>
+  `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+
+/**
+ * Inserts the order and stores the answer to its `Idempotency-Key` in one statement, so one
+ * round trip commits both or neither. The stored body is built by PostgreSQL in the shape
+ * `toOrder` gives the first answer; a test holds the two equal.
+ */
+const INSERT_WITH_KEY = `
+  with created as (
+    insert into orders.orders (user_id, item, quantity) values ($1, $2, $3) returning *
+  ), claimed as (
+    insert into orders.idempotency_keys (key, request_hash, status_code, response_body, location)
+    select $4, $5, 201, jsonb_build_object(
+      'id', id, 'user_id', user_id, 'item', item, 'quantity', quantity, 'status', status,
+      'failure_reason', failure_reason, 'attempts', attempts,
+      'created_at', ${iso('created_at')}, 'updated_at', ${iso('updated_at')},
+      'processed_at', null), '/orders/' || id
+    from created
+  )
+  select id, user_id, item, quantity, status, failure_reason, attempts, created_at, updated_at,
+         processed_at, enqueued_at
+  from created`
+
+interface OrderRow {
+  id: number
+  user_id: number
+  item: string
+  quantity: number
+  status: OrderStatus
+  failure_reason: string | null
+  attempts: number
+  created_at: string | Date
+  updated_at: string | Date
+  processed_at: string | Date | null
+  enqueued_at: string | Date | null
+}
+
+const toDate = (value: string | Date) => (value instanceof Date ? value : new Date(value))
+
+function fromRow(row: OrderRow): OrderRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    item: row.item,
+    quantity: row.quantity,
+    status: row.status,
+    failureReason: row.failure_reason,
+    attempts: row.attempts,
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+    processedAt: row.processed_at === null ? null : toDate(row.processed_at),
+    enqueuedAt: row.enqueued_at === null ? null : toDate(row.enqueued_at),
+  }
+}
+
 const UNFINISHED: OrderStatus[] = ['pending', 'processing']
 
-export function orderRepository(db: DbExecutor) {
+export function orderRepository(db: OrdersDatabase) {
+  // The hot statements are prepared once, by name: PostgreSQL parses and plans them once per
+  // connection, and Drizzle builds their SQL once per process.
+  const insertOrder = db
+    .insert(orders)
+    .values({
+      userId: sql.placeholder('userId'),
+      item: sql.placeholder('item'),
+      quantity: sql.placeholder('quantity'),
+    })
+    .returning()
+    .prepare('orders_insert')
+  const markEnqueued = db
+    .update(orders)
+    .set({ enqueuedAt: sql`now()` })
+    .where(
+      and(sql`${orders.id} = any(${sql.placeholder('ids')}::int[])`, isNull(orders.enqueuedAt)),
+    )
+    .prepare('orders_mark_enqueued')
+  // The attempt number is the job's, so the row counts the attempts the queue counts: one that
+  // failed before it reached the database included, a stalled attempt run again not twice.
+  const startProcessing = db
+    .update(orders)
+    .set({
+      status: 'processing',
+      attempts: sql`greatest(${orders.attempts}, ${sql.placeholder('attempt')}::int)`,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(orders.id, sql.placeholder('id')), inArray(orders.status, UNFINISHED)))
+    .returning({ id: orders.id })
+    .prepare('orders_start_processing')
+  const markProcessed = db
+    .update(orders)
+    .set({ status: 'processed', processedAt: sql`now()`, updatedAt: sql`now()` })
+    .where(and(eq(orders.id, sql.placeholder('id')), eq(orders.status, 'processing')))
+    .returning({ id: orders.id })
+    .prepare('orders_mark_processed')
+
   return {
-    async insert(order: NewOrder, tx: DbExecutor = db): Promise<OrderRecord> {
-      const [created] = await tx.insert(orders).values(order).returning()
-      if (!created) throw new Error('insert returned no row')
-      return created
+    /**
+     * Inserts an order, and with `claim` stores its answer under the key in the same statement.
+     * Throws `KeyTakenError` (and inserts nothing) when the key was used before.
+     */
+    async insert(order: NewOrder, claim?: KeyClaim): Promise<OrderRecord> {
+      if (!claim) {
+        const [created] = await insertOrder.execute({ ...order })
+        if (!created) throw new Error('insert returned no row')
+        return created
+      }
+      try {
+        const { rows } = await db.$client.query<OrderRow>(INSERT_WITH_KEY, [
+          order.userId,
+          order.item,
+          order.quantity,
+          claim.key,
+          claim.requestHash,
+        ])
+        const [created] = rows
+        if (!created) throw new Error('insert returned no row')
+        return fromRow(created)
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new KeyTakenError(claim.key)
+        throw error
+      }
     },
 
     async findById(id: number, tx: DbExecutor = db): Promise<OrderRecord | undefined> {
@@ -58,8 +195,12 @@ export function orderRepository(db: DbExecutor) {
         .limit(filter.limit)
     },
 
-    async markEnqueued(ids: number[], tx: DbExecutor = db) {
+    async markEnqueued(ids: number[], tx?: DbExecutor) {
       if (ids.length === 0) return
+      if (!tx) {
+        await markEnqueued.execute({ ids })
+        return
+      }
       await tx
         .update(orders)
         .set({ enqueuedAt: sql`now()` })
@@ -86,23 +227,18 @@ export function orderRepository(db: DbExecutor) {
       return rows.map((row) => row.id)
     },
 
-    /** Claims an attempt; undefined when the order is already final (or gone). */
-    async startProcessing(id: number, tx: DbExecutor = db): Promise<OrderRecord | undefined> {
-      const [started] = await tx
-        .update(orders)
-        .set({ status: 'processing', attempts: sql`${orders.attempts} + 1`, updatedAt: sql`now()` })
-        .where(and(eq(orders.id, id), inArray(orders.status, UNFINISHED)))
-        .returning()
-      return started
+    /**
+     * Claims attempt `attempt` (1-based, the job's) with one conditional update; false when
+     * the order is already final or does not exist.
+     */
+    async startProcessing(id: number, attempt: number): Promise<boolean> {
+      const started = await startProcessing.execute({ id, attempt })
+      return started.length > 0
     },
 
-    async markProcessed(id: number, tx: DbExecutor = db): Promise<OrderRecord | undefined> {
-      const [processed] = await tx
-        .update(orders)
-        .set({ status: 'processed', processedAt: sql`now()`, updatedAt: sql`now()` })
-        .where(and(eq(orders.id, id), eq(orders.status, 'processing')))
-        .returning()
-      return processed
+    async markProcessed(id: number): Promise<boolean> {
+      const processed = await markProcessed.execute({ id })
+      return processed.length > 0
     },
 
     async markFailed(id: number, reason: string, tx: DbExecutor = db) {
