@@ -1,5 +1,6 @@
 import type { DbExecutor } from '@shop/platform'
 import { and, asc, eq, gt, inArray, isNull, lt, type SQL, sql } from 'drizzle-orm'
+import { createBatcher } from './batcher.js'
 import type { OrdersDatabase } from './db/database.js'
 import { type OrderStatus, orders } from './db/schema.js'
 
@@ -130,24 +131,35 @@ export function orderRepository(db: OrdersDatabase) {
       and(sql`${orders.id} = any(${sql.placeholder('ids')}::int[])`, isNull(orders.enqueuedAt)),
     )
     .prepare('orders_mark_enqueued')
+  // The worker's two updates per order are batched: the jobs of a worker finishing while one
+  // statement is on its way share the next, one round trip and one commit for all of them.
   // The attempt number is the job's, so the row counts the attempts the queue counts: one that
   // failed before it reached the database included, a stalled attempt run again not twice.
-  const startProcessing = db
-    .update(orders)
-    .set({
-      status: 'processing',
-      attempts: sql`greatest(${orders.attempts}, ${sql.placeholder('attempt')}::int)`,
-      updatedAt: sql`now()`,
+  const startProcessing = createBatcher(async (claims: { id: number; attempt: number }[]) => {
+    const { rows } = await db.$client.query<{ id: number }>({
+      name: 'orders_start_processing',
+      text: `update orders.orders o
+                set status = 'processing', attempts = greatest(o.attempts, c.attempt),
+                    updated_at = now()
+               from unnest($1::int[], $2::int[]) as c(id, attempt)
+              where o.id = c.id and o.status in ('pending', 'processing')
+          returning o.id`,
+      values: [claims.map((claim) => claim.id), claims.map((claim) => claim.attempt)],
     })
-    .where(and(eq(orders.id, sql.placeholder('id')), inArray(orders.status, UNFINISHED)))
-    .returning({ id: orders.id })
-    .prepare('orders_start_processing')
-  const markProcessed = db
-    .update(orders)
-    .set({ status: 'processed', processedAt: sql`now()`, updatedAt: sql`now()` })
-    .where(and(eq(orders.id, sql.placeholder('id')), eq(orders.status, 'processing')))
-    .returning({ id: orders.id })
-    .prepare('orders_mark_processed')
+    const started = new Set(rows.map((row) => row.id))
+    return claims.map((claim) => started.has(claim.id))
+  })
+  const markProcessed = createBatcher(async (ids: number[]) => {
+    const { rows } = await db.$client.query<{ id: number }>({
+      name: 'orders_mark_processed',
+      text: `update orders.orders set status = 'processed', processed_at = now(), updated_at = now()
+              where id = any($1::int[]) and status = 'processing'
+          returning id`,
+      values: [ids],
+    })
+    const processed = new Set(rows.map((row) => row.id))
+    return ids.map((id) => processed.has(id))
+  })
 
   return {
     /**
@@ -231,14 +243,13 @@ export function orderRepository(db: OrdersDatabase) {
      * Claims attempt `attempt` (1-based, the job's) with one conditional update; false when
      * the order is already final or does not exist.
      */
-    async startProcessing(id: number, attempt: number): Promise<boolean> {
-      const started = await startProcessing.execute({ id, attempt })
-      return started.length > 0
+    startProcessing(id: number, attempt: number): Promise<boolean> {
+      return startProcessing.call({ id, attempt })
     },
 
-    async markProcessed(id: number): Promise<boolean> {
-      const processed = await markProcessed.execute({ id })
-      return processed.length > 0
+    /** Processed at last; false when the order was not `processing` (already final). */
+    markProcessed(id: number): Promise<boolean> {
+      return markProcessed.call(id)
     },
 
     async markFailed(id: number, reason: string, tx: DbExecutor = db) {

@@ -78,6 +78,21 @@ describe('processing an order', () => {
     await assert.rejects(processor()(jobFor(2_000_000_000)), UnrecoverableError)
   })
 
+  it('answers each of many orders claimed and finished at once for itself', async () => {
+    const ids = [await insertOrder(db), await insertOrder(db), await insertOrder(db)]
+    const done = await insertOrder(db)
+    await processor()(jobFor(done))
+    const missing = 2_000_000_001
+
+    const started = await Promise.all(
+      [...ids, done, missing].map((id) => orders.startProcessing(id, 1)),
+    )
+    assert.deepEqual(started, [true, true, true, false, false])
+    const processed = await Promise.all([...ids, done].map((id) => orders.markProcessed(id)))
+    assert.deepEqual(processed, [true, true, true, false])
+    for (const id of ids) assert.equal((await db.orderRow(id))?.status, 'processed')
+  })
+
   it('knows which failure is final', () => {
     const declined = new Error(PAYMENT_DECLINED)
     assert.equal(isFinalFailure({ opts: { attempts: 1 } }, 1, declined), true)
