@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, afterEach, before, describe, it } from 'node:test'
 import { createLogger } from '@shop/platform'
 import { eventually } from '@shop/platform/testing'
+import type { Queue } from 'bullmq'
 import { createOrderQueue } from '../src/order-queue.js'
 import { buildWorker, type WorkerOverrides } from '../src/order-worker.js'
 import {
@@ -21,6 +22,19 @@ function gate() {
     open = resolve
   })
   return { wait: () => opened, open }
+}
+
+/**
+ * The job once it has failed for good. Its state is checked before it is read: a job read
+ * first and checked after could be a snapshot from before its last attempt failed.
+ */
+async function failedJob(queue: Queue, id: string) {
+  await eventually(async () => ((await queue.getJobState(id)) === 'failed' ? true : undefined), {
+    what: `job ${id} failed`,
+  })
+  const job = await queue.getJob(id)
+  assert.ok(job, `job ${id}`)
+  return job
 }
 
 describe('order worker', () => {
@@ -105,10 +119,7 @@ describe('order worker', () => {
     assert.equal(failed.failure_reason, 'payment declined')
     assert.equal(failed.attempts, 3)
     assert.equal(failed.processed_at, null)
-    const job = await eventually(async () => {
-      const found = await queue.getJob(`order-${id}`)
-      return (await found?.isFailed()) ? found : undefined
-    })
+    const job = await failedJob(queue, `order-${id}`)
     assert.equal(job.attemptsMade, 3)
   })
 
@@ -130,10 +141,7 @@ describe('order worker', () => {
     const { producer, queue } = await setup({ maxAttempts: 5 })
     await producer.enqueue([2_000_000_000])
 
-    const job = await eventually(async () => {
-      const found = await queue.getJob('order-2000000000')
-      return (await found?.isFailed()) ? found : undefined
-    })
+    const job = await failedJob(queue, 'order-2000000000')
     assert.equal(job.attemptsMade, 1)
     assert.equal(job.failedReason, 'order 2000000000 does not exist')
   })
@@ -155,10 +163,7 @@ describe('order worker', () => {
     await producer.enqueue([id])
 
     for (const added of poison) {
-      const job = await eventually(async () => {
-        const found = await queue.getJob(added.id as string)
-        return (await found?.isFailed()) ? found : undefined
-      })
+      const job = await failedJob(queue, added.id as string)
       assert.equal(job.attemptsMade, 1)
       assert.match(job.failedReason, /^malformed order job: .*order_id/s)
     }
@@ -190,10 +195,7 @@ describe('order worker', () => {
       await producer.enqueue([id])
       const failed = await eventually(() => statusOf(id, 'failed'), { what: 'failed' })
       assert.equal(failed.failure_reason, 'payment declined')
-      const job = await eventually(async () => {
-        const found = await queue.getJob(`order-${id}`)
-        return (await found?.isFailed()) ? found : undefined
-      })
+      const job = await failedJob(queue, `order-${id}`)
       assert.equal(job.attemptsMade, 3)
       assert.equal(failed.attempts, 3)
     } finally {
