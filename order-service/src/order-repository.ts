@@ -133,13 +133,14 @@ export function orderRepository(db: OrdersDatabase) {
     .prepare('orders_mark_enqueued')
   // The worker's two updates per order are batched: the jobs of a worker finishing while one
   // statement is on its way share the next, one round trip and one commit for all of them.
-  // The attempt number is the job's, so the row counts the attempts the queue counts: one that
-  // failed before it reached the database included, a stalled attempt run again not twice.
+  // `attempts` counts the starts, and is never below the job's own attempt number: an attempt
+  // that failed before it reached the database still counts, as it does for the queue, and a
+  // stalled attempt run again shows as a second start.
   const startProcessing = createBatcher(async (claims: { id: number; attempt: number }[]) => {
     const { rows } = await db.$client.query<{ id: number }>({
       name: 'orders_start_processing',
       text: `update orders.orders o
-                set status = 'processing', attempts = greatest(o.attempts, c.attempt),
+                set status = 'processing', attempts = greatest(o.attempts + 1, c.attempt),
                     updated_at = now()
                from unnest($1::int[], $2::int[]) as c(id, attempt)
               where o.id = c.id and o.status in ('pending', 'processing')
