@@ -7,10 +7,12 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { PrerequisiteError } from '@shop/platform/local-infra'
 import { runGatewayBenchmark } from './gateway.js'
+import { runIntakeBenchmark } from './intake.js'
 import { machineLine } from './lib/machine.js'
 import { UsageError } from './lib/options.js'
 import { MissingToolError } from './lib/wrk.js'
 import { runMemoryBenchmark } from './memory.js'
+import { runPipelineBenchmark } from './pipeline.js'
 import { runWorkersBenchmark } from './workers.js'
 
 /** Prints its tables and returns its figures as plain data; registered here with one line. */
@@ -18,6 +20,8 @@ type Benchmark = (argv: string[]) => Promise<unknown>
 
 const BENCHMARKS: Record<string, Benchmark> = {
   gateway: runGatewayBenchmark,
+  intake: runIntakeBenchmark,
+  pipeline: runPipelineBenchmark,
   memory: runMemoryBenchmark,
   workers: runWorkersBenchmark,
 }

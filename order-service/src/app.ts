@@ -1,7 +1,9 @@
 import { createServiceApp, health, openApi, pingDatabase, postgres } from '@shop/platform'
 import type { ApiConfig } from './config.js'
 import { database } from './db/database.js'
+import { createOrderEnqueuer } from './order-enqueuer.js'
 import { orderQueuePlugin } from './order-queue.js'
+import { orderRepository } from './order-repository.js'
 import { startOutboxSweeper } from './outbox-sweeper.js'
 import { ordersRoutes } from './routes/orders.js'
 import { createUserClient } from './user-client.js'
@@ -26,6 +28,13 @@ export async function buildApp(config: ApiConfig, { outboxGraceMs }: AppOptions 
     urls: config.USER_SERVICE_URL,
     timeoutMs: config.USER_SERVICE_TIMEOUT_MS,
   })
+  app.addHook('onClose', () => users.close())
+  const orders = orderRepository(app.db)
+  const enqueuer = createOrderEnqueuer({
+    queue: app.orderQueue,
+    orders,
+    log: app.log.child({ component: 'enqueue' }),
+  })
 
   await app.register(openApi, {
     title: 'order-service',
@@ -38,7 +47,7 @@ export async function buildApp(config: ApiConfig, { outboxGraceMs }: AppOptions 
       'user-service': () => users.ping(),
     },
   })
-  await app.register(ordersRoutes, { users })
+  await app.register(ordersRoutes, { users, orders, enqueuer })
 
   const sweeper = startOutboxSweeper({
     db: app.db,
@@ -47,8 +56,12 @@ export async function buildApp(config: ApiConfig, { outboxGraceMs }: AppOptions 
     log: app.log.child({ component: 'outbox' }),
     ...(outboxGraceMs === undefined ? {} : { graceMs: outboxGraceMs }),
   })
-  // preClose runs before any onClose: no sweep may be running once the queue and pool close.
-  app.addHook('preClose', () => sweeper.stop())
+  // preClose runs before any onClose: no sweep or batch may be running once the queue and
+  // pool close.
+  app.addHook('preClose', async () => {
+    await sweeper.stop()
+    await enqueuer.drain()
+  })
   return app
 }
 

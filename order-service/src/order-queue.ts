@@ -3,15 +3,9 @@ import { Queue } from 'bullmq'
 import type { FastifyBaseLogger } from 'fastify'
 import fp from 'fastify-plugin'
 
-export const PROCESS_ORDER_JOB = 'process-order'
+import { jobIdFor, type OrderJobData, PROCESS_ORDER_JOB } from './order-job.js'
 
-/** Ids only: the worker reads the order itself, so no personal data sits in Redis. */
-export interface OrderJobData {
-  order_id: number
-}
-
-/** One job per order, ever: BullMQ ignores an add whose job id it already holds. */
-export const jobIdFor = (orderId: number) => `order-${orderId}`
+export { jobIdFor, type OrderJobData, PROCESS_ORDER_JOB }
 
 export interface OrderQueueOptions {
   redisUrl: string

@@ -6,12 +6,12 @@ import {
   pingDatabase,
   postgres,
 } from '@shop/platform'
-import { Queue, UnrecoverableError, Worker } from 'bullmq'
+import { type Job, Queue, Worker } from 'bullmq'
 import { drizzle } from 'drizzle-orm/node-postgres'
 import { Counter } from 'prom-client'
 import type { WorkerConfig } from './config.js'
 import * as schema from './db/schema.js'
-import type { OrderJobData } from './order-queue.js'
+import { isFinalFailure, OrderJobData } from './order-job.js'
 import { orderRepository } from './order-repository.js'
 import { createOrderProcessor, type ProcessOrderOptions } from './process-order.js'
 
@@ -48,7 +48,7 @@ export async function buildWorker(config: WorkerConfig, overrides: WorkerOverrid
     help: 'Processing attempts that failed (retried or not)',
   })
 
-  const worker = new Worker<OrderJobData>(
+  const worker = new Worker(
     config.ORDER_QUEUE_NAME,
     createOrderProcessor({
       orders,
@@ -76,19 +76,23 @@ export async function buildWorker(config: WorkerConfig, overrides: WorkerOverrid
   worker.on('completed', (job) => {
     if (job.returnvalue?.changed) processed.inc()
   })
+  /** The order a job is about, if its data is well formed. */
+  const orderIdOf = (job: Job) => OrderJobData.safeParse(job.data).data?.order_id
+
   worker.on('failed', (job, error) => {
     failedAttempts.inc()
     if (!job) return
-    const final =
-      error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1)
+    const orderId = orderIdOf(job)
+    // BullMQ has counted the attempt that just failed: it is attempt number `attemptsMade`.
+    const final = isFinalFailure(job, job.attemptsMade, error)
     app.log.warn(
-      { err: error, order_id: job.data.order_id, attempts_made: job.attemptsMade, final },
+      { err: error, job_id: job.id, order_id: orderId, attempts_made: job.attemptsMade, final },
       'order job failed',
     )
     if (!final) return
     failed.inc()
     // Idempotent, and a no-op when the processor already recorded it.
-    void markFailed(job.data.order_id, error.message)
+    if (orderId !== undefined) void markFailed(orderId, error.message)
   })
   // A job stalling more than `maxStalledCount` times fails without a `failed` event here.
   worker.on('stalled', async (jobId) => {
@@ -96,7 +100,8 @@ export async function buildWorker(config: WorkerConfig, overrides: WorkerOverrid
     const job = await queue.getJob(jobId).catch(() => undefined)
     if (job && (await job.isFailed().catch(() => false))) {
       failed.inc()
-      await markFailed(job.data.order_id, STALLED_TOO_OFTEN)
+      const orderId = orderIdOf(job)
+      if (orderId !== undefined) await markFailed(orderId, STALLED_TOO_OFTEN)
     }
   })
 

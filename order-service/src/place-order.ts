@@ -1,17 +1,17 @@
-import { findStoredResponse, type IdempotentResult, withIdempotency } from '@shop/platform'
+import { findStoredResponse, HttpProblem, type IdempotentResult, requestHash } from '@shop/platform'
 import type { FastifyBaseLogger } from 'fastify'
 import type { OrdersDatabase } from './db/database.js'
 import { idempotencyKeys } from './db/schema.js'
-import type { OrderQueue } from './order-queue.js'
-import type { OrderRepository } from './order-repository.js'
+import type { OrderEnqueuer } from './order-enqueuer.js'
+import { KeyTakenError, type OrderRepository } from './order-repository.js'
 import { type CreateOrderBody, type Order, toOrder } from './schemas/orders.js'
 import type { UserClient } from './user-client.js'
 
 export interface PlaceOrderDeps {
   db: OrdersDatabase
-  orders: OrderRepository
-  users: UserClient
-  queue: Pick<OrderQueue, 'enqueue'>
+  orders: Pick<OrderRepository, 'insert'>
+  users: Pick<UserClient, 'assertUserExists'>
+  enqueuer: Pick<OrderEnqueuer, 'enqueue'>
 }
 
 export interface PlaceOrderContext {
@@ -21,9 +21,9 @@ export interface PlaceOrderContext {
 }
 
 /**
- * The story of an order: (replay a repeated request) → the user must exist → insert the order
- * and claim the idempotency key in one transaction → queue its job. Processing happens later,
- * in the worker; the caller never waits for it.
+ * The story of an order: (replay a repeated request) → the user must exist → insert the order,
+ * with the answer to its idempotency key, in one statement → queue its job. Processing happens
+ * later, in the worker; the caller never waits for it.
  */
 export async function placeOrder(
   deps: PlaceOrderDeps,
@@ -35,38 +35,30 @@ export async function placeOrder(
     if (stored) return stored
   }
   await deps.users.assertUserExists(body.user_id, { requestId, log })
-  const placed = await withIdempotency<Order>(
-    deps.db,
-    idempotencyKeys,
-    idempotencyKey,
-    body,
-    async (tx) => {
-      const order = await deps.orders.insert(
-        { userId: body.user_id, item: body.item, quantity: body.quantity },
-        tx,
-      )
-      return { statusCode: 201, body: toOrder(order), location: `/orders/${order.id}` }
-    },
-  )
-  if (!placed.replayed) await enqueue(deps, placed.body.id, log)
-  return placed
-}
-
-/**
- * Best effort: the order is committed whatever happens here. While Redis is away its outbox
- * marker stays null and the sweeper queues it later.
- */
-async function enqueue(deps: PlaceOrderDeps, orderId: number, log: FastifyBaseLogger) {
+  const claim =
+    idempotencyKey === undefined
+      ? undefined
+      : { key: idempotencyKey, requestHash: requestHash(body) }
+  let order: Awaited<ReturnType<OrderRepository['insert']>>
   try {
-    await deps.queue.enqueue([orderId])
+    order = await deps.orders.insert(
+      { userId: body.user_id, item: body.item, quantity: body.quantity },
+      claim,
+    )
   } catch (error) {
-    log.warn({ err: error, order_id: orderId }, 'order not queued yet: the outbox sweeper will')
-    return
+    if (!(error instanceof KeyTakenError)) throw error
+    // A request with the same key committed first (the insert waited for it): its answer.
+    const stored = await findStoredResponse<Order>(deps.db, idempotencyKeys, error.key, body)
+    if (stored) return stored
+    throw new HttpProblem(409, 'a request with this Idempotency-Key is still in progress')
   }
-  try {
-    await deps.orders.markEnqueued([orderId])
-  } catch (error) {
-    // The job is queued; the sweeper adding it again is a no-op thanks to its job id.
-    log.warn({ err: error, order_id: orderId }, 'order queued but not marked as queued')
+  // Best effort: the order is committed whatever happens here. While Redis is away its outbox
+  // marker stays null and the sweeper queues it later.
+  await deps.enqueuer.enqueue(order.id)
+  return {
+    statusCode: 201,
+    body: toOrder(order),
+    location: `/orders/${order.id}`,
+    replayed: false,
   }
 }

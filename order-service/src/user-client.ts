@@ -1,10 +1,14 @@
 import { HttpProblem, REQUEST_ID_HEADER } from '@shop/platform'
 import type { FastifyBaseLogger } from 'fastify'
+import { errors, Pool } from 'undici'
+import { KnownUsers } from './known-users.js'
 
 export interface UserClientOptions {
   /** Base URLs of user-service replicas, tried in turn when one cannot be reached. */
   urls: string[]
   timeoutMs: number
+  /** How many confirmed user ids to remember (0: ask user-service every time). */
+  knownUsers?: number
 }
 
 export interface UserClient {
@@ -15,41 +19,63 @@ export interface UserClient {
   ): Promise<void>
   /** Resolves when some replica answers its liveness probe. */
   ping(): Promise<void>
+  close(): Promise<void>
 }
 
 const UNAVAILABLE = 'user-service is unavailable'
+/** Connections kept open to each replica: enough for the intake's concurrency. */
+const CONNECTIONS_PER_REPLICA = 16
 
 /** A replica that could not be reached or failed: worth trying the next one. */
 class ReplicaFailure extends Error {}
 
-function isTimeout(error: unknown) {
-  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')
-}
+const isTimeout = (error: unknown) =>
+  error instanceof errors.HeadersTimeoutError ||
+  error instanceof errors.BodyTimeoutError ||
+  error instanceof errors.ConnectTimeoutError
 
-export function createUserClient({ urls, timeoutMs }: UserClientOptions): UserClient {
+/**
+ * Asks user-service over kept-alive connections (one undici Pool per replica, built once);
+ * the pool's own timeouts bound each call, so no timer or AbortSignal is made per request.
+ */
+export function createUserClient({
+  urls,
+  timeoutMs,
+  knownUsers = 10_000,
+}: UserClientOptions): UserClient {
+  const pools = urls.map(
+    (url) =>
+      new Pool(url, {
+        connections: CONNECTIONS_PER_REPLICA,
+        connectTimeout: timeoutMs,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      }),
+  )
+  const known = knownUsers > 0 ? new KnownUsers(knownUsers) : undefined
   let next = 0
 
-  /** GETs `path` from the replicas in turn (starting with a rotating one) within one deadline. */
+  /** GETs `path` from the replicas in turn, starting with a rotating one; a timeout ends it. */
   async function get(path: string, headers: Record<string, string> = {}) {
-    const signal = AbortSignal.timeout(timeoutMs)
-    const start = next++ % urls.length
+    const start = next++ % pools.length
     const failures: string[] = []
-    for (let i = 0; i < urls.length; i++) {
-      const base = urls[(start + i) % urls.length]
+    for (let i = 0; i < pools.length; i++) {
+      const index = (start + i) % pools.length
+      const pool = pools[index] as Pool
       try {
-        const response = await fetch(`${base}${path}`, { headers, signal })
+        const { statusCode, body } = await pool.request({ path, method: 'GET', headers })
         // The body is never needed: release the connection at once.
-        await response.body?.cancel()
-        if (response.status >= 500) throw new ReplicaFailure(`${base} answered ${response.status}`)
-        return response.status
+        await body.dump()
+        if (statusCode >= 500) throw new ReplicaFailure(`${urls[index]} answered ${statusCode}`)
+        return statusCode
       } catch (error) {
         if (isTimeout(error)) {
           failures.push(`no answer within ${timeoutMs} ms`)
           break
         }
-        const cause = (error as Error & { cause?: { code?: string } }).cause?.code
+        const code = (error as { code?: string }).code
         failures.push(
-          error instanceof ReplicaFailure ? error.message : `${base}: ${cause ?? error}`,
+          error instanceof ReplicaFailure ? error.message : `${urls[index]}: ${code ?? error}`,
         )
       }
     }
@@ -58,6 +84,7 @@ export function createUserClient({ urls, timeoutMs }: UserClientOptions): UserCl
 
   return {
     async assertUserExists(userId, { requestId, log }) {
+      if (known?.has(userId)) return
       let status: number
       try {
         status = await get(`/users/${userId}`, { [REQUEST_ID_HEADER]: requestId })
@@ -70,11 +97,16 @@ export function createUserClient({ urls, timeoutMs }: UserClientOptions): UserCl
         log.warn({ status }, 'unexpected answer from user-service')
         throw new HttpProblem(503, UNAVAILABLE)
       }
+      known?.add(userId)
     },
 
     async ping() {
       const status = await get('/healthz')
       if (status !== 200) throw new Error(`answered ${status}`)
+    },
+
+    async close() {
+      await Promise.all(pools.map((pool) => pool.close()))
     },
   }
 }

@@ -64,6 +64,10 @@ export async function startFakeUserService(knownIds: number[]) {
   return {
     url,
     requestIds,
+    /** Registers a user from now on, as POST /users would. */
+    add(id: number) {
+      known.add(id)
+    },
     hang(value: boolean) {
       hanging = value
     },

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, afterEach, before, describe, it } from 'node:test'
 import { createLogger } from '@shop/platform'
 import { eventually } from '@shop/platform/testing'
+import type { Queue } from 'bullmq'
 import { createOrderQueue } from '../src/order-queue.js'
 import { buildWorker, type WorkerOverrides } from '../src/order-worker.js'
 import {
@@ -21,6 +22,19 @@ function gate() {
     open = resolve
   })
   return { wait: () => opened, open }
+}
+
+/**
+ * The job once it has failed for good. Its state is checked before it is read: a job read
+ * first and checked after could be a snapshot from before its last attempt failed.
+ */
+async function failedJob(queue: Queue, id: string) {
+  await eventually(async () => ((await queue.getJobState(id)) === 'failed' ? true : undefined), {
+    what: `job ${id} failed`,
+  })
+  const job = await queue.getJob(id)
+  assert.ok(job, `job ${id}`)
+  return job
 }
 
 describe('order worker', () => {
@@ -105,10 +119,7 @@ describe('order worker', () => {
     assert.equal(failed.failure_reason, 'payment declined')
     assert.equal(failed.attempts, 3)
     assert.equal(failed.processed_at, null)
-    const job = await eventually(async () => {
-      const found = await queue.getJob(`order-${id}`)
-      return (await found?.isFailed()) ? found : undefined
-    })
+    const job = await failedJob(queue, `order-${id}`)
     assert.equal(job.attemptsMade, 3)
   })
 
@@ -130,12 +141,66 @@ describe('order worker', () => {
     const { producer, queue } = await setup({ maxAttempts: 5 })
     await producer.enqueue([2_000_000_000])
 
-    const job = await eventually(async () => {
-      const found = await queue.getJob('order-2000000000')
-      return (await found?.isFailed()) ? found : undefined
-    })
+    const job = await failedJob(queue, 'order-2000000000')
     assert.equal(job.attemptsMade, 1)
     assert.equal(job.failedReason, 'order 2000000000 does not exist')
+  })
+
+  it('fails a malformed job as unrecoverable with its reason, and carries on', async () => {
+    const { producer, queue } = await setup({ maxAttempts: 5 })
+    const poison = [
+      await queue.add('process-order', { order_id: 'one' } as never, {
+        jobId: 'poison-1',
+        attempts: 5,
+      }),
+      await queue.add('process-order', {} as never, { jobId: 'poison-2', attempts: 5 }),
+      await queue.add('process-order', { order_id: -3 } as never, {
+        jobId: 'poison-3',
+        attempts: 5,
+      }),
+    ]
+    const id = await insertOrder(db)
+    await producer.enqueue([id])
+
+    for (const added of poison) {
+      const job = await failedJob(queue, added.id as string)
+      assert.equal(job.attemptsMade, 1)
+      assert.match(job.failedReason, /^malformed order job: .*order_id/s)
+    }
+    await eventually(() => statusOf(id, 'processed'), { what: 'the valid order processed' })
+  })
+
+  it('counts an attempt lost to a database error among the attempts an order had', async () => {
+    const id = await insertOrder(db)
+    // The first update of this order fails in PostgreSQL, once: a fault before the attempt
+    // reaches its claim. nextval is not rolled back with the failed statement.
+    await db.pool.query(`
+      create sequence if not exists orders.fault_${id};
+      create or replace function orders.fault_${id}() returns trigger language plpgsql as $$
+      begin
+        if new.id = ${id} then
+          if nextval('orders.fault_${id}') = 1 then
+            raise exception 'injected fault';
+          end if;
+        end if;
+        return new;
+      end $$;
+      create trigger fault_${id} before update on orders.orders
+        for each row execute function orders.fault_${id}();`)
+    try {
+      const { producer, queue } = await setup({
+        env: { PAYMENT_FAILURE_RATE: '1' },
+        maxAttempts: 3,
+      })
+      await producer.enqueue([id])
+      const failed = await eventually(() => statusOf(id, 'failed'), { what: 'failed' })
+      assert.equal(failed.failure_reason, 'payment declined')
+      const job = await failedJob(queue, `order-${id}`)
+      assert.equal(job.attemptsMade, 3)
+      assert.equal(failed.attempts, 3)
+    } finally {
+      await db.pool.query(`drop trigger fault_${id} on orders.orders`)
+    }
   })
 
   it('works on WORKER_CONCURRENCY jobs at a time', async () => {

@@ -92,6 +92,70 @@ describe('outbox', () => {
     assert.ok(processed.enqueued_at instanceof Date)
   })
 
+  it('loses no order of batches Redis stops answering half way', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'order-outbox-'))
+    cleanups.push(() => rm(dir, { recursive: true, force: true }))
+    const local = await startLocalRedis({ port: await freePort(), dir })
+    cleanups.push(() => local.stop())
+    const queueName = uniqueName('orders')
+    const app = await buildApp(
+      apiConfig({
+        DATABASE_URL: db.url,
+        REDIS_URL: local.url,
+        ORDER_QUEUE_NAME: queueName,
+        USER_SERVICE_URL: users.url,
+        OUTBOX_SWEEP_INTERVAL_MS: '100',
+      }),
+      { outboxGraceMs: 200 },
+    )
+    cleanups.push(() => app.close())
+    const inspector = inspectQueue(local.url, queueName)
+    cleanups.push(() => inspector.close())
+    await eventually(async () => (app.orderQueue.redis.status === 'ready' ? true : undefined))
+    const pid = Number(/process_id:(\d+)/.exec(await app.orderQueue.redis.info('server'))?.[1])
+    assert.ok(pid > 0)
+
+    const place = () =>
+      app.inject({
+        method: 'POST',
+        url: '/orders',
+        payload: { user_id: 1, item: 'b', quantity: 1 },
+      })
+    const placing = Array.from({ length: 30 }, place)
+    // Freeze Redis once some batches are through and others are still on their way.
+    await eventually(async () => ((await inspector.queue.count()) > 0 ? true : undefined))
+    process.kill(pid, 'SIGSTOP')
+    let ids: number[]
+    try {
+      placing.push(...Array.from({ length: 30 }, place))
+      const responses = await Promise.all(placing)
+      ids = responses.map((response) => {
+        assert.equal(response.statusCode, 201)
+        return response.json().id as number
+      })
+    } finally {
+      process.kill(pid, 'SIGCONT')
+    }
+    const { rows } = await db.pool.query(
+      'select count(*)::int as n from orders.orders where id = any($1) and enqueued_at is null',
+      [ids],
+    )
+    assert.ok((rows[0] as { n: number }).n > 0, 'some orders waited for the sweeper')
+
+    await eventually(
+      async () => {
+        const { rows: left } = await db.pool.query(
+          'select count(*)::int as n from orders.orders where id = any($1) and enqueued_at is null',
+          [ids],
+        )
+        return (left[0] as { n: number }).n === 0 ? true : undefined
+      },
+      { what: 'every order marked as queued', timeoutMs: 30_000 },
+    )
+    for (const id of ids) assert.ok(await inspector.queue.getJob(`order-${id}`), `order ${id}`)
+    assert.equal(await inspector.queue.count(), ids.length)
+  })
+
   describe('sweeper', () => {
     let redis: Awaited<ReturnType<typeof startTestRedis>>
     before(async () => {

@@ -104,6 +104,42 @@ describe('POST /orders', () => {
     assert.equal(await db.orderCount(), before)
   })
 
+  it('sees a user created after a 422 at once', async () => {
+    const id = 1_000 + Math.floor(Math.random() * 1_000_000)
+    assert.equal((await post({ user_id: id, item: 'book', quantity: 1 })).statusCode, 422)
+    users.add(id)
+    const created = await post({ user_id: id, item: 'book', quantity: 1 })
+    assert.equal(created.statusCode, 201)
+    assert.equal(created.json().user_id, id)
+  })
+
+  it('asks user-service about a confirmed user once', async () => {
+    const asked = () => users.requestIds.filter((id) => id.startsWith('remember-')).length
+    for (let i = 0; i < 3; i++) {
+      const response = await post(
+        { user_id: 2, item: 'pen', quantity: 1 },
+        { 'x-request-id': `remember-${i}` },
+      )
+      assert.equal(response.statusCode, 201)
+    }
+    assert.equal(asked(), 1)
+  })
+
+  it('queues the job of every order placed at once, each once', async () => {
+    const responses = await Promise.all(
+      Array.from({ length: 40 }, () => post({ user_id: 1, item: 'bulk', quantity: 1 })),
+    )
+    const ids = responses.map((response) => {
+      assert.equal(response.statusCode, 201)
+      return response.json().id as number
+    })
+    for (const id of ids) {
+      assert.ok(await inspector.queue.getJob(`order-${id}`), `job of order ${id}`)
+      assert.ok((await db.orderRow(id))?.enqueued_at instanceof Date)
+    }
+    assert.equal(await inspector.queue.count(), ids.length)
+  })
+
   describe('answers 400 and creates nothing', () => {
     const valid = { user_id: 1, item: 'book', quantity: 1 }
     const cases: [string, unknown][] = [
@@ -230,11 +266,13 @@ describe('POST /orders', () => {
         USER_SERVICE_URL: `${await unreachableUrl()}, ${users.url}`,
       })
       try {
+        // Two users: a confirmed one is not asked about again, and each check starts on the
+        // next replica in turn.
         for (let i = 0; i < 2; i++) {
           const response = await replicas.inject({
             method: 'POST',
             url: '/orders',
-            payload: { user_id: 1, item: 'book', quantity: 1 },
+            payload: { user_id: i + 1, item: 'book', quantity: 1 },
           })
           assert.equal(response.statusCode, 201)
         }
@@ -265,6 +303,21 @@ describe('POST /orders', () => {
       assert.deepEqual(again.json(), first.json())
       assert.equal(await db.orderCount(), count)
       assert.equal(await inspector.queue.count(), jobs)
+    })
+
+    it('creates one order for concurrent requests with one key, and answers each the same', async () => {
+      const key = uniqueName('key')
+      const count = await db.orderCount()
+      const answers = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          post({ user_id: 1, item: 'race', quantity: 1 }, { 'idempotency-key': key }),
+        ),
+      )
+      for (const answer of answers) {
+        assert.equal(answer.statusCode, 201)
+        assert.deepEqual(answer.json(), answers[0]?.json())
+      }
+      assert.equal(await db.orderCount(), count + 1)
     })
 
     it('answers 422 for the same key with a different body', async () => {

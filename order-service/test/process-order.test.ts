@@ -3,9 +3,10 @@ import { after, before, describe, it } from 'node:test'
 import { type Job, UnrecoverableError } from 'bullmq'
 import { drizzle } from 'drizzle-orm/node-postgres'
 import * as schema from '../src/db/schema.js'
+import { isFinalFailure } from '../src/order-job.js'
 import type { OrderJobData } from '../src/order-queue.js'
 import { orderRepository } from '../src/order-repository.js'
-import { createOrderProcessor, isLastAttempt, PAYMENT_DECLINED } from '../src/process-order.js'
+import { createOrderProcessor, PAYMENT_DECLINED } from '../src/process-order.js'
 import { createOrdersDatabase, insertOrder, type OrdersDatabase } from './helpers.js'
 
 /** The parts of a BullMQ job the processor reads. */
@@ -77,10 +78,52 @@ describe('processing an order', () => {
     await assert.rejects(processor()(jobFor(2_000_000_000)), UnrecoverableError)
   })
 
-  it('knows which attempt is the last', () => {
-    assert.equal(isLastAttempt({ attemptsMade: 0, opts: { attempts: 1 } }), true)
-    assert.equal(isLastAttempt({ attemptsMade: 1, opts: { attempts: 3 } }), false)
-    assert.equal(isLastAttempt({ attemptsMade: 2, opts: { attempts: 3 } }), true)
-    assert.equal(isLastAttempt({ attemptsMade: 0, opts: {} }), true)
+  it('answers each of many orders claimed and finished at once for itself', async () => {
+    const ids = [await insertOrder(db), await insertOrder(db), await insertOrder(db)]
+    const done = await insertOrder(db)
+    await processor()(jobFor(done))
+    const missing = 2_000_000_001
+
+    const started = await Promise.all(
+      [...ids, done, missing].map((id) => orders.startProcessing(id, 1)),
+    )
+    assert.deepEqual(started, [true, true, true, false, false])
+    const processed = await Promise.all([...ids, done].map((id) => orders.markProcessed(id)))
+    assert.deepEqual(processed, [true, true, true, false])
+    for (const id of ids) assert.equal((await db.orderRow(id))?.status, 'processed')
+  })
+
+  it('knows which failure is final', () => {
+    const declined = new Error(PAYMENT_DECLINED)
+    assert.equal(isFinalFailure({ opts: { attempts: 1 } }, 1, declined), true)
+    assert.equal(isFinalFailure({ opts: { attempts: 3 } }, 2, declined), false)
+    assert.equal(isFinalFailure({ opts: { attempts: 3 } }, 3, declined), true)
+    assert.equal(isFinalFailure({ opts: {} }, 1, declined), true)
+    assert.equal(isFinalFailure({ opts: { attempts: 3 } }, 1, new UnrecoverableError('no')), true)
+  })
+
+  it('refuses malformed job data with an unrecoverable error naming the problem', async () => {
+    for (const data of [
+      {},
+      { order_id: 'x' },
+      { order_id: 0 },
+      { order_id: 1, extra: true },
+      null,
+    ]) {
+      await assert.rejects(
+        processor()({ data, attemptsMade: 0, opts: {} } as unknown as Job),
+        (error) => {
+          assert.ok(error instanceof UnrecoverableError)
+          assert.match(error.message, /^malformed order job: /)
+          return true
+        },
+      )
+    }
+  })
+
+  it('records the attempt number of the job, counting one that never reached the database', async () => {
+    const id = await insertOrder(db)
+    await assert.rejects(processor(1)(jobFor(id, 1, 3)), { message: PAYMENT_DECLINED })
+    assert.equal((await db.orderRow(id))?.attempts, 2)
   })
 })

@@ -70,9 +70,11 @@ describe('x-request-id through the gateway', () => {
   })
 
   it('mints an id when the client sends none, answers with it and passes it on', async () => {
+    // A user order-service has not confirmed yet, so its check reaches user-service.
+    const newcomer = (await createUser(gateway)).id
     const placed = await call<Order>(`${gateway}/orders`, {
       method: 'POST',
-      body: { user_id: userId, item: 'untraced', quantity: 1 },
+      body: { user_id: newcomer, item: 'untraced', quantity: 1 },
     })
     assert.equal(placed.status, 201)
     const requestId = placed.headers.get('x-request-id') ?? ''

@@ -8,18 +8,22 @@ import {
   type ServiceApp,
 } from '@shop/platform'
 import { z } from 'zod'
-import { orderRepository } from '../order-repository.js'
+import type { OrderEnqueuer } from '../order-enqueuer.js'
+import type { OrderRepository } from '../order-repository.js'
 import { placeOrder } from '../place-order.js'
 import { CreateOrderBody, Order, OrdersQuery, toOrder } from '../schemas/orders.js'
 import type { UserClient } from '../user-client.js'
 
 export interface OrdersRoutesOptions {
   users: UserClient
+  orders: OrderRepository
+  enqueuer: OrderEnqueuer
 }
 
-export async function ordersRoutes(app: ServiceApp, { users }: OrdersRoutesOptions) {
-  const orders = orderRepository(app.db)
-
+export async function ordersRoutes(
+  app: ServiceApp,
+  { users, orders, enqueuer }: OrdersRoutesOptions,
+) {
   app.post(
     '/orders',
     {
@@ -35,15 +39,11 @@ export async function ordersRoutes(app: ServiceApp, { users }: OrdersRoutesOptio
       },
     },
     async (request, reply) => {
-      const placed = await placeOrder(
-        { db: app.db, orders, users, queue: app.orderQueue },
-        request.body,
-        {
-          idempotencyKey: request.headers['idempotency-key'],
-          requestId: request.id,
-          log: request.log,
-        },
-      )
+      const placed = await placeOrder({ db: app.db, orders, users, enqueuer }, request.body, {
+        idempotencyKey: request.headers['idempotency-key'],
+        requestId: request.id,
+        log: request.log,
+      })
       if (placed.location) reply.header('location', placed.location)
       if (placed.replayed) reply.header('idempotent-replayed', 'true')
       return reply.code(201).send(placed.body)
