@@ -27,6 +27,7 @@ export async function buildApp(config: ApiConfig, { outboxGraceMs }: AppOptions 
   const users = createUserClient({
     urls: config.USER_SERVICE_URL,
     timeoutMs: config.USER_SERVICE_TIMEOUT_MS,
+    knownUsers: config.USER_CHECK_CACHE_SIZE,
   })
   app.addHook('onClose', () => users.close())
   const orders = orderRepository(app.db)

@@ -27,6 +27,9 @@ export const ApiConfig = BaseConfig.extend({
   REDIS_URL: env.redisUrl(),
   USER_SERVICE_URL: urlList('http://127.0.0.1:8001'),
   USER_SERVICE_TIMEOUT_MS: env.positiveInt(2_000),
+  // Off by default: with it on, an order for a remembered user is accepted while
+  // user-service is down, which the contract (user-service unreachable → 503) does not allow.
+  USER_CHECK_CACHE_SIZE: env.count(0),
   ORDER_QUEUE_NAME: queueName(),
   ORDER_MAX_ATTEMPTS: env.positiveInt(5),
   ORDER_BACKOFF_MS: env.milliseconds(1_000),

@@ -8,7 +8,7 @@ export interface UserClientOptions {
   urls: string[]
   timeoutMs: number
   /** How many confirmed user ids to remember (0: ask user-service every time). */
-  knownUsers?: number
+  knownUsers: number
 }
 
 export interface UserClient {
@@ -41,7 +41,7 @@ const isTimeout = (error: unknown) =>
 export function createUserClient({
   urls,
   timeoutMs,
-  knownUsers = 10_000,
+  knownUsers,
 }: UserClientOptions): UserClient {
   const pools = urls.map(
     (url) =>

@@ -113,16 +113,35 @@ describe('POST /orders', () => {
     assert.equal(created.json().user_id, id)
   })
 
-  it('asks user-service about a confirmed user once', async () => {
-    const asked = () => users.requestIds.filter((id) => id.startsWith('remember-')).length
+  it('asks user-service about a confirmed user once when USER_CHECK_CACHE_SIZE is set', async () => {
+    const remembering = await appWith({ USER_CHECK_CACHE_SIZE: '100' })
+    try {
+      const asked = () => users.requestIds.filter((id) => id.startsWith('remember-')).length
+      for (let i = 0; i < 3; i++) {
+        const response = await remembering.inject({
+          method: 'POST',
+          url: '/orders',
+          payload: { user_id: 2, item: 'pen', quantity: 1 },
+          headers: { 'x-request-id': `remember-${i}` },
+        })
+        assert.equal(response.statusCode, 201)
+      }
+      assert.equal(asked(), 1)
+    } finally {
+      await remembering.close()
+    }
+  })
+
+  it('asks user-service about every order by default', async () => {
+    const asked = () => users.requestIds.filter((id) => id.startsWith('every-')).length
     for (let i = 0; i < 3; i++) {
       const response = await post(
         { user_id: 2, item: 'pen', quantity: 1 },
-        { 'x-request-id': `remember-${i}` },
+        { 'x-request-id': `every-${i}` },
       )
       assert.equal(response.statusCode, 201)
     }
-    assert.equal(asked(), 1)
+    assert.equal(asked(), 3)
   })
 
   it('queues the job of every order placed at once, each once', async () => {

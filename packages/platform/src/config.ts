@@ -40,6 +40,7 @@ export const env = {
   httpUrl: () => z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
   milliseconds: (fallback: number) => z.coerce.number().int().min(0).default(fallback),
   positiveInt: (fallback: number) => z.coerce.number().int().min(1).default(fallback),
+  count: (fallback: number) => z.coerce.number().int().min(0).default(fallback),
   ratio: (fallback: number) => z.coerce.number().min(0).max(1).default(fallback),
   flag: (fallback: boolean) =>
     z
