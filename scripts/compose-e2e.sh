@@ -232,8 +232,10 @@ check_board_refuses_default_password() {
 # crash SERVICE: SIGKILL to the service's process (the child of the container's init), as
 # a crash or the OOM killer would; then the container must come back healthy by itself.
 crash() {
-  local service=$1 id init pid restarts
-  id=$(docker compose ps -q "$service" | head -n1)
+  local service=$1 ids id init pid restarts
+  # Not `| head -n1`: compose exits 255 when head closes the pipe before it is done.
+  ids=$(docker compose ps -q "$service")
+  id=${ids%%$'\n'*}
   restarts=$(docker inspect -f '{{.RestartCount}}' "$id")
   init=$(docker inspect -f '{{.State.Pid}}' "$id")
   pid=$(ps --ppid "$init" -o pid= | tr -d ' ')
