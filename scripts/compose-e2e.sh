@@ -88,15 +88,18 @@ typed() { step "$*" timeout 900 "$@"; }
 report() { step "$@"; sed 's/^/      /' "$(step_log "$1")" >&2; }
 
 # until_ok SECONDS CMD...: CMD until it succeeds, once a second, for at most SECONDS;
-# prints the output of its last run.
+# prints the output of its last run. CMD runs as a background job: in a condition
+# (`until CMD`) bash ignores errexit inside functions, so a failed check would go on.
 until_ok() {
-  local deadline=$((SECONDS + $1)) out
+  local deadline=$((SECONDS + $1)) out="$STATE/e2e-until.out" pid
   shift
-  until out=$("$@" 2>&1); do
-    [ "$SECONDS" -lt "$deadline" ] || { echo "$out"; return 1; }
+  while :; do
+    "$@" >"$out" 2>&1 &
+    pid=$!
+    if wait "$pid"; then cat "$out"; return 0; fi
+    [ "$SECONDS" -lt "$deadline" ] || { cat "$out"; return 1; }
     sleep 1
   done
-  [ -z "$out" ] || echo "$out"
 }
 
 # field JSON NAME: JSON's top-level field NAME.

@@ -9,3 +9,4 @@ try {
 } catch (error) {
   exitWithMessage(SERVICE_NAME, error)
 }
+// compose-watch-236455184
