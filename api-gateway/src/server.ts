@@ -10,3 +10,4 @@ try {
   exitWithMessage(SERVICE_NAME, error)
 }
 // compose-watch-236455184
+// compose-watch-2047327840
