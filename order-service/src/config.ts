@@ -54,6 +54,12 @@ export const WorkerConfig = BaseConfig.extend({
 })
 export type WorkerConfig = z.output<typeof WorkerConfig>
 
+// What compose and the native stack fall back to: fine on loopback, refused where other
+// machines can reach the board.
+const DEFAULT_BOARD_PASSWORD = 'admin'
+const isLoopback = (address: string) =>
+  /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|\[::1\]|localhost)$/i.test(address)
+
 export const BoardConfig = BaseConfig.extend({
   BULL_BOARD_PORT: env.port(5555),
   REDIS_URL: env.redisUrl(),
@@ -61,17 +67,30 @@ export const BoardConfig = BaseConfig.extend({
   BULL_BOARD_USER: z.string().optional(),
   BULL_BOARD_PASSWORD: z.string().optional(),
   BULL_BOARD_AUTH: env.flag(true),
+  // Where the board is reachable when that is not HOST: a container listens on 0.0.0.0 and
+  // compose publishes its port on this host address.
+  BULL_BOARD_PUBLISHED_ADDRESS: z.string().optional(),
 }).superRefine((config, context) => {
   if (!config.BULL_BOARD_AUTH) return
   const missing = (['BULL_BOARD_USER', 'BULL_BOARD_PASSWORD'] as const).filter(
     (name) => config[name] === undefined,
   )
-  if (missing.length === 0) return
-  context.addIssue({
-    code: 'custom',
-    path: [missing[0] as string],
-    message: `${missing.join(' and ')} must be set for the dashboard's Basic auth (or set BULL_BOARD_AUTH=off)`,
-  })
+  if (missing.length > 0) {
+    context.addIssue({
+      code: 'custom',
+      path: [missing[0] as string],
+      message: `${missing.join(' and ')} must be set for the dashboard's Basic auth (or set BULL_BOARD_AUTH=off)`,
+    })
+    return
+  }
+  const reachableOn = config.BULL_BOARD_PUBLISHED_ADDRESS ?? config.HOST
+  if (config.BULL_BOARD_PASSWORD === DEFAULT_BOARD_PASSWORD && !isLoopback(reachableOn)) {
+    context.addIssue({
+      code: 'custom',
+      path: ['BULL_BOARD_PASSWORD'],
+      message: `the default password is refused where the board is reachable beyond loopback (on ${reachableOn}): set BULL_BOARD_PASSWORD to a password of your own`,
+    })
+  }
 })
 export type BoardConfig = z.output<typeof BoardConfig>
 

@@ -98,6 +98,46 @@ describe('bull-board configuration', () => {
     )
   })
 
+  it('keeps the default password while the board listens on loopback only', () => {
+    const config = loadBoardConfig({
+      REDIS_URL: required.REDIS_URL,
+      BULL_BOARD_USER: 'admin',
+      BULL_BOARD_PASSWORD: 'admin',
+      HOST: '0.0.0.0',
+      BULL_BOARD_PUBLISHED_ADDRESS: '127.0.0.1',
+    })
+    assert.equal(config.BULL_BOARD_PASSWORD, 'admin')
+  })
+
+  for (const exposure of [
+    { HOST: '0.0.0.0' },
+    { HOST: '0.0.0.0', BULL_BOARD_PUBLISHED_ADDRESS: '0.0.0.0' },
+    { HOST: '127.0.0.1', BULL_BOARD_PUBLISHED_ADDRESS: '192.0.2.10' },
+  ]) {
+    it(`refuses the default password when reachable beyond loopback (${JSON.stringify(exposure)})`, () => {
+      const environment = {
+        REDIS_URL: required.REDIS_URL,
+        BULL_BOARD_USER: 'admin',
+        BULL_BOARD_PASSWORD: 'admin',
+        ...exposure,
+      }
+      assert.throws(
+        () => loadBoardConfig(environment),
+        (error: Error) =>
+          error instanceof ConfigError &&
+          /BULL_BOARD_PASSWORD.*set BULL_BOARD_PASSWORD to a password of your own/.test(
+            error.message,
+          ) &&
+          !error.message.includes('\n'),
+      )
+      assert.equal(
+        loadBoardConfig({ ...environment, BULL_BOARD_PASSWORD: 'a-password-of-mine' })
+          .BULL_BOARD_PASSWORD,
+        'a-password-of-mine',
+      )
+    })
+  }
+
   it('starts without credentials when BULL_BOARD_AUTH=off', () => {
     const config = loadBoardConfig({ REDIS_URL: required.REDIS_URL, BULL_BOARD_AUTH: 'off' })
     assert.equal(config.BULL_BOARD_AUTH, false)
