@@ -1,9 +1,10 @@
 /**
  * 5,000 orders through the gateway from 50 concurrent clients with 3 workers, while Redis is
- * paused (SIGSTOP) for 5 s, one worker is killed with SIGKILL meanwhile, and every PostgreSQL
- * connection is terminated once. Every accepted order must end processed exactly once in
- * effect, no replayed Idempotency-Key may create a second order, and the workers' own
- * processed counters must agree with the database.
+ * paused (SIGSTOP) for 5 s, one worker is killed with SIGKILL meanwhile (the workers are first
+ * frozen for 3 s, so it is killed busy), and every PostgreSQL connection is terminated once.
+ * Every accepted order must end processed exactly once in effect, no replayed Idempotency-Key
+ * may create a second order, and the workers' own processed counters must agree with the
+ * database.
  *
  * Run with `pnpm fault-load` (CI runs it after `pnpm test`); it starts and stops everything.
  */
@@ -15,6 +16,7 @@ import { createPool } from '@shop/platform'
 import { createUser } from '@shop/system-tests/http'
 import { type FaultStack, startFaultStack } from './support/fault-stack.js'
 import {
+  frozen,
   paused,
   processedCount,
   redisPid,
@@ -91,6 +93,26 @@ describe(`${ORDERS} orders through the gateway while a worker, Redis and Postgre
 
       const [killedWorker = '', ...survivors] = stack.urls.workers
       let killedWorkerCount = 0
+      /**
+       * The workers are frozen for a moment so a backlog builds, and Redis is paused once
+       * worker-1 is busy with it. While Redis is paused no job can be taken or completed, so
+       * worker-1's count settles and reading it just before the kill loses nothing it did; the
+       * jobs it held come back to the others once their locks expire.
+       */
+      const killWorkerWhileBusy = async () => {
+        const pids = stack.processes.filter((p) => p.name.startsWith('worker-')).map((p) => p.pid)
+        const before = (await processedCount(killedWorker)) ?? 0
+        const redis = await redisPid(stack.redisUrl)
+        await frozen(pids as number[], 3_000)
+        const deadline = Date.now() + 20_000
+        while (((await processedCount(killedWorker)) ?? 0) <= before && Date.now() < deadline) {
+          await sleep(10)
+        }
+        await paused(redis, REDIS_PAUSE_MS, async () => {
+          killedWorkerCount = await settledProcessedCount(killedWorker)
+          stack.killProcess('worker-1', 'SIGKILL')
+        })
+      }
       let connectionsTerminated = 0
       const faults: Promise<unknown>[] = []
       const loadStarted = Date.now()
@@ -106,18 +128,7 @@ describe(`${ORDERS} orders through the gateway while a worker, Redis and Postgre
           if (accepted % 500 === 0) {
             process.stderr.write(`# ${accepted} orders accepted after ${elapsed(loadStarted)} s\n`)
           }
-          if (accepted === 1_000) {
-            // While Redis is paused no job can be taken or completed: the worker's count
-            // settles, so reading it just before the kill loses nothing it did.
-            faults.push(
-              redisPid(stack.redisUrl).then((pid) =>
-                paused(pid, REDIS_PAUSE_MS, async () => {
-                  killedWorkerCount = await settledProcessedCount(killedWorker)
-                  stack.killProcess('worker-1', 'SIGKILL')
-                }),
-              ),
-            )
-          }
+          if (accepted === 1_000) faults.push(killWorkerWhileBusy())
           if (accepted === 2_500) {
             faults.push(
               terminateConnections(stack.databaseUrl).then((n) => {
@@ -161,6 +172,13 @@ describe(`${ORDERS} orders through the gateway while a worker, Redis and Postgre
     const worker1 = running.stack.processes.find((p) => p.name === 'worker-1')
     assert.ok(worker1?.exit === 'SIGKILL' || worker1?.running, 'worker-1 was killed')
     assert.ok(figures.connectionsTerminated > 0, 'PostgreSQL connections were terminated')
+  })
+
+  it('killed worker-1 while it held jobs, which the other workers took over', () => {
+    const stalled = ['worker-2', 'worker-3']
+      .flatMap((name) => running.stack.logs(name))
+      .filter((line) => line.includes('order job stalled'))
+    assert.ok(stalled.length > 0, 'a surviving worker reported stalled jobs')
   })
 
   it('keeps every process but the killed worker running', () => {

@@ -32,6 +32,16 @@ export async function paused<T>(pid: number, ms: number, whilePaused: () => Prom
   }
 }
 
+/** Freezes processes with SIGSTOP for `ms`, then lets them go on with SIGCONT. */
+export async function frozen(pids: number[], ms: number) {
+  for (const pid of pids) process.kill(pid, 'SIGSTOP')
+  try {
+    await sleep(ms)
+  } finally {
+    for (const pid of pids) process.kill(pid, 'SIGCONT')
+  }
+}
+
 /** Terminates every other connection to the database behind `url`; returns how many. */
 export async function terminateConnections(url: string): Promise<number> {
   const pool = createPool({ url, applicationName: 'fault-load', max: 1 })
