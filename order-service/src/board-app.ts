@@ -12,6 +12,7 @@ import {
 } from '@shop/platform'
 import { Queue } from 'bullmq'
 import type { FastifyInstance } from 'fastify'
+import { refuseNulCharacters } from './board-input.js'
 import type { BoardConfig } from './config.js'
 
 /** The dashboard lives at the root; the adapter's base path and the plugin prefix must agree. */
@@ -69,6 +70,7 @@ export async function buildBoard(config: BoardConfig) {
     if (auth && user !== undefined && password !== undefined) {
       await requireBasicAuth(board, user, password)
     }
+    refuseNulCharacters(board)
     const serverAdapter = new FastifyAdapter()
     serverAdapter.setBasePath(BASE_PATH)
     createBullBoard({ queues: [new BullMQAdapter(queue)], serverAdapter })

@@ -48,14 +48,22 @@ export async function buildWorker(config: WorkerConfig, overrides: WorkerOverrid
     help: 'Processing attempts that failed (retried or not)',
   })
 
+  const processOrder = createOrderProcessor({
+    orders,
+    delayMs: config.PROCESSING_DELAY_MS,
+    failureRate: config.PAYMENT_FAILURE_RATE,
+    ...overrides,
+  })
   const worker = new Worker(
     config.ORDER_QUEUE_NAME,
-    createOrderProcessor({
-      orders,
-      delayMs: config.PROCESSING_DELAY_MS,
-      failureRate: config.PAYMENT_FAILURE_RATE,
-      ...overrides,
-    }),
+    async (job) => {
+      const result = await processOrder(job)
+      // Counted when the database changes, not when the queue hears of it: a job whose
+      // completion never reaches Redis (paused, or this process killed right after) is run
+      // again elsewhere without effect, so each processed order is counted exactly once.
+      if (result.changed) processed.inc()
+      return result
+    },
     {
       connection: redis,
       concurrency: config.WORKER_CONCURRENCY,
@@ -73,9 +81,6 @@ export async function buildWorker(config: WorkerConfig, overrides: WorkerOverrid
     })
 
   worker.on('error', (error) => app.log.error({ err: error }, 'order worker error'))
-  worker.on('completed', (job) => {
-    if (job.returnvalue?.changed) processed.inc()
-  })
   /** The order a job is about, if its data is well formed. */
   const orderIdOf = (job: Job) => OrderJobData.safeParse(job.data).data?.order_id
 

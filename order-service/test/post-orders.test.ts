@@ -177,6 +177,10 @@ describe('POST /orders', () => {
       ['item only spaces', { ...valid, item: '   ' }],
       ['item over 200 characters', { ...valid, item: 'x'.repeat(201) }],
       ['item not a string', { ...valid, item: 42 }],
+      // PostgreSQL text cannot hold NUL: it must be refused here, not by the database.
+      ['item with a NUL character', { ...valid, item: 'bo\u0000ok' }],
+      ['item with a control character', { ...valid, item: 'bo\u0007ok' }],
+      ['item with an unpaired surrogate', { ...valid, item: 'bo\ud800ok' }],
       ['item missing', { user_id: 1, quantity: 1 }],
       ['an unknown field', { ...valid, price: 10 }],
       ['an array body', [valid]],

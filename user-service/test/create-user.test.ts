@@ -97,6 +97,10 @@ describe('POST /users', () => {
         { email: 'long-name@example.com', full_name: 'n'.repeat(201) },
       ],
       ['a name with a NUL character', { email: 'nul-name@example.com', full_name: 'a\u0000b' }],
+      [
+        'a name with an unpaired surrogate',
+        { email: 'surrogate@example.com', full_name: 'a\udc00b' },
+      ],
       ['a missing email', { full_name: 'X' }],
       ['a missing name', { email: 'no-name@example.com' }],
       ['an unknown extra field', { email: 'extra@example.com', full_name: 'X', admin: true }],

@@ -1,4 +1,4 @@
-import { Id, MAX_ID, PageQuery } from '@shop/platform'
+import { Id, MAX_ID, PageQuery, textLine } from '@shop/platform'
 import { z } from 'zod'
 import { ORDER_STATUSES } from '../db/schema.js'
 import type { OrderRecord } from '../order-repository.js'
@@ -8,7 +8,7 @@ const positiveInteger = () => z.number().int().min(1).max(MAX_ID)
 
 export const CreateOrderBody = z.strictObject({
   user_id: positiveInteger().describe('An existing user of user-service'),
-  item: z.string().trim().min(1).max(200).describe('What is ordered, 1 to 200 characters'),
+  item: textLine(200).describe('What is ordered, 1 to 200 characters'),
   quantity: positiveInteger().describe('How many, at least 1'),
 })
 export type CreateOrderBody = z.output<typeof CreateOrderBody>

@@ -4,6 +4,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod'
+import { clientErrorHandler, frameworkErrors } from './framework-errors.js'
 import { fastifyOptions, REQUEST_ID_HEADER } from './logger.js'
 import { metrics } from './metrics.js'
 import { problemDetails } from './problem.js'
@@ -19,7 +20,12 @@ export interface ServiceAppOptions {
  * and serialization, problem+json errors, request ids echoed back, and `/metrics`.
  */
 export async function createServiceApp({ name, logLevel, fastify = {} }: ServiceAppOptions) {
-  const app = Fastify({ ...fastifyOptions(name, logLevel), ...fastify })
+  const app = Fastify({
+    ...fastifyOptions(name, logLevel),
+    frameworkErrors,
+    clientErrorHandler,
+    ...fastify,
+  })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   app.addHook('onRequest', async (request, reply) => {

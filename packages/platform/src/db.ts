@@ -20,6 +20,9 @@ export function createPool({ url, applicationName, max = 10 }: PoolOptions) {
   })
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {})
+  // Nor may one checked out between two queries (inside a transaction): unheard, its 'error'
+  // event is an uncaught exception. Its next query fails instead, and the pool drops it.
+  pool.on('connect', (client) => client.on('error', () => {}))
   return pool
 }
 

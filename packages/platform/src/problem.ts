@@ -95,17 +95,25 @@ const UNREACHABLE_CODES = new Set([
  * class 08 (connection exception), 57P0x (server shutting down) or 53300 (too many clients).
  */
 export function isDependencyUnavailable(error: unknown): boolean {
-  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown }
+  const { code, message, cause } = (error ?? {}) as {
+    code?: unknown
+    message?: unknown
+    cause?: unknown
+  }
   if (typeof code === 'string') {
     if (UNREACHABLE_CODES.has(code) || code.startsWith('08') || code.startsWith('57P')) return true
     if (code === '53300') return true
   }
-  return (
+  if (
     typeof message === 'string' &&
-    /Connection terminated|timeout exceeded when trying to connect|Connection is closed/.test(
+    /Connection terminated|timeout exceeded when trying to connect|Connection is closed|not queryable/.test(
       message,
     )
-  )
+  ) {
+    return true
+  }
+  // Drizzle wraps the driver's error in its own (DrizzleQueryError): the code is on the cause.
+  return cause instanceof Error && cause !== error && isDependencyUnavailable(cause)
 }
 
 /**

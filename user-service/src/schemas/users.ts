@@ -1,4 +1,4 @@
-import { IdempotencyHeaders, PageQuery } from '@shop/platform'
+import { IdempotencyHeaders, PageQuery, textLine } from '@shop/platform'
 import { z } from 'zod'
 
 export const CreateUserBody = z.strictObject({
@@ -8,12 +8,7 @@ export const CreateUserBody = z.strictObject({
     .max(254)
     .check(z.email())
     .describe('Kept as typed; unique regardless of case'),
-  full_name: z
-    .string()
-    .trim()
-    .min(1)
-    .max(200)
-    .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters'),
+  full_name: textLine(200),
 })
 export type CreateUserBody = z.output<typeof CreateUserBody>
 

@@ -1,0 +1,38 @@
+/** Every process of a running stack and the routes it serves, for the hostile-input suites. */
+import type { TestStack } from './test-stack.js'
+
+export interface Target {
+  name: string
+  base: string
+  /** Routes answering GET, with ids that exist once the suite has made its user and order. */
+  routes: string[]
+  /** Sent with every request unless the request overrides them (the board's login). */
+  headers: Record<string, string>
+}
+
+const OWN_ROUTES = ['/healthz', '/readyz', '/metrics', '/docs', '/docs/json']
+
+export function targetsOf(running: TestStack): Target[] {
+  const { urls } = running.stack
+  const login = Buffer.from(`${running.board.user}:${running.board.password}`).toString('base64')
+  const users = ['/users', '/users/1']
+  const orders = ['/orders', '/orders/1']
+  return [
+    { name: 'api-gateway', base: urls.gateway, routes: [...users, ...orders, ...OWN_ROUTES] },
+    { name: 'user-service', base: urls.userService, routes: [...users, ...OWN_ROUTES] },
+    { name: 'order-service', base: urls.orderService, routes: [...orders, ...OWN_ROUTES] },
+    { name: 'worker-1', base: urls.workers[0] ?? '', routes: ['/healthz', '/readyz', '/metrics'] },
+    { name: 'bull-board', base: urls.board, routes: ['/', '/api/queues', '/healthz', '/metrics'] },
+  ].map(
+    (target): Target => ({
+      ...target,
+      headers: target.name === 'bull-board' ? { authorization: `Basic ${login}` } : {},
+    }),
+  )
+}
+
+/** Where `/users*` or `/orders*` is served: through the gateway and straight to its service. */
+export function basesFor(targets: Target[], resource: 'users' | 'orders') {
+  const service = resource === 'users' ? 'user-service' : 'order-service'
+  return targets.filter((t) => t.name === 'api-gateway' || t.name === service).map((t) => t.base)
+}
