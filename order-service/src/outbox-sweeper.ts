@@ -1,3 +1,4 @@
+import { inTransaction } from '@shop/platform'
 import type { FastifyBaseLogger } from 'fastify'
 import type { OrdersDatabase } from './db/database.js'
 import type { OrderQueue } from './order-queue.js'
@@ -34,7 +35,7 @@ export function startOutboxSweeper(options: OutboxSweeperOptions): OutboxSweeper
   async function sweep(): Promise<number> {
     let total = 0
     for (;;) {
-      const queued = await db.transaction(async (tx) => {
+      const queued = await inTransaction(db, async (tx) => {
         const ids = await orders.lockNotEnqueued(tx, graceMs, batchSize)
         await queue.enqueue(ids)
         await orders.markEnqueued(ids, tx)

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto'
 import { eq } from 'drizzle-orm'
-import type { NodePgDatabase } from 'drizzle-orm/node-postgres'
 import { integer, jsonb, type PgSchema, text, timestamp } from 'drizzle-orm/pg-core'
 import { z } from 'zod'
-import type { DbExecutor } from './db.js'
+import { type DbExecutor, inTransaction, type PooledDatabase } from './db.js'
 import { HttpProblem } from './problem.js'
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key'
@@ -79,17 +78,17 @@ export async function findStoredResponse<Body>(
  * fails, the claim is rolled back with it and the key can be used again.
  */
 export async function withIdempotency<Body>(
-  db: NodePgDatabase<Record<string, unknown>>,
+  db: PooledDatabase,
   table: IdempotencyKeys,
   key: string | undefined,
   body: unknown,
   create: (tx: DbExecutor) => Promise<StoredResponse<Body>>,
 ): Promise<IdempotentResult<Body>> {
   if (key === undefined) {
-    const created = await db.transaction((tx) => create(tx))
+    const created = await inTransaction(db, create)
     return { ...created, replayed: false }
   }
-  return db.transaction(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const hash = requestHash(body)
     const claimed = await tx
       .insert(table)

@@ -1,2 +1,3 @@
 export * from './http.js'
 export * from './infra.js'
+export * from './postgres-faults.js'
