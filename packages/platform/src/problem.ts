@@ -178,6 +178,12 @@ export const problemDetails = fp(
         return reply.code(400).type(PROBLEM_CONTENT_TYPE).send(body)
       }
       const status = error.statusCode ?? 500
+      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        // Fastify asks to close the connection with the body unread; a client still sending it
+        // then gets a reset instead of this answer. Kept open, Node reads the rest and drops
+        // it (bounded by the server's requestTimeout) and the client reads the 413.
+        reply.removeHeader('connection')
+      }
       if (status >= 400 && status < 500 && !isResponseSerializationError(error)) {
         request.log.info({ err: error }, 'request rejected')
         return sendProblem(reply, status, error.message)
