@@ -1,5 +1,6 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import { registerHtmlPages } from '@shop/platform'
 import type { FastifyInstance } from 'fastify'
 import { jsonSchemaTransform } from 'fastify-type-provider-zod'
 import { mergeOpenApi, type OpenApiDocument } from './openapi-merge.js'
@@ -41,18 +42,20 @@ export async function registerOpenApi(app: FastifyInstance) {
 /** Swagger UI at `/docs` and, at `/docs/json`, the gateway's document merged with the services'. */
 export async function registerDocsRoutes(app: FastifyInstance, upstreamDocs: UpstreamDocs) {
   let cached: { gateway: unknown; version: number; merged: OpenApiDocument } | undefined
-  await app.register(swaggerUi, {
-    routePrefix: '/docs',
-    // The merge copies what it changes, so the cached gateway document needs no clone.
-    transformSpecificationClone: false,
-    transformSpecification: (gateway) => {
-      if (cached?.gateway !== gateway || cached.version !== upstreamDocs.version) {
-        const own = gateway as OpenApiDocument
-        const withMetrics = { ...own, paths: { ...own.paths, '/metrics': METRICS_PATH } }
-        const merged = mergeOpenApi(withMetrics, upstreamDocs.documents)
-        cached = { gateway, version: upstreamDocs.version, merged }
-      }
-      return cached.merged
-    },
+  await registerHtmlPages(app, async (pages) => {
+    await pages.register(swaggerUi, {
+      routePrefix: '/docs',
+      // The merge copies what it changes, so the cached gateway document needs no clone.
+      transformSpecificationClone: false,
+      transformSpecification: (gateway) => {
+        if (cached?.gateway !== gateway || cached.version !== upstreamDocs.version) {
+          const own = gateway as OpenApiDocument
+          const withMetrics = { ...own, paths: { ...own.paths, '/metrics': METRICS_PATH } }
+          const merged = mergeOpenApi(withMetrics, upstreamDocs.documents)
+          cached = { gateway, version: upstreamDocs.version, merged }
+        }
+        return cached.merged
+      },
+    })
   })
 }

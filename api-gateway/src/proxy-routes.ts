@@ -99,9 +99,11 @@ export const proxyRoutes: FastifyPluginAsync<ProxyRouteOptions> = async (app, op
     return found
   }
 
-  function tooLarge(reply: FastifyReply) {
-    // The rest of the body stays unread: close rather than drain it.
-    reply.header('connection', 'close')
+  function tooLarge(request: FastifyRequest, reply: FastifyReply) {
+    // Closing with the body unread would reset the connection under a client still sending
+    // it, before it reads this answer: read the rest and drop it instead (the server's
+    // requestTimeout bounds how long that may take).
+    request.raw.resume()
     return sendProblem(reply, 413, `request body exceeds ${bodyLimit} bytes`)
   }
 
@@ -143,7 +145,7 @@ export const proxyRoutes: FastifyPluginAsync<ProxyRouteOptions> = async (app, op
     const extra = { upstream: pool.name }
     switch (kind) {
       case 'body-too-large':
-        return tooLarge(reply)
+        return tooLarge(request, reply)
       case 'timeout':
         return sendProblem(reply, 504, `${pool.name} did not answer within ${timeoutMs} ms`, extra)
       case 'not-connected':
@@ -194,7 +196,7 @@ export const proxyRoutes: FastifyPluginAsync<ProxyRouteOptions> = async (app, op
           upstream: pool.name,
         })
       }
-      if (Number(request.headers['content-length']) > bodyLimit) return tooLarge(reply)
+      if (Number(request.headers['content-length']) > bodyLimit) return tooLarge(request, reply)
       if (request.body instanceof Readable) {
         exchanges.set(request, {
           dest,

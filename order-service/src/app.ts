@@ -1,6 +1,14 @@
-import { createServiceApp, health, openApi, pingDatabase, postgres } from '@shop/platform'
+import {
+  createServiceApp,
+  health,
+  idempotencyRetention,
+  openApi,
+  pingDatabase,
+  postgres,
+} from '@shop/platform'
 import type { ApiConfig } from './config.js'
 import { database } from './db/database.js'
+import { idempotencyKeys } from './db/schema.js'
 import { createOrderEnqueuer } from './order-enqueuer.js'
 import { orderQueuePlugin } from './order-queue.js'
 import { orderRepository } from './order-repository.js'
@@ -49,6 +57,10 @@ export async function buildApp(config: ApiConfig, { outboxGraceMs }: AppOptions 
     },
   })
   await app.register(ordersRoutes, { users, orders, enqueuer })
+  await app.register(idempotencyRetention, {
+    table: idempotencyKeys,
+    retentionHours: config.IDEMPOTENCY_RETENTION_HOURS,
+  })
 
   const sweeper = startOutboxSweeper({
     db: app.db,

@@ -8,6 +8,7 @@ import {
   createProducerRedis,
   createServiceApp,
   health,
+  registerHtmlPages,
   sendProblem,
 } from '@shop/platform'
 import { Queue } from 'bullmq'
@@ -66,7 +67,7 @@ export async function buildBoard(config: BoardConfig) {
   })
   await app.register(health, { checks: { redis: () => redis.ping() } })
 
-  await app.register(async (board) => {
+  await registerHtmlPages(app, async (board) => {
     if (auth && user !== undefined && password !== undefined) {
       await requireBasicAuth(board, user, password)
     }

@@ -1,4 +1,4 @@
-import { BaseConfig, env, parseConfig } from '@shop/platform'
+import { BaseConfig, env, IdempotencyConfig, parseConfig } from '@shop/platform'
 import { z } from 'zod'
 
 // BullMQ keys are `bull:<queue>:<id>`: a ':' in the name would corrupt them.
@@ -34,6 +34,7 @@ export const ApiConfig = BaseConfig.extend({
   ORDER_MAX_ATTEMPTS: env.positiveInt(5),
   ORDER_BACKOFF_MS: env.milliseconds(1_000),
   OUTBOX_SWEEP_INTERVAL_MS: env.positiveInt(5_000),
+  ...IdempotencyConfig.shape,
 })
 export type ApiConfig = z.output<typeof ApiConfig>
 

@@ -1,3 +1,4 @@
+import { inTransaction, runPeriodically } from '@shop/platform'
 import type { FastifyBaseLogger } from 'fastify'
 import type { OrdersDatabase } from './db/database.js'
 import type { OrderQueue } from './order-queue.js'
@@ -27,14 +28,12 @@ export interface OutboxSweeper {
 export function startOutboxSweeper(options: OutboxSweeperOptions): OutboxSweeper {
   const { db, queue, intervalMs, log, graceMs = 2_000, batchSize = 500 } = options
   const orders = orderRepository(db)
-  let timer: NodeJS.Timeout | undefined
-  let running: Promise<unknown> = Promise.resolve()
   let stopped = false
 
   async function sweep(): Promise<number> {
     let total = 0
     for (;;) {
-      const queued = await db.transaction(async (tx) => {
+      const queued = await inTransaction(db, async (tx) => {
         const ids = await orders.lockNotEnqueued(tx, graceMs, batchSize)
         await queue.enqueue(ids)
         await orders.markEnqueued(ids, tx)
@@ -45,30 +44,20 @@ export function startOutboxSweeper(options: OutboxSweeperOptions): OutboxSweeper
     }
   }
 
-  async function tick() {
+  const periodic = runPeriodically(async () => {
     try {
       const queued = await sweep()
       if (queued > 0) log.info({ queued }, 'outbox: queued orders that were not queued yet')
     } catch (error) {
       log.warn({ err: error }, 'outbox sweep failed; retrying on the next tick')
     }
-    if (!stopped) schedule()
-  }
+  }, intervalMs)
 
-  function schedule() {
-    timer = setTimeout(() => {
-      running = tick()
-    }, intervalMs)
-    timer.unref()
-  }
-
-  schedule()
   return {
     sweep,
     async stop() {
       stopped = true
-      clearTimeout(timer)
-      await running
+      await periodic.stop()
     },
   }
 }

@@ -86,12 +86,12 @@ export function createUserClient({ urls, timeoutMs, knownUsers }: UserClientOpti
         status = await get(`/users/${userId}`, { [REQUEST_ID_HEADER]: requestId })
       } catch (error) {
         log.warn({ reason: (error as Error).message }, UNAVAILABLE)
-        throw new HttpProblem(503, UNAVAILABLE)
+        throw new HttpProblem(503, UNAVAILABLE, { dependency: 'user-service' })
       }
       if (status === 404) throw new HttpProblem(422, `user ${userId} does not exist`)
       if (status !== 200) {
         log.warn({ status }, 'unexpected answer from user-service')
-        throw new HttpProblem(503, UNAVAILABLE)
+        throw new HttpProblem(503, UNAVAILABLE, { dependency: 'user-service' })
       }
       known?.add(userId)
     },

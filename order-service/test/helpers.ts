@@ -13,9 +13,9 @@ import pg from 'pg'
 import { type ApiConfig, loadConfig, loadWorkerConfig, type WorkerConfig } from '../src/config.js'
 import { MIGRATIONS_FOLDER } from '../src/db/database.js'
 
-/** A database with the orders schema migrated, for one suite. */
-export async function createOrdersDatabase() {
-  const database = await createTestDatabase()
+/** A database with the orders schema migrated, for one suite (on the server `on`, if given). */
+export async function createOrdersDatabase(on?: { url: string }) {
+  const database = await createTestDatabase(on)
   await runMigrations({ url: database.url, schema: 'orders', migrationsFolder: MIGRATIONS_FOLDER })
   const pool = new pg.Pool({ connectionString: database.url, max: 3 })
   return {

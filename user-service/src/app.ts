@@ -1,5 +1,13 @@
-import { createServiceApp, health, openApi, pingDatabase, postgres } from '@shop/platform'
+import {
+  createServiceApp,
+  health,
+  idempotencyRetention,
+  openApi,
+  pingDatabase,
+  postgres,
+} from '@shop/platform'
 import type { Config } from './config.js'
+import { idempotencyKeys } from './db/schema.js'
 import { usersRoutes } from './routes/users.js'
 
 export const SERVICE_NAME = 'user-service'
@@ -14,5 +22,9 @@ export async function buildApp(config: Config) {
   await app.register(postgres, { url: config.DATABASE_URL, applicationName: SERVICE_NAME })
   await app.register(health, { checks: { postgres: () => pingDatabase(app.pool) } })
   await app.register(usersRoutes)
+  await app.register(idempotencyRetention, {
+    table: idempotencyKeys,
+    retentionHours: config.IDEMPOTENCY_RETENTION_HOURS,
+  })
   return app
 }

@@ -1,9 +1,10 @@
-import { BaseConfig, env, parseConfig } from '@shop/platform'
+import { BaseConfig, env, IdempotencyConfig, parseConfig } from '@shop/platform'
 import type { z } from 'zod'
 
 export const Config = BaseConfig.extend({
   PORT: env.port(8001),
   DATABASE_URL: env.postgresUrl(),
+  ...IdempotencyConfig.shape,
 })
 export type Config = z.output<typeof Config>
 

@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'info',
       PORT: 8001,
       DATABASE_URL,
+      IDEMPOTENCY_RETENTION_HOURS: 24,
     })
   })
 

@@ -1,4 +1,5 @@
-import Fastify, { type FastifyServerOptions } from 'fastify'
+import helmet from '@fastify/helmet'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import {
   serializerCompiler,
   validatorCompiler,
@@ -8,6 +9,35 @@ import { clientErrorHandler, frameworkErrors } from './framework-errors.js'
 import { fastifyOptions, REQUEST_ID_HEADER } from './logger.js'
 import { metrics } from './metrics.js'
 import { problemDetails } from './problem.js'
+
+/**
+ * A client that sends its headers or its body slowly (or never) holds a connection and a
+ * socket: it gets a 408 and the connection closes after these. Node checks every second
+ * rather than its default 30 s, so the bounds hold closely.
+ */
+export const SERVER_TIMEOUTS = {
+  requestTimeout: 30_000,
+  http: { headersTimeout: 10_000, connectionsCheckingInterval: 1_000 },
+}
+
+/**
+ * Registers HTML pages for browsers (Swagger UI, Bull Board) in a context of their own with
+ * helmet's security headers (a Content-Security-Policy, no framing, no sniffing, …); the JSON
+ * API routes stay as they are. Plain HTTP here: no HSTS and no upgrading to https, which a
+ * TLS-terminating proxy in front would add.
+ */
+export async function registerHtmlPages(
+  app: FastifyInstance,
+  pages: (scope: FastifyInstance) => Promise<void>,
+) {
+  await app.register(async (scope) => {
+    await scope.register(helmet, {
+      strictTransportSecurity: false,
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+    })
+    await pages(scope)
+  })
+}
 
 export interface ServiceAppOptions {
   name: string
@@ -22,6 +52,7 @@ export interface ServiceAppOptions {
 export async function createServiceApp({ name, logLevel, fastify = {} }: ServiceAppOptions) {
   const app = Fastify({
     ...fastifyOptions(name, logLevel),
+    ...SERVER_TIMEOUTS,
     frameworkErrors,
     clientErrorHandler,
     ...fastify,

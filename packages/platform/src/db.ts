@@ -3,20 +3,44 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import type { PgDatabase } from 'drizzle-orm/pg-core'
 import fp from 'fastify-plugin'
 import pg from 'pg'
+import { DependencyUnavailableError, unavailableDependency } from './problem.js'
 
 export interface PoolOptions {
   url: string
   applicationName: string
   max?: number
+  /** How long getting a connection may take: a new one, or a turn on a busy pool. */
+  connectTimeoutMs?: number
+  /** How long one statement may run (lock waits included) before PostgreSQL cancels it. */
+  statementTimeoutMs?: number
 }
 
-export function createPool({ url, applicationName, max = 10 }: PoolOptions) {
+/**
+ * A pool whose every wait has a bound, so a PostgreSQL that hangs (paused, or cut off without
+ * a reset) turns into errors within seconds instead of requests that never end: a connection
+ * or a turn on the pool within `connectTimeoutMs`; a statement cancelled by the server after
+ * `statementTimeoutMs`; and, for a server that cannot even cancel, an answer awaited a second
+ * longer at most (`query_timeout`). A connection whose query failed that way is closed by the
+ * pool rather than reused.
+ */
+export function createPool({
+  url,
+  applicationName,
+  max = 10,
+  connectTimeoutMs = 3_000,
+  statementTimeoutMs = 5_000,
+}: PoolOptions) {
   const pool = new pg.Pool({
     connectionString: url,
     application_name: applicationName,
     max,
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: connectTimeoutMs,
     idleTimeoutMillis: 30_000,
+    statement_timeout: statementTimeoutMs,
+    query_timeout: statementTimeoutMs + 1_000,
+    // A transaction whose client vanished must not hold its locks for long.
+    idle_in_transaction_session_timeout: statementTimeoutMs * 2,
+    keepAlive: true,
   })
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {})
@@ -74,6 +98,37 @@ export const postgres = fp<PoolOptions>(
   },
   { name: 'postgres' },
 )
+
+/** A Drizzle database over a pool, as `drizzle({ client: pool })` returns it. */
+export type PooledDatabase = { $client: pg.Pool }
+
+/**
+ * Runs `work` in a transaction on a connection of its own, taken from `db`'s pool. Drizzle's
+ * own `db.transaction` on a pool never returns a connection whose BEGIN failed, and returns
+ * one whose statement timed out while that statement may still run in an open transaction;
+ * here such a connection is closed instead (the server then rolls it back), and a failure to
+ * reach PostgreSQL is reported as `postgres` being unavailable.
+ */
+export async function inTransaction<Result>(
+  db: PooledDatabase,
+  work: (tx: DbExecutor) => Promise<Result>,
+): Promise<Result> {
+  let client: pg.PoolClient
+  try {
+    client = await db.$client.connect()
+  } catch (error) {
+    throw new DependencyUnavailableError('postgres', { cause: error })
+  }
+  let broken: Error | undefined
+  try {
+    return await drizzle({ client }).transaction((tx) => work(tx))
+  } catch (error) {
+    if (unavailableDependency(error) !== undefined) broken = error as Error
+    throw error
+  } finally {
+    client.release(broken)
+  }
+}
 
 export type Database<Schema extends Record<string, unknown>> = NodePgDatabase<Schema>
 

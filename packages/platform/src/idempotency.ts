@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto'
-import { eq } from 'drizzle-orm'
-import type { NodePgDatabase } from 'drizzle-orm/node-postgres'
+import { eq, inArray, lt, sql } from 'drizzle-orm'
+import { drizzle } from 'drizzle-orm/node-postgres'
 import { integer, jsonb, type PgSchema, text, timestamp } from 'drizzle-orm/pg-core'
+import type { FastifyBaseLogger } from 'fastify'
+import fp from 'fastify-plugin'
 import { z } from 'zod'
-import type { DbExecutor } from './db.js'
+import { type DbExecutor, inTransaction, type PooledDatabase } from './db.js'
+import { runPeriodically } from './periodic.js'
 import { HttpProblem } from './problem.js'
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key'
@@ -79,17 +82,17 @@ export async function findStoredResponse<Body>(
  * fails, the claim is rolled back with it and the key can be used again.
  */
 export async function withIdempotency<Body>(
-  db: NodePgDatabase<Record<string, unknown>>,
+  db: PooledDatabase,
   table: IdempotencyKeys,
   key: string | undefined,
   body: unknown,
   create: (tx: DbExecutor) => Promise<StoredResponse<Body>>,
 ): Promise<IdempotentResult<Body>> {
   if (key === undefined) {
-    const created = await db.transaction((tx) => create(tx))
+    const created = await inTransaction(db, create)
     return { ...created, replayed: false }
   }
-  return db.transaction(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const hash = requestHash(body)
     const claimed = await tx
       .insert(table)
@@ -113,3 +116,84 @@ export async function withIdempotency<Body>(
     return { ...created, replayed: false }
   })
 }
+
+export interface IdempotencySweeperOptions {
+  db: PooledDatabase & DbExecutor
+  table: IdempotencyKeys
+  /** Keys older than this are deleted: a repeat after it creates anew. */
+  retentionMs: number
+  intervalMs: number
+  log: FastifyBaseLogger
+  batchSize?: number
+}
+
+export interface IdempotencySweeper {
+  /** One pass; resolves with how many keys it deleted. */
+  sweep(): Promise<number>
+  stop(): Promise<void>
+}
+
+/**
+ * Deletes idempotency keys past their retention window every `intervalMs`, in batches so no
+ * delete holds many row locks for long. Replicas may sweep at once: a key deleted twice is
+ * simply gone.
+ */
+export function startIdempotencySweeper(options: IdempotencySweeperOptions): IdempotencySweeper {
+  const { db, table, retentionMs, intervalMs, log, batchSize = 1_000 } = options
+  async function sweep() {
+    let total = 0
+    for (;;) {
+      const expired = db
+        .select({ key: table.key })
+        .from(table)
+        .where(lt(table.createdAt, sql`now() - make_interval(secs => ${retentionMs / 1000})`))
+        .limit(batchSize)
+      const deleted = await db
+        .delete(table)
+        .where(inArray(table.key, expired))
+        .returning({ key: table.key })
+      total += deleted.length
+      if (deleted.length < batchSize) return total
+    }
+  }
+  const periodic = runPeriodically(async () => {
+    try {
+      const deleted = await sweep()
+      if (deleted > 0) log.info({ deleted }, 'idempotency keys past their retention deleted')
+    } catch (error) {
+      log.warn({ err: error }, 'idempotency key sweep failed; retrying on the next tick')
+    }
+  }, intervalMs)
+  return { sweep, stop: () => periodic.stop() }
+}
+
+const HOUR_MS = 3_600_000
+
+/** The retention window, shared by every service that keeps idempotency keys. */
+export const IdempotencyConfig = z.object({
+  IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().positive().default(24),
+})
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    idempotencySweeper: IdempotencySweeper
+  }
+}
+
+/** Sweeps `table` on the app's pool (the `postgres` plugin) from start to close. */
+export const idempotencyRetention = fp<{ table: IdempotencyKeys; retentionHours: number }>(
+  async (app, { table, retentionHours }) => {
+    const retentionMs = retentionHours * HOUR_MS
+    const sweeper = startIdempotencySweeper({
+      db: drizzle({ client: app.pool }),
+      table,
+      retentionMs,
+      intervalMs: Math.min(retentionMs / 4, HOUR_MS),
+      log: app.log.child({ component: 'idempotency' }),
+    })
+    app.decorate('idempotencySweeper', sweeper)
+    // preClose runs before any onClose: no sweep may be running once the pool closes.
+    app.addHook('preClose', () => sweeper.stop())
+  },
+  { name: 'idempotency-retention', dependencies: ['postgres'] },
+)

@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
 import { jsonSchemaTransform } from 'fastify-type-provider-zod'
+import { registerHtmlPages } from './app.js'
 
 export interface OpenApiOptions {
   title: string
@@ -19,7 +20,9 @@ export const openApi = fp<OpenApiOptions>(
       },
       transform: jsonSchemaTransform,
     })
-    await app.register(swaggerUi, { routePrefix: '/docs' })
+    await registerHtmlPages(app, async (pages) => {
+      await pages.register(swaggerUi, { routePrefix: '/docs' })
+    })
   },
   { name: 'openapi' },
 )

@@ -80,6 +80,19 @@ function validationProblem(error: FastifyError & { validation: unknown[] }) {
   return problem(400, error.message)
 }
 
+/** A dependency could not be reached or did not answer in time; names which one. */
+export class DependencyUnavailableError extends Error {
+  override name = 'DependencyUnavailableError'
+  constructor(
+    readonly dependency: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${dependency} is unavailable`, options)
+  }
+}
+
+const UNNAMED = 'a dependency'
+
 const UNREACHABLE_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -87,33 +100,67 @@ const UNREACHABLE_CODES = new Set([
   'ENOTFOUND',
   'EAI_AGAIN',
   'EHOSTUNREACH',
+  'EPIPE',
 ])
+
+/** What node-postgres and ioredis say when their connection is gone or gave no answer. */
+const LOST_CONNECTION: [RegExp, string][] = [
+  [
+    /^(Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client was closed and is not queryable|Client has encountered a connection error)/,
+    'postgres',
+  ],
+  [/^(Connection is closed|Stream isn't writeable|Reached the max retries per request)/, 'redis'],
+]
+
+/**
+ * SQLSTATE class 08 (connection exception), 57P0x (server shutting down, connection
+ * terminated), 57014 (statement timeout) and 53300 (too many clients): PostgreSQL cannot
+ * serve now, but may soon.
+ */
+function isUnavailableSqlState(code: string) {
+  return code.startsWith('08') || code.startsWith('57P') || code === '57014' || code === '53300'
+}
+
+/**
+ * The name of the dependency that went away or hung mid-request (`postgres`, `redis`, …),
+ * or undefined when `error` is something else. Follows `cause`: Drizzle wraps the driver's
+ * error in its own. A socket error from an unknown client is `a dependency`.
+ */
+export function unavailableDependency(error: unknown): string | undefined {
+  let unavailable: string | undefined
+  let fromPostgres = false
+  let current = error
+  for (let depth = 0; current instanceof Error && depth < 8; depth++) {
+    if (current instanceof DependencyUnavailableError) return current.dependency
+    const { code, severity } = current as { code?: unknown; severity?: unknown }
+    // Drizzle's query errors and the driver's server errors come from PostgreSQL.
+    if (current.name === 'DrizzleQueryError' || typeof severity === 'string') fromPostgres = true
+    if (typeof code === 'string') {
+      if (UNREACHABLE_CODES.has(code)) unavailable ??= UNNAMED
+      if (/^[0-9A-Z]{5}$/.test(code) && isUnavailableSqlState(code)) unavailable ??= 'postgres'
+    }
+    for (const [pattern, name] of LOST_CONNECTION) {
+      if (pattern.test(current.message)) unavailable ??= name
+    }
+    current = current.cause
+  }
+  if (unavailable === UNNAMED && fromPostgres) return 'postgres'
+  return unavailable
+}
 
 /**
  * A database or Redis that went away mid-request is a temporary condition the client can
- * retry, not a server bug: node-postgres and ioredis surface it as socket errors, SQLSTATE
- * class 08 (connection exception), 57P0x (server shutting down) or 53300 (too many clients).
+ * retry, not a server bug.
  */
 export function isDependencyUnavailable(error: unknown): boolean {
-  const { code, message, cause } = (error ?? {}) as {
-    code?: unknown
-    message?: unknown
-    cause?: unknown
-  }
-  if (typeof code === 'string') {
-    if (UNREACHABLE_CODES.has(code) || code.startsWith('08') || code.startsWith('57P')) return true
-    if (code === '53300') return true
-  }
-  if (
-    typeof message === 'string' &&
-    /Connection terminated|timeout exceeded when trying to connect|Connection is closed|not queryable/.test(
-      message,
-    )
-  ) {
-    return true
-  }
-  // Drizzle wraps the driver's error in its own (DrizzleQueryError): the code is on the cause.
-  return cause instanceof Error && cause !== error && isDependencyUnavailable(cause)
+  return unavailableDependency(error) !== undefined
+}
+
+/** The 503 answered while `dependency` cannot serve; clients may retry shortly. */
+export function sendDependencyUnavailable(reply: FastifyReply, dependency: string) {
+  reply.header('retry-after', '1')
+  const named = dependency === UNNAMED ? {} : { dependency }
+  return sendProblem(reply, 503, `${dependency} is unavailable; try again shortly.`, named)
 }
 
 /**
@@ -131,14 +178,20 @@ export const problemDetails = fp(
         return reply.code(400).type(PROBLEM_CONTENT_TYPE).send(body)
       }
       const status = error.statusCode ?? 500
+      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        // Fastify asks to close the connection with the body unread; a client still sending it
+        // then gets a reset instead of this answer. Kept open, Node reads the rest and drops
+        // it (bounded by the server's requestTimeout) and the client reads the 413.
+        reply.removeHeader('connection')
+      }
       if (status >= 400 && status < 500 && !isResponseSerializationError(error)) {
         request.log.info({ err: error }, 'request rejected')
         return sendProblem(reply, status, error.message)
       }
-      if (isDependencyUnavailable(error)) {
-        request.log.error({ err: error }, 'a dependency is unavailable')
-        reply.header('retry-after', '1')
-        return sendProblem(reply, 503, 'A dependency of this service is unavailable; try again.')
+      const dependency = unavailableDependency(error)
+      if (dependency !== undefined) {
+        request.log.error({ err: error, dependency }, 'a dependency is unavailable')
+        return sendDependencyUnavailable(reply, dependency)
       }
       request.log.error({ err: error }, 'request failed')
       const answered = status >= 500 && status !== 500 ? status : 500

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test'
 import { z } from 'zod'
 import { createServiceApp, type ServiceApp } from '../src/app.js'
 import { health } from '../src/health.js'
-import { HttpProblem, problemResponses } from '../src/problem.js'
+import { DependencyUnavailableError, HttpProblem, problemResponses } from '../src/problem.js'
 
 async function buildApp() {
   const app = await createServiceApp({ name: 'test', logLevel: 'silent' })
@@ -131,23 +131,45 @@ describe('a service app', () => {
 })
 
 describe('a service app whose dependency drops mid-request', () => {
-  it('answers 503 problem+json with Retry-After, not 500', async () => {
+  it('answers 503 problem+json with Retry-After naming the dependency, not 500', async () => {
     const app = await createServiceApp({ name: 'test', logLevel: 'silent' })
-    app.get('/orders', async () => {
-      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
-        code: 'ECONNREFUSED',
+    const refused = () =>
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })
+    const failures: Record<string, [() => Error, string | undefined]> = {
+      '/refused': [refused, undefined],
+      '/terminated': [
+        () => Object.assign(new Error('terminating connection'), { code: '57P01' }),
+        'postgres',
+      ],
+      // Drizzle wraps the driver's error: the cause tells what happened.
+      '/wrapped': [
+        () =>
+          Object.assign(
+            new Error('Failed query: select 1', {
+              cause: new Error('Connection terminated due to connection timeout', {
+                cause: refused(),
+              }),
+            }),
+            { name: 'DrizzleQueryError' },
+          ),
+        'postgres',
+      ],
+      '/query-timeout': [() => new Error('Query read timeout'), 'postgres'],
+      '/named': [() => new DependencyUnavailableError('redis', { cause: refused() }), 'redis'],
+    }
+    for (const [url, [failure]] of Object.entries(failures)) {
+      app.get(url, async () => {
+        throw failure()
       })
-    })
-    app.get('/terminated', async () => {
-      throw Object.assign(new Error('terminating connection'), { code: '57P01' })
-    })
+    }
     try {
-      for (const url of ['/orders', '/terminated']) {
+      for (const [url, [, dependency]] of Object.entries(failures)) {
         const res = await app.inject({ method: 'GET', url })
-        assert.equal(res.statusCode, 503)
+        assert.equal(res.statusCode, 503, url)
         assert.equal(res.headers['retry-after'], '1')
         assert.match(String(res.headers['content-type']), /problem\+json/)
-        assert.doesNotMatch(res.body, /5432|terminating/)
+        assert.doesNotMatch(res.body, /5432|terminating|Failed query/)
+        assert.equal(res.json().dependency, dependency, url)
       }
     } finally {
       await app.close()

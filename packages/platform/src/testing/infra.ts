@@ -16,7 +16,7 @@ export function uniqueName(prefix: string) {
   return `${prefix}_${randomBytes(5).toString('hex')}`
 }
 
-async function scratchDir(prefix: string) {
+export async function scratchDir(prefix: string) {
   const dir = await mkdtemp(join(tmpdir(), prefix))
   // Postgres runs as user `postgres` when the tests run as root: it must reach its data dir.
   await chmod(dir, 0o755)
@@ -56,11 +56,11 @@ export async function startTestRedis(given = process.env.TEST_REDIS_URL): Promis
 }
 
 /**
- * A fresh database of its own for one suite, on the test PostgreSQL. `stop()` drops it
- * and, when this call started a server, stops that too.
+ * A fresh database of its own for one suite, on the test PostgreSQL (or on the server `on`).
+ * `stop()` drops it and, when this call started a server, stops that too.
  */
-export async function createTestDatabase(): Promise<Stoppable> {
-  const server = await startTestPostgres()
+export async function createTestDatabase(on?: Pick<Stoppable, 'url'>): Promise<Stoppable> {
+  const server = on ? { url: on.url, stop: async () => {} } : await startTestPostgres()
   const name = uniqueName('shop_test')
   const admin = new pg.Client({ connectionString: server.url })
   await admin.connect()

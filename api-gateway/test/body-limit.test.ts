@@ -1,0 +1,51 @@
+/**
+ * A body over the limit, sent over a real socket the way an uploading client sends it: the
+ * client must read the 413 problem every time, straight to each service and through the
+ * gateway, never a connection reset under the upload.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { sendRawRequest } from '@shop/platform/testing'
+import { type RunningGateway, startGateway } from './support/gateway.js'
+import { type RealServices, startRealServices } from './support/real-services.js'
+
+const TWO_MB = Buffer.alloc(2 * 1024 * 1024, ' ')
+const ROUNDS = 25
+
+describe('a request body over the limit', () => {
+  let services: RealServices
+  let gateway: RunningGateway
+  before(async () => {
+    services = await startRealServices()
+    gateway = await startGateway({
+      USER_SERVICE_URL: services.usersUrl,
+      ORDER_SERVICE_URL: services.ordersUrl,
+    })
+  })
+  after(async () => {
+    await gateway?.close()
+    await services?.stop()
+  })
+
+  const targets: [string, () => string, string][] = [
+    ['user-service', () => services.usersUrl, '/users'],
+    ['order-service', () => services.ordersUrl, '/orders'],
+    ['the gateway to user-service', () => gateway.url, '/users'],
+    ['the gateway to order-service', () => gateway.url, '/orders'],
+  ]
+
+  for (const [name, base, path] of targets) {
+    it(`is answered 413 problem+json that the client reads, every time, by ${name}`, async () => {
+      for (let round = 1; round <= ROUNDS; round++) {
+        const answer = await sendRawRequest(base(), {
+          path,
+          headers: { 'content-type': 'application/json' },
+          body: TWO_MB,
+        }).catch((error: Error) => assert.fail(`round ${round}: ${error.message}`))
+        assert.equal(answer.status, 413, `round ${round}: ${answer.body}`)
+        assert.match(answer.headers['content-type'] ?? '', /^application\/problem\+json/)
+        assert.equal(JSON.parse(answer.body).status, 413)
+      }
+    })
+  }
+})

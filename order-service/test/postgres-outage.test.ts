@@ -1,0 +1,147 @@
+/**
+ * PostgreSQL paused (every process SIGSTOPped) under the order API and the worker, on a
+ * server of this suite's own, over real HTTP and a real queue.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import {
+  eventually,
+  type FaultyPostgres,
+  listenOnLoopback,
+  startFaultyPostgres,
+} from '@shop/platform/testing'
+import { buildApp } from '../src/app.js'
+import { jobIdFor } from '../src/order-queue.js'
+import { buildWorker } from '../src/order-worker.js'
+import {
+  apiConfig,
+  createOrdersDatabase,
+  type FakeUserService,
+  insertOrder,
+  inspectQueue,
+  type OrdersDatabase,
+  startFakeUserService,
+  startTestRedis,
+  uniqueName,
+  workerConfig,
+} from './helpers.js'
+
+// Far beyond the pool's connect and query timeouts: a request still unanswered by then hangs.
+const ANSWER_DEADLINE_MS = 30_000
+
+interface Answer {
+  status: number
+  type: string
+  body: { dependency?: string; id?: number; status?: string }
+}
+
+async function request(url: string, init: RequestInit = {}): Promise<Answer> {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(ANSWER_DEADLINE_MS) })
+  const body = (await res.json()) as Answer['body']
+  return { status: res.status, type: res.headers.get('content-type') ?? '', body }
+}
+
+function assertPostgresUnavailable(answer: Answer) {
+  assert.equal(answer.status, 503, JSON.stringify(answer.body))
+  assert.match(answer.type, /^application\/problem\+json/)
+  assert.equal(answer.body.dependency, 'postgres')
+}
+
+describe('orders when PostgreSQL hangs', () => {
+  let postgres: FaultyPostgres
+  let db: OrdersDatabase
+  let redis: Awaited<ReturnType<typeof startTestRedis>>
+  let users: FakeUserService
+  let app: Awaited<ReturnType<typeof buildApp>>
+  let worker: Awaited<ReturnType<typeof buildWorker>>
+  let inspector: ReturnType<typeof inspectQueue>
+  let base: string
+
+  const placeOrder = (item: string, headers: Record<string, string> = {}) =>
+    request(`${base}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ user_id: 1, item, quantity: 1 }),
+    })
+
+  before(async () => {
+    postgres = await startFaultyPostgres()
+    db = await createOrdersDatabase(postgres)
+    redis = await startTestRedis()
+    users = await startFakeUserService([1])
+    const queueName = uniqueName('orders')
+    const shared = { DATABASE_URL: db.url, REDIS_URL: redis.url, ORDER_QUEUE_NAME: queueName }
+    app = await buildApp(
+      apiConfig({ ...shared, USER_SERVICE_URL: users.url, ORDER_BACKOFF_MS: '1000' }),
+    )
+    base = await listenOnLoopback(app)
+    worker = await buildWorker(workerConfig(shared))
+    inspector = inspectQueue(redis.url, queueName)
+  })
+  after(async () => {
+    await postgres?.resume()
+    await inspector?.close()
+    await worker?.app.close()
+    await app?.close()
+    await users?.stop()
+    await redis?.stop()
+    await db?.stop()
+    await postgres?.stop()
+  })
+
+  it('answers 503 naming postgres to every order route while it is paused, and takes orders again once it resumes', async () => {
+    const before = await db.orderCount()
+    await postgres.pause()
+    try {
+      assertPostgresUnavailable(await placeOrder('paused'))
+      assertPostgresUnavailable(await placeOrder('paused', { 'idempotency-key': 'paused-1' }))
+      assertPostgresUnavailable(await request(`${base}/orders`))
+      assertPostgresUnavailable(await request(`${base}/orders/1`))
+      assertPostgresUnavailable(await request(`${base}/readyz`))
+    } finally {
+      await postgres.resume()
+    }
+    await eventually(
+      async () => ((await request(`${base}/readyz`)).status === 200 ? true : undefined),
+      { timeoutMs: ANSWER_DEADLINE_MS, what: '/readyz 200 after PostgreSQL resumed' },
+    )
+    // Nothing attempted while paused was committed behind the client's back.
+    assert.equal(await db.orderCount(), before)
+    const placed = await placeOrder('resumed', { 'idempotency-key': 'paused-1' })
+    assert.equal(placed.status, 201)
+    await eventually(
+      async () =>
+        (await db.orderRow(Number(placed.body.id)))?.status === 'processed' ? true : undefined,
+      {
+        timeoutMs: ANSWER_DEADLINE_MS,
+        what: 'the order placed after the outage processed',
+      },
+    )
+  })
+
+  it('has the worker retry an order it could not read while PostgreSQL was paused, until it is processed', async () => {
+    const id = await insertOrder(db, { userId: 1, item: 'queued during the outage' })
+    await postgres.pause()
+    try {
+      await app.orderQueue.enqueue([id])
+      // At least one attempt failed on PostgreSQL's silence before it answers again.
+      await eventually(
+        async () => {
+          const job = await inspector.queue.getJob(jobIdFor(id))
+          return job && job.attemptsMade >= 1 ? job : undefined
+        },
+        { timeoutMs: ANSWER_DEADLINE_MS, what: 'a processing attempt failed' },
+      )
+    } finally {
+      await postgres.resume()
+    }
+    const row = await eventually(
+      async () => {
+        const found = await db.orderRow(id)
+        return found?.status === 'processed' ? found : undefined
+      },
+      { timeoutMs: 60_000, what: `order ${id} processed after PostgreSQL resumed` },
+    )
+    assert.equal(row.attempts, 1, 'the failed attempts never reached the order')
+  })
+})
