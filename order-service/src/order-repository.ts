@@ -242,6 +242,34 @@ export function orderRepository(db: OrdersDatabase) {
     },
 
     /**
+     * Unfinished orders marked as queued and unchanged for `staleMs`, the longest unchecked
+     * first, locked for the caller's transaction (rows another replica holds are skipped).
+     */
+    async lockStale(tx: DbExecutor, staleMs: number, limit: number): Promise<number[]> {
+      const before = sql`now() - make_interval(secs => ${staleMs / 1000})`
+      const rows = await tx
+        .select({ id: orders.id })
+        .from(orders)
+        .where(
+          and(
+            inArray(orders.status, UNFINISHED),
+            lt(orders.enqueuedAt, before),
+            lt(orders.updatedAt, before),
+          ),
+        )
+        .orderBy(asc(orders.enqueuedAt))
+        .limit(limit)
+        .for('update', { skipLocked: true })
+      return rows.map((row) => row.id)
+    },
+
+    /** Their job was just found in the queue, or queued again: the next check is due later. */
+    async markChecked(ids: number[], tx: DbExecutor) {
+      if (ids.length === 0) return
+      await tx.update(orders).set({ enqueuedAt: sql`now()` }).where(inArray(orders.id, ids))
+    },
+
+    /**
      * Claims run `attempt` (1-based, the job's `runNumber`) with one conditional update; false
      * when the order is already final or does not exist.
      */
