@@ -66,6 +66,7 @@ export async function buildApp(config: ApiConfig, { outboxGraceMs }: AppOptions 
     db: app.db,
     queue: app.orderQueue,
     intervalMs: config.OUTBOX_SWEEP_INTERVAL_MS,
+    requeueAfterMs: config.OUTBOX_REQUEUE_AFTER_MS,
     log: app.log.child({ component: 'outbox' }),
     ...(outboxGraceMs === undefined ? {} : { graceMs: outboxGraceMs }),
   })

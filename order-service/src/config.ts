@@ -34,6 +34,9 @@ export const ApiConfig = BaseConfig.extend({
   ORDER_MAX_ATTEMPTS: env.positiveInt(5),
   ORDER_BACKOFF_MS: env.milliseconds(1_000),
   OUTBOX_SWEEP_INTERVAL_MS: env.positiveInt(5_000),
+  // Ten times the worker's default lock duration: an order unfinished and unchanged for that
+  // long has its job looked for in the queue, and queued again if Redis lost it.
+  OUTBOX_REQUEUE_AFTER_MS: env.positiveInt(300_000),
   ...IdempotencyConfig.shape,
 })
 export type ApiConfig = z.output<typeof ApiConfig>

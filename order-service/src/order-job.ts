@@ -31,3 +31,28 @@ export function orderJobData(job: Pick<Job, 'data'>): OrderJobData {
 export function isFinalFailure(job: Pick<Job, 'opts'>, attempt: number, error: unknown) {
   return error instanceof UnrecoverableError || attempt >= (job.opts.attempts ?? 1)
 }
+
+/**
+ * The number of a job's run as the order counts it: its attempt number plus the times it
+ * stalled (its worker died and another ran it again). A run put off because a dependency was
+ * unavailable keeps the number, so an outage never adds to it.
+ */
+export const runNumber = (job: Pick<Job, 'attemptsMade' | 'stalledCounter'>) =>
+  job.attemptsMade + (job.stalledCounter ?? 0) + 1
+
+/** The longest wait between two runs of a job whose dependency is away. */
+export const UNAVAILABLE_RETRY_MAX_MS = 30_000
+
+/**
+ * How long a job waits before it runs again after an attempt that found PostgreSQL (or
+ * another dependency) unavailable. Such an attempt is not counted (`attemptsMade` stays), so
+ * an outage of any length cannot use up the order's attempts: the job is retried with the
+ * queue's backoff, doubling per uncounted start, up to `UNAVAILABLE_RETRY_MAX_MS`.
+ */
+export function unavailableRetryDelay(job: Pick<Job, 'opts' | 'attemptsStarted' | 'attemptsMade'>) {
+  const { backoff } = job.opts
+  const base = (typeof backoff === 'number' ? backoff : backoff?.delay) || 1_000
+  // Starts that counted as no attempt, this one included: outages met (and stalls).
+  const uncounted = Math.max(1, job.attemptsStarted - job.attemptsMade)
+  return Math.min(base * 2 ** Math.min(uncounted - 1, 20), UNAVAILABLE_RETRY_MAX_MS)
+}

@@ -63,6 +63,19 @@ export function createOrderQueue(options: OrderQueueOptions) {
       }))
       await withTimeout(queue.addBulk(jobs))
     },
+    /** The orders among `orderIds` whose job the queue no longer holds, in one round trip. */
+    async missing(orderIds: number[]): Promise<number[]> {
+      if (orderIds.length === 0) return []
+      if (LOST.has(redis.status)) throw new Error(`redis connection is ${redis.status}`)
+      const pipeline = redis.pipeline()
+      for (const id of orderIds) pipeline.exists(queue.toKey(jobIdFor(id)))
+      const results = (await withTimeout(pipeline.exec())) ?? []
+      return orderIds.filter((_, i) => {
+        const [error, found] = results[i] ?? [new Error('no answer')]
+        if (error) throw error
+        return found === 0
+      })
+    },
     async close() {
       await queue.close().catch((error) => log.warn({ err: error }, 'closing the order queue'))
       redis.disconnect()

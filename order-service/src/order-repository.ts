@@ -133,14 +133,15 @@ export function orderRepository(db: OrdersDatabase) {
     .prepare('orders_mark_enqueued')
   // The worker's two updates per order are batched: the jobs of a worker finishing while one
   // statement is on its way share the next, one round trip and one commit for all of them.
-  // `attempts` counts the starts, and is never below the job's own attempt number: an attempt
-  // that failed before it reached the database still counts, as it does for the queue, and a
-  // stalled attempt run again shows as a second start.
+  // `attempts` is the number of the job's latest counted start (`runNumber`): an attempt that
+  // failed before it reached the database still counts, as it does for the queue, and a
+  // stalled attempt run again shows as a second start; a run put off because PostgreSQL was
+  // away, or its claim arriving late, repeats the number and adds nothing.
   const startProcessing = createBatcher(async (claims: { id: number; attempt: number }[]) => {
     const { rows } = await db.$client.query<{ id: number }>({
       name: 'orders_start_processing',
       text: `update orders.orders o
-                set status = 'processing', attempts = greatest(o.attempts + 1, c.attempt),
+                set status = 'processing', attempts = greatest(o.attempts, c.attempt),
                     updated_at = now()
                from unnest($1::int[], $2::int[]) as c(id, attempt)
               where o.id = c.id and o.status in ('pending', 'processing')
@@ -241,8 +242,36 @@ export function orderRepository(db: OrdersDatabase) {
     },
 
     /**
-     * Claims attempt `attempt` (1-based, the job's) with one conditional update; false when
-     * the order is already final or does not exist.
+     * Unfinished orders marked as queued and unchanged for `staleMs`, the longest unchecked
+     * first, locked for the caller's transaction (rows another replica holds are skipped).
+     */
+    async lockStale(tx: DbExecutor, staleMs: number, limit: number): Promise<number[]> {
+      const before = sql`now() - make_interval(secs => ${staleMs / 1000})`
+      const rows = await tx
+        .select({ id: orders.id })
+        .from(orders)
+        .where(
+          and(
+            inArray(orders.status, UNFINISHED),
+            lt(orders.enqueuedAt, before),
+            lt(orders.updatedAt, before),
+          ),
+        )
+        .orderBy(asc(orders.enqueuedAt))
+        .limit(limit)
+        .for('update', { skipLocked: true })
+      return rows.map((row) => row.id)
+    },
+
+    /** Their job was just found in the queue, or queued again: the next check is due later. */
+    async markChecked(ids: number[], tx: DbExecutor) {
+      if (ids.length === 0) return
+      await tx.update(orders).set({ enqueuedAt: sql`now()` }).where(inArray(orders.id, ids))
+    },
+
+    /**
+     * Claims run `attempt` (1-based, the job's `runNumber`) with one conditional update; false
+     * when the order is already final or does not exist.
      */
     startProcessing(id: number, attempt: number): Promise<boolean> {
       return startProcessing.call({ id, attempt })

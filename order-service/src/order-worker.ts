@@ -2,16 +2,17 @@ import {
   createServiceApp,
   createWorkerRedis,
   health,
+  isDependencyUnavailable,
   openApi,
   pingDatabase,
   postgres,
 } from '@shop/platform'
-import { type Job, Queue, Worker } from 'bullmq'
+import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullmq'
 import { drizzle } from 'drizzle-orm/node-postgres'
 import { Counter } from 'prom-client'
 import type { WorkerConfig } from './config.js'
 import * as schema from './db/schema.js'
-import { isFinalFailure, OrderJobData } from './order-job.js'
+import { isFinalFailure, OrderJobData, unavailableRetryDelay } from './order-job.js'
 import { orderRepository } from './order-repository.js'
 import { createOrderProcessor, type ProcessOrderOptions } from './process-order.js'
 
@@ -48,6 +49,32 @@ export async function buildWorker(config: WorkerConfig, overrides: WorkerOverrid
     help: 'Processing attempts that failed (retried or not)',
   })
 
+  /** The order a job is about, if its data is well formed. */
+  const orderIdOf = (job: Job) => OrderJobData.safeParse(job.data).data?.order_id
+  const dependencyWaits = new Counter({
+    name: 'order_job_dependency_waits_total',
+    help: 'Processing attempts put off, uncounted, because a dependency was unavailable',
+  })
+  const mustWait = (error: unknown) =>
+    !(error instanceof UnrecoverableError) && isDependencyUnavailable(error)
+  /**
+   * Puts the job back among the delayed ones without counting the attempt, so an outage of
+   * any length leaves its attempts to the order's own failures. If Redis cannot take the
+   * move, the attempt fails as any other would.
+   */
+  async function waitForDependency(job: Job, token: string, error: unknown) {
+    const delay = unavailableRetryDelay(job)
+    try {
+      await job.moveToDelayed(Date.now() + delay, token)
+    } catch {
+      throw error
+    }
+    dependencyWaits.inc()
+    app.log.warn(
+      { err: error, job_id: job.id, order_id: orderIdOf(job), retry_in_ms: delay },
+      'order job put off: a dependency is unavailable; this attempt does not count',
+    )
+  }
   const processOrder = createOrderProcessor({
     orders,
     delayMs: config.PROCESSING_DELAY_MS,
@@ -56,8 +83,15 @@ export async function buildWorker(config: WorkerConfig, overrides: WorkerOverrid
   })
   const worker = new Worker(
     config.ORDER_QUEUE_NAME,
-    async (job) => {
-      const result = await processOrder(job)
+    async (job, token) => {
+      let result: Awaited<ReturnType<typeof processOrder>>
+      try {
+        result = await processOrder(job)
+      } catch (error) {
+        if (token === undefined || !mustWait(error)) throw error
+        await waitForDependency(job, token, error)
+        throw new DelayedError()
+      }
       // Counted when the database changes, not when the queue hears of it: a job whose
       // completion never reaches Redis (paused, or this process killed right after) is run
       // again elsewhere without effect, so each processed order is counted exactly once.
@@ -81,8 +115,6 @@ export async function buildWorker(config: WorkerConfig, overrides: WorkerOverrid
     })
 
   worker.on('error', (error) => app.log.error({ err: error }, 'order worker error'))
-  /** The order a job is about, if its data is well formed. */
-  const orderIdOf = (job: Job) => OrderJobData.safeParse(job.data).data?.order_id
 
   worker.on('failed', (job, error) => {
     failedAttempts.inc()

@@ -6,12 +6,17 @@ import { orderRepository } from './order-repository.js'
 
 export interface OutboxSweeperOptions {
   db: OrdersDatabase
-  queue: Pick<OrderQueue, 'enqueue'>
+  queue: Pick<OrderQueue, 'enqueue' | 'missing'>
   intervalMs: number
   log: FastifyBaseLogger
   /** Orders younger than this are left to the request that created them. */
   graceMs?: number
   batchSize?: number
+  /**
+   * Orders unfinished and unchanged this long have their job looked for; one Redis lost
+   * (flushed, or restarted without its data) is queued again.
+   */
+  requeueAfterMs?: number
 }
 
 export interface OutboxSweeper {
@@ -21,14 +26,33 @@ export interface OutboxSweeper {
 }
 
 /**
- * Queues orders committed while Redis was away (their `enqueued_at` is still null), every
- * `intervalMs`. Replicas may sweep at once: rows are locked with SKIP LOCKED, and a job id
- * already in the queue is not added twice anyway.
+ * Every `intervalMs`: queues orders committed while Redis was away (their `enqueued_at` is
+ * still null), then checks one batch of orders left unfinished for `requeueAfterMs` and queues
+ * again those whose job Redis no longer holds. Replicas may sweep at once: rows are locked
+ * with SKIP LOCKED, and a job id already in the queue is not added twice anyway.
  */
 export function startOutboxSweeper(options: OutboxSweeperOptions): OutboxSweeper {
-  const { db, queue, intervalMs, log, graceMs = 2_000, batchSize = 500 } = options
+  const {
+    db,
+    queue,
+    intervalMs,
+    log,
+    graceMs = 2_000,
+    batchSize = 500,
+    requeueAfterMs = 300_000,
+  } = options
   const orders = orderRepository(db)
   let stopped = false
+
+  /** One batch, so a long backlog costs each sweep the same: checked rows wait their turn. */
+  const requeueLost = () =>
+    inTransaction(db, async (tx) => {
+      const ids = await orders.lockStale(tx, requeueAfterMs, batchSize)
+      const lost = await queue.missing(ids)
+      await queue.enqueue(lost)
+      await orders.markChecked(ids, tx)
+      return lost.length
+    })
 
   async function sweep(): Promise<number> {
     let total = 0
@@ -40,8 +64,12 @@ export function startOutboxSweeper(options: OutboxSweeperOptions): OutboxSweeper
         return ids.length
       })
       total += queued
-      if (queued < batchSize || stopped) return total
+      if (queued < batchSize || stopped) break
     }
+    if (stopped) return total
+    const requeued = await requeueLost()
+    if (requeued > 0) log.warn({ requeued }, 'outbox: queued again orders whose job was lost')
+    return total + requeued
   }
 
   const periodic = runPeriodically(async () => {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type Job, UnrecoverableError } from 'bullmq'
-import { isFinalFailure, orderJobData } from './order-job.js'
+import { isFinalFailure, orderJobData, runNumber } from './order-job.js'
 import type { OrderRepository } from './order-repository.js'
 
 export const PAYMENT_DECLINED = 'payment declined'
@@ -33,7 +33,7 @@ export function createOrderProcessor(options: ProcessOrderOptions) {
   return async (job: Job): Promise<ProcessOrderResult> => {
     const { order_id: id } = orderJobData(job)
     const attempt = job.attemptsMade + 1
-    if (!(await orders.startProcessing(id, attempt))) {
+    if (!(await orders.startProcessing(id, runNumber(job)))) {
       const order = await orders.findById(id)
       if (!order) throw new UnrecoverableError(`order ${id} does not exist`)
       return { order_id: id, status: order.status, changed: false }

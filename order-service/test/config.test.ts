@@ -19,6 +19,7 @@ describe('order-service configuration', () => {
     assert.equal(config.ORDER_MAX_ATTEMPTS, 5)
     assert.equal(config.ORDER_BACKOFF_MS, 1000)
     assert.equal(config.OUTBOX_SWEEP_INTERVAL_MS, 5000)
+    assert.equal(config.OUTBOX_REQUEUE_AFTER_MS, 300_000)
   })
 
   it('reads a comma-separated list of user-service replicas', () => {

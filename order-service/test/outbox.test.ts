@@ -156,6 +156,79 @@ describe('outbox', () => {
     assert.equal(await inspector.queue.count(), ids.length)
   })
 
+  it('queues again, once, the orders whose jobs Redis lost after they were queued', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'order-outbox-'))
+    cleanups.push(() => rm(dir, { recursive: true, force: true }))
+    const local = await startLocalRedis({ port: await freePort(), dir })
+    cleanups.push(() => local.stop())
+    const queueName = uniqueName('orders')
+    const producer = createOrderQueue({
+      redisUrl: local.url,
+      queueName,
+      maxAttempts: 3,
+      backoffMs: 10,
+      log,
+    })
+    cleanups.push(() => producer.close())
+    const inspector = inspectQueue(local.url, queueName)
+    cleanups.push(() => inspector.close())
+    const sweeper = startOutboxSweeper({
+      db: drizzle(db.pool, { schema }),
+      queue: producer,
+      intervalMs: 600_000,
+      requeueAfterMs: 60_000,
+      log,
+    })
+    cleanups.push(() => sweeper.stop())
+
+    // Queued while no worker runs; one was started before its job was lost.
+    const lost = [await insertOrder(db), await insertOrder(db), await insertOrder(db)]
+    const recent = await insertOrder(db)
+    await producer.enqueue([...lost, recent])
+    await db.pool.query('update orders.orders set enqueued_at = now() where id = any($1)', [
+      [...lost, recent],
+    ])
+    await db.pool.query(
+      `update orders.orders set status = 'processing', attempts = 1 where id = $1`,
+      [lost[2]],
+    )
+    await producer.redis.flushall()
+    assert.equal(await inspector.queue.count(), 0)
+    // One whose job survives (queued after the flush) must not be queued twice.
+    const kept = await insertOrder(db)
+    await producer.enqueue([kept])
+    const stale = [...lost, kept]
+    await db.pool.query(
+      `update orders.orders set enqueued_at = now() - interval '10 minutes',
+              updated_at = now() - interval '10 minutes' where id = any($1)`,
+      [stale],
+    )
+
+    assert.equal(await sweeper.sweep(), lost.length)
+    assert.equal(await sweeper.sweep(), 0, 'a checked order waits for its next turn')
+    const waiting = (await inspector.queue.getJobs(['waiting'])).map((job) => job.id).sort()
+    assert.deepEqual(waiting, stale.map((id) => `order-${id}`).sort())
+    assert.equal(await inspector.queue.getJob(`order-${recent}`), undefined, 'recent left alone')
+
+    const { app: worker } = await buildWorker(
+      workerConfig({ DATABASE_URL: db.url, REDIS_URL: local.url, ORDER_QUEUE_NAME: queueName }),
+    )
+    cleanups.push(() => worker.close())
+    for (const id of stale) {
+      const row = await eventually(
+        async () => {
+          const current = await db.orderRow(id)
+          return current?.status === 'processed' ? current : undefined
+        },
+        { what: `order ${id} processed`, timeoutMs: 30_000 },
+      )
+      assert.equal(row.attempts, 1, `order ${id} run once`)
+    }
+    const counts = await inspector.queue.getJobCounts('completed', 'failed', 'waiting', 'delayed')
+    assert.deepEqual(counts, { completed: stale.length, failed: 0, waiting: 0, delayed: 0 })
+    assert.equal((await db.orderRow(recent))?.status, 'pending')
+  })
+
   describe('sweeper', () => {
     let redis: Awaited<ReturnType<typeof startTestRedis>>
     before(async () => {

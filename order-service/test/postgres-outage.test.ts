@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { createLogger } from '@shop/platform'
 import {
   eventually,
   type FaultyPostgres,
@@ -11,7 +12,7 @@ import {
   startFaultyPostgres,
 } from '@shop/platform/testing'
 import { buildApp } from '../src/app.js'
-import { jobIdFor } from '../src/order-queue.js'
+import { createOrderQueue, jobIdFor } from '../src/order-queue.js'
 import { buildWorker } from '../src/order-worker.js'
 import {
   apiConfig,
@@ -56,6 +57,7 @@ describe('orders when PostgreSQL hangs', () => {
   let worker: Awaited<ReturnType<typeof buildWorker>>
   let inspector: ReturnType<typeof inspectQueue>
   let base: string
+  let queueName: string
 
   const placeOrder = (item: string, headers: Record<string, string> = {}) =>
     request(`${base}/orders`, {
@@ -69,7 +71,7 @@ describe('orders when PostgreSQL hangs', () => {
     db = await createOrdersDatabase(postgres)
     redis = await startTestRedis()
     users = await startFakeUserService([1])
-    const queueName = uniqueName('orders')
+    queueName = uniqueName('orders')
     const shared = { DATABASE_URL: db.url, REDIS_URL: redis.url, ORDER_QUEUE_NAME: queueName }
     app = await buildApp(
       apiConfig({ ...shared, USER_SERVICE_URL: users.url, ORDER_BACKOFF_MS: '1000' }),
@@ -124,13 +126,13 @@ describe('orders when PostgreSQL hangs', () => {
     await postgres.pause()
     try {
       await app.orderQueue.enqueue([id])
-      // At least one attempt failed on PostgreSQL's silence before it answers again.
+      // At least one run ended on PostgreSQL's silence, and was put off, before it answers again.
       await eventually(
         async () => {
           const job = await inspector.queue.getJob(jobIdFor(id))
-          return job && job.attemptsMade >= 1 ? job : undefined
+          return job && job.attemptsStarted >= 2 ? job : undefined
         },
-        { timeoutMs: ANSWER_DEADLINE_MS, what: 'a processing attempt failed' },
+        { timeoutMs: ANSWER_DEADLINE_MS, what: 'a processing run put off' },
       )
     } finally {
       await postgres.resume()
@@ -143,5 +145,47 @@ describe('orders when PostgreSQL hangs', () => {
       { timeoutMs: 60_000, what: `order ${id} processed after PostgreSQL resumed` },
     )
     assert.equal(row.attempts, 1, 'the failed attempts never reached the order')
+  })
+
+  it('processes an order queued with 2 attempts once PostgreSQL answers, however long its outage, without counting the attempts it put off', async () => {
+    // 2 attempts 50 ms apart: without putting attempts off, the job would fail for good
+    // after its second attempt timed out on the paused server.
+    const producer = createOrderQueue({
+      redisUrl: redis.url,
+      queueName,
+      maxAttempts: 2,
+      backoffMs: 50,
+      log: createLogger('test', 'silent'),
+    })
+    try {
+      const id = await insertOrder(db, { userId: 1, item: 'queued during a long outage' })
+      await postgres.pause()
+      try {
+        await producer.enqueue([id])
+        // Twice as many runs as the job has attempts, each ended by PostgreSQL's silence.
+        const job = await eventually(
+          async () => {
+            const found = await inspector.queue.getJob(jobIdFor(id))
+            return found && found.attemptsStarted >= 4 ? found : undefined
+          },
+          { timeoutMs: 120_000, what: 'four runs put off while PostgreSQL was paused' },
+        )
+        assert.equal(job.attemptsMade, 0, 'no run put off counted as an attempt')
+        assert.notEqual(await inspector.queue.getJobState(jobIdFor(id)), 'failed')
+      } finally {
+        await postgres.resume()
+      }
+      const row = await eventually(
+        async () => {
+          const found = await db.orderRow(id)
+          return found?.status === 'processed' ? found : undefined
+        },
+        { timeoutMs: 60_000, what: `order ${id} processed after PostgreSQL resumed` },
+      )
+      assert.equal(row.attempts, 1, 'the outage added no attempt to the order')
+      assert.equal(row.failure_reason, null)
+    } finally {
+      await producer.close()
+    }
   })
 })

@@ -3,7 +3,12 @@ import { after, before, describe, it } from 'node:test'
 import { type Job, UnrecoverableError } from 'bullmq'
 import { drizzle } from 'drizzle-orm/node-postgres'
 import * as schema from '../src/db/schema.js'
-import { isFinalFailure } from '../src/order-job.js'
+import {
+  isFinalFailure,
+  runNumber,
+  UNAVAILABLE_RETRY_MAX_MS,
+  unavailableRetryDelay,
+} from '../src/order-job.js'
 import type { OrderJobData } from '../src/order-queue.js'
 import { orderRepository } from '../src/order-repository.js'
 import { createOrderProcessor, PAYMENT_DECLINED } from '../src/process-order.js'
@@ -125,5 +130,24 @@ describe('processing an order', () => {
     const id = await insertOrder(db)
     await assert.rejects(processor(1)(jobFor(id, 1, 3)), { message: PAYMENT_DECLINED })
     assert.equal((await db.orderRow(id))?.attempts, 2)
+  })
+
+  it('puts off a run that met an outage by the queue backoff, doubling per run put off, up to a bound', () => {
+    const job = (attemptsStarted: number, attemptsMade = 0) =>
+      ({
+        opts: { backoff: { type: 'exponential', delay: 100 } },
+        attemptsStarted,
+        attemptsMade,
+      }) as Job
+    assert.equal(unavailableRetryDelay(job(1)), 100)
+    assert.equal(unavailableRetryDelay(job(3)), 400)
+    assert.equal(unavailableRetryDelay(job(4, 2)), 200)
+    assert.equal(unavailableRetryDelay(job(1_000)), UNAVAILABLE_RETRY_MAX_MS)
+  })
+
+  it('numbers a run by its attempt and the stalls before it', () => {
+    assert.equal(runNumber({ attemptsMade: 0, stalledCounter: 0 }), 1)
+    assert.equal(runNumber({ attemptsMade: 1, stalledCounter: 0 }), 2)
+    assert.equal(runNumber({ attemptsMade: 0, stalledCounter: 1 }), 2)
   })
 })
