@@ -47,10 +47,12 @@ function forwardedHeaders(request: Forwarded, headers: IncomingHttpHeaders) {
   if (request.headers.host) headers.host = request.headers.host
   const prior = request.headers['x-forwarded-for']
   headers['x-forwarded-for'] = prior ? `${prior}, ${request.ip}` : request.ip
+  // GET and HEAD bodies are never read, so they must not be announced upstream. undici
+  // leaves out undefined headers; `delete` would turn the object into a slow dictionary
+  // that every later copy of it pays for, and adding absent keys would reshape it.
   if (request.body === undefined) {
-    // GET and HEAD bodies are never read, so they must not be announced upstream.
-    delete headers['content-length']
-    delete headers['transfer-encoding']
+    if (headers['content-length'] !== undefined) headers['content-length'] = undefined
+    if (headers['transfer-encoding'] !== undefined) headers['transfer-encoding'] = undefined
   }
   return headers
 }

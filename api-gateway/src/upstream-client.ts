@@ -23,6 +23,7 @@ export interface UpstreamResponse {
 type Callback = (error: Error | null, response?: UpstreamResponse) => void
 
 const NO_CHUNKS: Buffer[] = []
+const noAbort = () => {}
 
 /** Streams a large answer with back-pressure: the upstream socket pauses while the client lags. */
 class StreamedBody extends Readable {
@@ -63,7 +64,7 @@ class StreamedBody extends Readable {
  */
 class ExchangeHandler implements Dispatcher.DispatchHandler {
   #callback: Callback | undefined
-  #abort: (reason: Error) => void = () => {}
+  #abort: (reason: Error) => void = noAbort
   #statusCode = 0
   #headers: IncomingHttpHeaders = {}
   #chunks = NO_CHUNKS
