@@ -9,5 +9,3 @@ try {
 } catch (error) {
   exitWithMessage(SERVICE_NAME, error)
 }
-// compose-watch-236455184
-// compose-watch-2047327840

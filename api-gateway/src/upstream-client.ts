@@ -23,6 +23,41 @@ export interface UpstreamResponse {
 type Callback = (error: Error | null, response?: UpstreamResponse) => void
 
 const NO_CHUNKS: Buffer[] = []
+const noAbort = () => {}
+
+/** RFC 9110 §7.6.1: about the upstream connection alone, never passed on to the client. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding'])
+
+/**
+ * The upstream's headers without its hop-by-hop ones (nor those its Connection header names):
+ * the client's connection is the gateway's own, so an upstream's `connection: close` or
+ * keep-alive timeout must not reach it. Skipping them here also spares the proxy a header
+ * copy and validation each per answer. Repeated headers become arrays, as undici's do.
+ */
+function endToEndHeaders(raw: Buffer[]): IncomingHttpHeaders {
+  const headers: Record<string, string | string[]> = {}
+  let connection: string | undefined
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = util.headerNameToString(raw[i] as Buffer)
+    const value = (raw[i + 1] as Buffer).toString('latin1')
+    if (HOP_BY_HOP.has(name)) {
+      if (name === 'connection') connection = value
+      continue
+    }
+    if (name === '__proto__') continue
+    const prior = headers[name]
+    if (prior === undefined) headers[name] = value
+    else if (typeof prior === 'string') headers[name] = [prior, value]
+    else prior.push(value)
+  }
+  if (connection !== undefined) {
+    for (const token of connection.toLowerCase().split(',')) {
+      const named = token.trim()
+      if (named !== '') Reflect.deleteProperty(headers, named)
+    }
+  }
+  return headers
+}
 
 /** Streams a large answer with back-pressure: the upstream socket pauses while the client lags. */
 class StreamedBody extends Readable {
@@ -63,7 +98,7 @@ class StreamedBody extends Readable {
  */
 class ExchangeHandler implements Dispatcher.DispatchHandler {
   #callback: Callback | undefined
-  #abort: (reason: Error) => void = () => {}
+  #abort: (reason: Error) => void = noAbort
   #statusCode = 0
   #headers: IncomingHttpHeaders = {}
   #chunks = NO_CHUNKS
@@ -89,7 +124,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
   ): boolean {
     if (statusCode < 200) return true
     this.#statusCode = statusCode
-    this.#headers = util.parseHeaders(rawHeaders) as IncomingHttpHeaders
+    this.#headers = endToEndHeaders(rawHeaders)
     const length = this.#headers['content-length']
     const small =
       this.#method === 'HEAD' ||

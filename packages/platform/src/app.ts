@@ -59,8 +59,10 @@ export async function createServiceApp({ name, logLevel, fastify = {} }: Service
   })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
-  app.addHook('onRequest', async (request, reply) => {
+  // A callback rather than an async function: no promise and no extra microtask per request.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id)
+    done()
   })
   await app.register(problemDetails)
   await app.register(metrics)
