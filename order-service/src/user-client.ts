@@ -38,11 +38,7 @@ const isTimeout = (error: unknown) =>
  * Asks user-service over kept-alive connections (one undici Pool per replica, built once);
  * the pool's own timeouts bound each call, so no timer or AbortSignal is made per request.
  */
-export function createUserClient({
-  urls,
-  timeoutMs,
-  knownUsers,
-}: UserClientOptions): UserClient {
+export function createUserClient({ urls, timeoutMs, knownUsers }: UserClientOptions): UserClient {
   const pools = urls.map(
     (url) =>
       new Pool(url, {
