@@ -99,9 +99,9 @@ const PROBLEM_DOCS: Record<number, { description: string; detail: string }> = {
 }
 
 /**
- * The problem schema documented for one status: the same validation, with a description
- * and an example of its own. `description` and `detail` override the generic ones where a
- * route knows better what it answers.
+ * The response documented for one status: problem+json, as `sendProblem` answers it, with
+ * a description and an example of its own. `description` and `detail` override the generic
+ * ones where a route knows better what it answers.
  */
 export function problemResponse(
   status: number,
@@ -112,16 +112,20 @@ export function problemResponse(
   }: { description?: string; detail?: string } & Record<string, unknown> = {},
 ) {
   const docs = PROBLEM_DOCS[status]
-  return Problem.meta({
+  return {
     description: description ?? docs?.description ?? STATUS_CODES[status] ?? 'Error',
-    example: problem(status, detail ?? docs?.detail, extra),
-  })
+    content: {
+      [PROBLEM_CONTENT_TYPE]: {
+        schema: Problem.meta({ example: problem(status, detail ?? docs?.detail, extra) }),
+      },
+    },
+  }
 }
 
 /** Response schemas for the error statuses a route can answer, for validation and docs. */
 export function problemResponses<const Codes extends readonly number[]>(...codes: Codes) {
   return Object.fromEntries(codes.map((code) => [code, problemResponse(code)])) as {
-    [Code in Codes[number]]: typeof Problem
+    [Code in Codes[number]]: ReturnType<typeof problemResponse>
   }
 }
 
