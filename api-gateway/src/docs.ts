@@ -1,42 +1,102 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import { registerHtmlPages } from '@shop/platform'
+import { Problem, problem, registerHtmlPages, swaggerOptions } from '@shop/platform'
 import type { FastifyInstance } from 'fastify'
-import { jsonSchemaTransform } from 'fastify-type-provider-zod'
+import { z } from 'zod'
 import { mergeOpenApi, type OpenApiDocument } from './openapi-merge.js'
 import type { UpstreamDocs } from './upstream-docs.js'
 
-/**
- * `/metrics` comes with the service app, before swagger starts collecting routes, so its
- * path item is written here.
- */
-const METRICS_PATH = {
-  get: {
-    tags: ['metrics'],
-    summary: 'Prometheus metrics',
-    responses: {
-      200: {
-        description: 'Prometheus text exposition format',
-        content: { 'text/plain': { schema: { type: 'string' } } },
+const DESCRIPTION = [
+  'Every route of the shop, through the api-gateway: users (user-service), orders ' +
+    '(order-service) and the gateway itself. No route asks for credentials.',
+  '',
+  'Bull Board, the queue dashboard, is not part of this API: it is served by a process of ' +
+    'its own (port 5555 by default) behind HTTP Basic auth (`BULL_BOARD_USER` / ' +
+    '`BULL_BOARD_PASSWORD`), and has no OpenAPI document.',
+].join('\n')
+
+const PROBLEM_SCHEMA = z.toJSONSchema(Problem, { target: 'openapi-3.0' })
+
+function problemAnswer(status: number, description: string, detail: string, extra = {}) {
+  return {
+    description,
+    content: {
+      'application/problem+json': {
+        schema: PROBLEM_SCHEMA,
+        example: problem(status, detail, extra),
       },
     },
-  },
+  }
+}
+
+const RATE_LIMITED = problemAnswer(
+  429,
+  'Too many requests from this client (when `RATE_LIMIT_MAX` is set); `Retry-After` says when to try again',
+  'rate limit of 100 requests exceeded; retry in 1 minute',
+)
+
+/** What the gateway itself answers on a proxied operation, whatever the service does. */
+function proxyResponses(operation: Record<string, unknown>) {
+  const upstream = { upstream: 'user-service' }
+  return {
+    400: problemAnswer(
+      400,
+      'The path has a `.` or `..` segment',
+      'the path must not contain "." or ".." segments',
+    ),
+    ...(operation.requestBody
+      ? {
+          413: problemAnswer(
+            413,
+            'The request body is larger than the gateway accepts',
+            'request body exceeds 1048576 bytes',
+          ),
+        }
+      : {}),
+    429: RATE_LIMITED,
+    502: problemAnswer(
+      502,
+      'The service (named in `upstream`) did not answer properly',
+      'user-service closed the connection before answering',
+      upstream,
+    ),
+    503: problemAnswer(
+      503,
+      'No replica of the service (named in `upstream`) is reachable',
+      'no replica of user-service is reachable',
+      upstream,
+    ),
+    504: problemAnswer(
+      504,
+      'The service (named in `upstream`) did not answer in time',
+      'user-service did not answer within 10000 ms',
+      upstream,
+    ),
+  }
 }
 
 /** Collects the gateway's own routes; register before any route. */
 export async function registerOpenApi(app: FastifyInstance) {
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: {
-        title: 'Distributed Shop',
-        description:
-          'Every route of the shop, through the api-gateway: users (user-service), orders (order-service) and the gateway itself.',
-        version: '1.0.0',
-      },
-    },
-    transform: jsonSchemaTransform,
-  })
+  await app.register(
+    swagger,
+    swaggerOptions({ title: 'Distributed Shop', description: DESCRIPTION }),
+  )
+}
+
+type Operation = Record<string, unknown> & { responses?: Record<string, unknown> }
+
+/** Swagger UI's routes come after the rate limit: they can answer 429 at the gateway. */
+function withRateLimitedDocs(document: OpenApiDocument): OpenApiDocument {
+  const paths = { ...document.paths }
+  for (const path of ['/docs', '/docs/json']) {
+    const item = paths[path] as { get?: Operation } | undefined
+    if (!item?.get) continue
+    paths[path] = {
+      ...item,
+      get: { ...item.get, responses: { ...item.get.responses, 429: RATE_LIMITED } },
+    }
+  }
+  return { ...document, paths }
 }
 
 /** Swagger UI at `/docs` and, at `/docs/json`, the gateway's document merged with the services'. */
@@ -49,9 +109,8 @@ export async function registerDocsRoutes(app: FastifyInstance, upstreamDocs: Ups
       transformSpecificationClone: false,
       transformSpecification: (gateway) => {
         if (cached?.gateway !== gateway || cached.version !== upstreamDocs.version) {
-          const own = gateway as OpenApiDocument
-          const withMetrics = { ...own, paths: { ...own.paths, '/metrics': METRICS_PATH } }
-          const merged = mergeOpenApi(withMetrics, upstreamDocs.documents)
+          const own = withRateLimitedDocs(gateway as OpenApiDocument)
+          const merged = mergeOpenApi(own, upstreamDocs.documents, { proxyResponses })
           cached = { gateway, version: upstreamDocs.version, merged }
         }
         return cached.merged

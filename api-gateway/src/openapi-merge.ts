@@ -8,6 +8,17 @@ export interface OpenApiDocument extends Json {
   tags?: Array<{ name: string; description?: string }>
 }
 
+type Responses = Record<string, Json & { description?: string }>
+
+export interface MergeOptions {
+  /**
+   * What the gateway itself can answer on a proxied operation (rate limit, upstream
+   * failures), added to the service's own responses; a status both can answer keeps the
+   * service's example and lists both meanings.
+   */
+  proxyResponses?: (operation: Json) => Responses
+}
+
 export interface UpstreamDocument {
   /** e.g. `user-service`; prefixes the names of its colliding components. */
   name: string
@@ -35,6 +46,69 @@ function rewriteRefs<T>(value: T, renames: ReadonlyMap<string, string>): T {
         : rewriteRefs(inner, renames)
   }
   return copy as T
+}
+
+const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'])
+
+function camelCase(name: string) {
+  const pascal = pascalCase(name)
+  return pascal.charAt(0).toLowerCase() + pascal.slice(1)
+}
+
+function withResponses(operation: Json, added: Responses): Json {
+  const responses: Responses = { ...(operation.responses as Responses | undefined) }
+  for (const [status, response] of Object.entries(added)) {
+    const own = responses[status]
+    responses[status] = own
+      ? {
+          ...own,
+          description: `${own.description ?? ''}; or, at the gateway: ${response.description}`,
+        }
+      : response
+  }
+  return { ...operation, responses }
+}
+
+/**
+ * An upstream's path item as the gateway serves it: with the gateway's own answers, and
+ * each `operationId` that another document already uses prefixed with the service's name,
+ * so ids stay unique.
+ */
+function proxiedPathItem(
+  item: Json,
+  upstream: UpstreamDocument,
+  usedIds: Set<string>,
+  options: MergeOptions,
+): Json {
+  const copy: Json = { ...item }
+  for (const [method, value] of Object.entries(item)) {
+    if (!METHODS.has(method) || value === null || typeof value !== 'object') continue
+    let operation = value as Json
+    if (options.proxyResponses)
+      operation = withResponses(operation, options.proxyResponses(operation))
+    const id = operation.operationId
+    if (typeof id === 'string') {
+      let unique = id
+      if (usedIds.has(unique)) unique = `${camelCase(upstream.name)}${pascalCase(id)}`
+      for (let n = 2; usedIds.has(unique); n++)
+        unique = `${camelCase(upstream.name)}${pascalCase(id)}${n}`
+      usedIds.add(unique)
+      operation = { ...operation, operationId: unique }
+    }
+    copy[method] = operation
+  }
+  return copy
+}
+
+function operationIds(paths: Record<string, unknown>) {
+  const ids = new Set<string>()
+  for (const item of Object.values(paths)) {
+    for (const [method, operation] of Object.entries((item ?? {}) as Json)) {
+      const id = METHODS.has(method) ? (operation as Json | null)?.operationId : undefined
+      if (typeof id === 'string') ids.add(id)
+    }
+  }
+  return ids
 }
 
 function isUnder(path: string, prefixes: readonly string[]) {
@@ -78,12 +152,15 @@ function componentRenames(merged: OpenApiDocument['components'] & {}, upstream: 
 
 /**
  * One document for the whole system: the gateway's own routes, then each upstream's routes
- * under its prefixes, with component names kept apart. `servers` points at the gateway so
- * Swagger UI's "Try it out" goes through it. Never mutates its inputs.
+ * under its prefixes (so a service's own health, metrics and docs routes stay out: the
+ * gateway's are the ones served here), with component names and operation ids kept apart.
+ * `servers` points at the gateway so Swagger UI's "Try it out" goes through it. Never
+ * mutates its inputs.
  */
 export function mergeOpenApi(
   gateway: OpenApiDocument,
   upstreams: readonly UpstreamDocument[],
+  options: MergeOptions = {},
 ): OpenApiDocument {
   const components: Record<string, Record<string, unknown>> = {}
   for (const [kind, byName] of Object.entries(gateway.components ?? {})) {
@@ -91,6 +168,7 @@ export function mergeOpenApi(
   }
   const paths: Record<string, unknown> = { ...gateway.paths }
   const tags = [...(gateway.tags ?? [])]
+  const usedIds = operationIds(paths)
 
   for (const upstream of upstreams) {
     const { entries, renames } = componentRenames(components, upstream)
@@ -101,7 +179,12 @@ export function mergeOpenApi(
     }
     for (const [path, item] of Object.entries(upstream.document.paths ?? {})) {
       if (isUnder(path, upstream.prefixes) && !(path in paths)) {
-        paths[path] = rewriteRefs(item, renames)
+        paths[path] = proxiedPathItem(
+          rewriteRefs(item as Json, renames),
+          upstream,
+          usedIds,
+          options,
+        )
       }
     }
     for (const tag of upstream.document.tags ?? []) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { eventually } from '@shop/platform/testing'
-import type { OpenApiDocument } from '../src/openapi-merge.js'
+import { mergeOpenApi, type OpenApiDocument } from '../src/openapi-merge.js'
 import { type Echo, type RunningEcho, startEcho } from './support/echo-upstream.js'
 import { json, type RunningGateway, startGateway } from './support/gateway.js'
 
@@ -103,7 +103,13 @@ describe('GET /docs and /docs/json', () => {
   it('documents the gateway own routes while the services have no document yet', async () => {
     const document = await merged()
     assert.match(String(document.openapi), /^3\./)
-    assert.deepEqual(Object.keys(document.paths ?? {}).sort(), ['/healthz', '/metrics', '/readyz'])
+    assert.deepEqual(Object.keys(document.paths ?? {}).sort(), [
+      '/docs',
+      '/docs/json',
+      '/healthz',
+      '/metrics',
+      '/readyz',
+    ])
   })
 
   it('keeps asking the services until they answer, then merges every route of both', async () => {
@@ -116,11 +122,13 @@ describe('GET /docs and /docs/json', () => {
     const document = await eventually(
       async () => {
         const current = await merged()
-        return Object.keys(current.paths ?? {}).length === 7 ? current : undefined
+        return Object.keys(current.paths ?? {}).length === 9 ? current : undefined
       },
       { what: 'both service documents merged' },
     )
     assert.deepEqual(Object.keys(document.paths ?? {}).sort(), [
+      '/docs',
+      '/docs/json',
       '/healthz',
       '/metrics',
       '/orders',
@@ -136,6 +144,23 @@ describe('GET /docs and /docs/json', () => {
       ['user', 'order'].every((tag) => tags.includes(tag)),
       tags.join(),
     )
+  })
+
+  it('adds what the gateway itself answers to every proxied operation', async () => {
+    const document = await merged()
+    const getUser = document.paths?.['/users/{id}'] as {
+      get: { responses: Record<string, { description: string }> }
+    }
+    assert.deepEqual(Object.keys(getUser.get.responses).sort(), [
+      '200',
+      '400',
+      '404',
+      '429',
+      '502',
+      '503',
+      '504',
+    ])
+    assert.equal(getUser.get.responses['404']?.description, 'Not found')
   })
 
   it('keeps colliding component names apart and shares identical ones', async () => {
@@ -188,5 +213,35 @@ describe('GET /docs and /docs/json', () => {
     })
     const document = await merged()
     assert.ok(document.paths?.['/orders/{id}'])
+  })
+})
+
+describe('mergeOpenApi', () => {
+  it('prefixes an operationId the gateway already uses with the service name', () => {
+    const gateway = {
+      openapi: '3.0.3',
+      info: { title: 'gateway', version: '1.0.0' },
+      paths: { '/healthz': { get: { operationId: 'getLiveness', responses: {} } } },
+    }
+    const users = {
+      openapi: '3.0.3',
+      info: { title: 'user-service', version: '1.0.0' },
+      paths: {
+        '/users/healthz': { get: { operationId: 'getLiveness', responses: {} } },
+        '/users': { get: { operationId: 'listUsers', responses: {} } },
+      },
+    }
+    const merged = mergeOpenApi(gateway, [
+      { name: 'user-service', prefixes: ['/users'], document: users },
+    ])
+    const id = (path: string) =>
+      (merged.paths?.[path] as { get?: { operationId?: string } } | undefined)?.get?.operationId
+    assert.equal(id('/healthz'), 'getLiveness')
+    assert.equal(id('/users/healthz'), 'userServiceGetLiveness')
+    assert.equal(id('/users'), 'listUsers')
+    assert.equal(
+      (users.paths['/users/healthz'].get as { operationId: string }).operationId,
+      'getLiveness',
+    )
   })
 })

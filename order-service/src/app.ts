@@ -13,7 +13,7 @@ import { createOrderEnqueuer } from './order-enqueuer.js'
 import { orderQueuePlugin } from './order-queue.js'
 import { orderRepository } from './order-repository.js'
 import { startOutboxSweeper } from './outbox-sweeper.js'
-import { ordersRoutes } from './routes/orders.js'
+import { ORDERS_TAG, ordersRoutes } from './routes/orders.js'
 import { createUserClient } from './user-client.js'
 
 export interface AppOptions {
@@ -48,6 +48,7 @@ export async function buildApp(config: ApiConfig, { outboxGraceMs }: AppOptions 
   await app.register(openApi, {
     title: 'order-service',
     description: 'Accepts orders and queues them for the order worker.',
+    tags: [ORDERS_TAG],
   })
   await app.register(health, {
     checks: {

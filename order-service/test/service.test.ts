@@ -114,6 +114,22 @@ describe('order-service endpoints', () => {
     assert.ok(document.paths['/orders/{id}'].get, 'GET /orders/{id}')
     const created = document.paths['/orders'].post.responses['201']
     assert.ok(created, 'the 201 answer is documented')
+    const ids = Object.values(document.paths).flatMap((item) =>
+      Object.values(item as Record<string, { operationId?: string }>).map((op) => op.operationId),
+    )
+    assert.deepEqual(ids.sort(), [
+      'getApiReference',
+      'getLiveness',
+      'getMetrics',
+      'getOpenApiDocument',
+      'getOrder',
+      'getReadiness',
+      'listOrders',
+      'placeOrder',
+    ])
+    const refused = document.paths['/orders'].post.responses['422']
+    assert.ok(refused.content['application/problem+json'].schema.example, 'a problem example')
+    assert.deepEqual(document.servers, [{ url: '/' }])
   })
 
   it('serves Prometheus metrics', async () => {

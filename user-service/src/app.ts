@@ -8,7 +8,7 @@ import {
 } from '@shop/platform'
 import type { Config } from './config.js'
 import { idempotencyKeys } from './db/schema.js'
-import { usersRoutes } from './routes/users.js'
+import { USERS_TAG, usersRoutes } from './routes/users.js'
 
 export const SERVICE_NAME = 'user-service'
 
@@ -18,6 +18,7 @@ export async function buildApp(config: Config) {
   await app.register(openApi, {
     title: SERVICE_NAME,
     description: 'Registers, lists and looks up users (PostgreSQL schema `users`).',
+    tags: [USERS_TAG],
   })
   await app.register(postgres, { url: config.DATABASE_URL, applicationName: SERVICE_NAME })
   await app.register(health, { checks: { postgres: () => pingDatabase(app.pool) } })

@@ -44,13 +44,27 @@ describe('user-service operations', () => {
     assert.equal(body.additionalProperties, false)
     assert.ok(post.parameters.some((p: { name: string }) => p.name === 'idempotency-key'))
     const list = doc.paths['/users'].get
-    assert.deepEqual(Object.keys(list.responses).sort(), ['200', '400'])
+    assert.deepEqual(Object.keys(list.responses).sort(), ['200', '400', '503'])
     assert.deepEqual(list.parameters.map((p: { name: string }) => p.name).sort(), [
       'after_id',
       'limit',
     ])
     const one = doc.paths['/users/{id}'].get
-    assert.deepEqual(Object.keys(one.responses).sort(), ['200', '400', '404'])
+    assert.deepEqual(Object.keys(one.responses).sort(), ['200', '400', '404', '503'])
+    const ids = Object.values(doc.paths).flatMap((item) =>
+      Object.values(item as Record<string, { operationId?: string }>).map((op) => op.operationId),
+    )
+    assert.deepEqual(ids.sort(), [
+      'createUser',
+      'getApiReference',
+      'getLiveness',
+      'getMetrics',
+      'getOpenApiDocument',
+      'getReadiness',
+      'getUser',
+      'listUsers',
+    ])
+    assert.deepEqual(doc.servers, [{ url: '/' }])
   })
 
   it('serves Swagger UI at /docs', async () => {

@@ -4,14 +4,14 @@ import {
   IdParams,
   NoQuery,
   paginate,
+  problemResponse,
   problemResponses,
   type ServiceApp,
 } from '@shop/platform'
-import { z } from 'zod'
 import type { OrderEnqueuer } from '../order-enqueuer.js'
 import type { OrderRepository } from '../order-repository.js'
 import { placeOrder } from '../place-order.js'
-import { CreateOrderBody, Order, OrdersQuery, toOrder } from '../schemas/orders.js'
+import { CreateOrderBody, Order, OrderList, OrdersQuery, toOrder } from '../schemas/orders.js'
 import type { UserClient } from '../user-client.js'
 
 export interface OrdersRoutesOptions {
@@ -19,6 +19,12 @@ export interface OrdersRoutesOptions {
   orders: OrderRepository
   enqueuer: OrderEnqueuer
 }
+
+export const ORDERS_TAG = {
+  name: 'orders',
+  description: 'Placing orders and following them until a worker has processed them',
+}
+const tags = [ORDERS_TAG.name]
 
 export async function ordersRoutes(
   app: ServiceApp,
@@ -28,14 +34,28 @@ export async function ordersRoutes(
     '/orders',
     {
       schema: {
-        tags: ['orders'],
+        tags,
+        operationId: 'placeOrder',
         summary: 'Place an order',
         description:
           'Answers at once with the pending order; a worker processes it later. ' +
           'The user must exist in user-service.',
         headers: IdempotencyHeaders,
         body: CreateOrderBody,
-        response: { 201: Order, ...problemResponses(400, 409, 415, 422, 503) },
+        response: {
+          201: Order.describe('The order, pending until a worker processes it'),
+          ...problemResponses(400, 409, 413, 415),
+          422: problemResponse(422, {
+            description:
+              'The user does not exist, or the Idempotency-Key was already used with another body',
+            detail: 'user 42 does not exist',
+          }),
+          503: problemResponse(503, {
+            description:
+              'user-service, PostgreSQL or Redis is unavailable; try again (`Retry-After` where known)',
+            detail: 'user-service is unavailable',
+          }),
+        },
       },
     },
     async (request, reply) => {
@@ -54,10 +74,15 @@ export async function ordersRoutes(
     '/orders',
     {
       schema: {
-        tags: ['orders'],
+        tags,
+        operationId: 'listOrders',
         summary: 'List orders by id, optionally of one user or in one status',
+        description: 'When more rows exist, a `Link: <…>; rel="next"` header points to them.',
         querystring: OrdersQuery,
-        response: { 200: z.array(Order), ...problemResponses(400) },
+        response: {
+          200: OrderList.describe('One page of orders, by id'),
+          ...problemResponses(400, 503),
+        },
       },
     },
     async (request, reply) => {
@@ -76,11 +101,20 @@ export async function ordersRoutes(
     '/orders/:id',
     {
       schema: {
-        tags: ['orders'],
+        tags,
+        operationId: 'getOrder',
         summary: 'Get one order, with its processing status',
+        description:
+          'The order with this id: `status` goes from `pending` to `processing`, then ' +
+          '`processed` or `failed` (with `failure_reason`); 404 when there is none.',
         params: IdParams,
         querystring: NoQuery,
-        response: { 200: Order, ...problemResponses(400, 404) },
+        response: {
+          200: Order.describe('The order'),
+          ...problemResponses(400),
+          404: problemResponse(404, { detail: 'order 7 does not exist' }),
+          ...problemResponses(503),
+        },
       },
     },
     async (request) => {

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { Problem, sendProblem } from './problem.js'
+import { problemResponse, sendProblem } from './problem.js'
 
 /** A readiness check: resolves when the dependency answers, rejects (or hangs) when not. */
 export type ReadinessCheck = () => Promise<unknown>
@@ -16,8 +16,20 @@ export interface HealthOptions {
 // real traffic. A failing readiness check still logs its warning.
 const PROBE_LOG_LEVEL = 'warn'
 
-const Healthy = z.object({ status: z.literal('ok') })
-const Ready = z.object({ status: z.literal('ok'), checks: z.record(z.string(), z.literal('ok')) })
+const Healthy = z
+  .object({ status: z.literal('ok') })
+  .meta({ description: 'The process serves requests', example: { status: 'ok' } })
+const Ready = z
+  .object({ status: z.literal('ok'), checks: z.record(z.string(), z.literal('ok')) })
+  .meta({
+    description: 'Every dependency answered',
+    example: { status: 'ok', checks: { postgres: 'ok' } },
+  })
+const NotReady = problemResponse(503, {
+  description: 'A dependency did not answer in time; `dependency` names the first one',
+  detail: 'postgres is not ready: no answer within 2000 ms',
+  dependency: 'postgres',
+})
 
 function withTimeout(check: ReadinessCheck, ms: number): Promise<unknown> {
   let timer: NodeJS.Timeout | undefined
@@ -34,7 +46,15 @@ export const health = fp<HealthOptions>(
     routes.get(
       '/healthz',
       {
-        schema: { tags: ['health'], summary: 'Liveness', response: { 200: Healthy } },
+        schema: {
+          operationId: 'getLiveness',
+          tags: ['health'],
+          summary: 'Liveness',
+          description:
+            'Answers 200 while the process can serve, whatever its dependencies do: an ' +
+            'orchestrator restarts the process when this stops answering.',
+          response: { 200: Healthy },
+        },
         config: { disableMetrics: true },
         logLevel: PROBE_LOG_LEVEL,
       },
@@ -44,9 +64,13 @@ export const health = fp<HealthOptions>(
       '/readyz',
       {
         schema: {
+          operationId: 'getReadiness',
           tags: ['health'],
           summary: 'Readiness: every dependency answers',
-          response: { 200: Ready, 503: Problem },
+          description:
+            'Checks every dependency at once, each within a time limit: 200 when all answer, ' +
+            'else 503 naming the first that did not. Traffic should go only to ready replicas.',
+          response: { 200: Ready, 503: NotReady },
         },
         config: { disableMetrics: true },
         logLevel: PROBE_LOG_LEVEL,

@@ -59,10 +59,73 @@ export function sendProblem(
     .send(problem(status, detail, extra))
 }
 
+/** What each status means wherever it is answered, with a typical detail for the example. */
+const PROBLEM_DOCS: Record<number, { description: string; detail: string }> = {
+  400: {
+    description: 'The request is invalid: `errors` names each field and why',
+    detail: 'invalid body: email: Invalid email address',
+  },
+  404: { description: 'No such resource', detail: 'the resource with id 42 does not exist' },
+  409: {
+    description:
+      'Conflicts with the current state, or a request with this Idempotency-Key is still in progress',
+    detail: 'a request with this Idempotency-Key is still in progress',
+  },
+  413: { description: 'The request body is too large', detail: 'Request body is too large' },
+  415: {
+    description: 'The body is not `application/json`',
+    detail: 'Unsupported Media Type: text/plain',
+  },
+  422: {
+    description: 'The Idempotency-Key was already used with another body',
+    detail: 'this Idempotency-Key was already used with a different request body',
+  },
+  429: {
+    description: 'Too many requests from this client; `Retry-After` says when to try again',
+    detail: 'rate limit of 100 requests exceeded; retry in 1 minute',
+  },
+  502: {
+    description: 'The service behind the gateway did not answer properly',
+    detail: 'user-service closed the connection before answering',
+  },
+  503: {
+    description: 'A dependency is unavailable; try again (`Retry-After`)',
+    detail: 'A dependency of this service is unavailable; try again.',
+  },
+  504: {
+    description: 'The service behind the gateway did not answer in time',
+    detail: 'user-service did not answer within 10000 ms',
+  },
+}
+
+/**
+ * The response documented for one status: problem+json, as `sendProblem` answers it, with
+ * a description and an example of its own. `description` and `detail` override the generic
+ * ones where a route knows better what it answers.
+ */
+export function problemResponse(
+  status: number,
+  {
+    description,
+    detail,
+    ...extra
+  }: { description?: string; detail?: string } & Record<string, unknown> = {},
+) {
+  const docs = PROBLEM_DOCS[status]
+  return {
+    description: description ?? docs?.description ?? STATUS_CODES[status] ?? 'Error',
+    content: {
+      [PROBLEM_CONTENT_TYPE]: {
+        schema: Problem.meta({ example: problem(status, detail ?? docs?.detail, extra) }),
+      },
+    },
+  }
+}
+
 /** Response schemas for the error statuses a route can answer, for validation and docs. */
 export function problemResponses<const Codes extends readonly number[]>(...codes: Codes) {
-  return Object.fromEntries(codes.map((code) => [code, Problem])) as {
-    [Code in Codes[number]]: typeof Problem
+  return Object.fromEntries(codes.map((code) => [code, problemResponse(code)])) as {
+    [Code in Codes[number]]: ReturnType<typeof problemResponse>
   }
 }
 

@@ -7,10 +7,16 @@ import { z } from 'zod'
  * so the text could not be stored as it was sent.
  */
 export function textLine(max: number) {
-  return z
-    .string()
-    .trim()
-    .min(1)
-    .max(max)
-    .regex(/^[^\p{Cc}\p{Cs}]*$/u, 'must not contain control characters or unpaired surrogates')
+  return (
+    z
+      .string()
+      .trim()
+      .min(1)
+      .max(max)
+      // Ranges rather than `\p{Cc}`: the documented pattern must mean the same to validators
+      // that read it without the `u` flag. Surrogates need that flag, so a refinement checks them.
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: they are what is refused
+      .regex(/^[^\x00-\x1f\x7f-\x9f]*$/, 'must not contain control characters')
+      .refine((value) => !/\p{Cs}/u.test(value), 'must not contain unpaired surrogates')
+  )
 }

@@ -3,6 +3,7 @@ import {
   IdParams,
   NoQuery,
   paginate,
+  problemResponse,
   problemResponses,
   type StoredResponse,
   withIdempotency,
@@ -19,7 +20,8 @@ import {
 } from '../schemas/users.js'
 import { createUsersRepository, EmailTakenError, type UserRecord } from '../users-repository.js'
 
-const tags = ['users']
+export const USERS_TAG = { name: 'users', description: 'Registering and looking up users' }
+const tags = [USERS_TAG.name]
 
 function toJson(user: UserRecord): User {
   return {
@@ -39,13 +41,23 @@ export const usersRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'createUser',
         summary: 'Register a user',
         description:
           'Answers 201 with a `Location` header. With an `Idempotency-Key`, a repeat of the same ' +
           'request replays the first answer (header `idempotent-replayed: true`).',
         headers: CreateUserHeaders,
         body: CreateUserBody,
-        response: { 201: User, ...problemResponses(400, 409, 413, 415, 422) },
+        response: {
+          201: User.describe('The user, registered'),
+          ...problemResponses(400),
+          409: problemResponse(409, {
+            description:
+              'The email is taken (whatever its case), or a request with this Idempotency-Key is still in progress',
+            detail: 'a user with email ada@example.com already exists',
+          }),
+          ...problemResponses(413, 415, 422, 503),
+        },
       },
     },
     async (request, reply) => {
@@ -77,10 +89,14 @@ export const usersRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'listUsers',
         summary: 'List users by id, one page at a time',
         description: 'When more rows exist, a `Link: <…>; rel="next"` header points to them.',
         querystring: ListUsersQuery,
-        response: { 200: UserList, ...problemResponses(400) },
+        response: {
+          200: UserList.describe('One page of users, by id'),
+          ...problemResponses(400, 503),
+        },
       },
     },
     async (request, reply) => {
@@ -94,10 +110,17 @@ export const usersRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'getUser',
         summary: 'Get one user',
+        description: 'The user with this id; 404 when there is none.',
         params: IdParams,
         querystring: NoQuery,
-        response: { 200: User, ...problemResponses(400, 404) },
+        response: {
+          200: User.describe('The user'),
+          ...problemResponses(400),
+          404: problemResponse(404, { detail: 'user 42 does not exist' }),
+          ...problemResponses(503),
+        },
       },
     },
     async (request) => {

@@ -1,28 +1,39 @@
 import { IdempotencyHeaders, PageQuery, textLine } from '@shop/platform'
 import { z } from 'zod'
 
-export const CreateUserBody = z.strictObject({
-  email: z
-    .string()
-    .trim()
-    .max(254)
-    .check(z.email())
-    .describe('Kept as typed; unique regardless of case'),
-  full_name: textLine(200),
-})
+export const CreateUserBody = z
+  .strictObject({
+    email: z
+      .string()
+      .trim()
+      .max(254)
+      .check(z.email())
+      .describe('Kept as typed; unique regardless of case'),
+    full_name: textLine(200),
+  })
+  .meta({ example: { email: 'ada@example.com', full_name: 'Ada Lovelace' } })
 export type CreateUserBody = z.output<typeof CreateUserBody>
 
 export const CreateUserHeaders = IdempotencyHeaders
 
-export const User = z.object({
-  id: z.number().int(),
-  email: z.string(),
-  full_name: z.string(),
-  created_at: z.iso.datetime(),
-})
+const EXAMPLE_USER = {
+  id: 42,
+  email: 'ada@example.com',
+  full_name: 'Ada Lovelace',
+  created_at: '2026-01-15T09:30:00.000Z',
+}
+
+export const User = z
+  .object({
+    id: z.number().int(),
+    email: z.string(),
+    full_name: z.string(),
+    created_at: z.iso.datetime(),
+  })
+  .meta({ example: EXAMPLE_USER })
 export type User = z.output<typeof User>
 
-export const UserList = z.array(User)
+export const UserList = z.array(User).meta({ example: [EXAMPLE_USER] })
 
 // Unknown query parameters are refused rather than ignored, so a typo never passes unnoticed.
 export const ListUsersQuery = z.strictObject(PageQuery.shape)
