@@ -1,4 +1,4 @@
-import { runMigrations } from '@shop/platform'
+import { createPool, runMigrations } from '@shop/platform'
 import { freePort } from '@shop/platform/local-infra'
 import {
   createTestDatabase,
@@ -9,7 +9,6 @@ import {
 import { Queue } from 'bullmq'
 import Fastify from 'fastify'
 import { Redis } from 'ioredis'
-import pg from 'pg'
 import { type ApiConfig, loadConfig, loadWorkerConfig, type WorkerConfig } from '../src/config.js'
 import { MIGRATIONS_FOLDER } from '../src/db/database.js'
 
@@ -17,7 +16,9 @@ import { MIGRATIONS_FOLDER } from '../src/db/database.js'
 export async function createOrdersDatabase(on?: { url: string }) {
   const database = await createTestDatabase(on)
   await runMigrations({ url: database.url, schema: 'orders', migrationsFolder: MIGRATIONS_FOLDER })
-  const pool = new pg.Pool({ connectionString: database.url, max: 3 })
+  // The platform's pool: its clients' errors are handled, as the database is dropped at the
+  // suite's end while a client just ended may still be closing.
+  const pool = createPool({ url: database.url, applicationName: 'orders-test', max: 3 })
   return {
     url: database.url,
     pool,

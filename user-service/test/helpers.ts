@@ -1,6 +1,7 @@
+import { createPool } from '@shop/platform'
 import { createTestDatabase, type Stoppable } from '@shop/platform/testing'
 import type { LightMyRequestResponse } from 'fastify'
-import pg from 'pg'
+import type pg from 'pg'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { migrateDatabase } from '../src/db/migrate.js'
@@ -24,7 +25,9 @@ export async function startUserService(): Promise<TestService> {
   const database = await createTestDatabase()
   await migrateDatabase(database.url)
   const app = await buildApp(testConfig(database.url))
-  const pool = new pg.Pool({ connectionString: database.url, max: 2 })
+  // The platform's pool: its clients' errors are handled, as the database is dropped at the
+  // suite's end while a client just ended may still be closing.
+  const pool = createPool({ url: database.url, applicationName: 'users-test', max: 2 })
   return {
     app,
     database,
