@@ -51,9 +51,13 @@ export function closeOnSignals(
  * nothing of a dead stack keeps its port.
  */
 function closeWhenSupervisorGone() {
-  if (!process.connected) return
+  // Started without a channel: no supervisor to outlive.
+  if (process.send === undefined) return
+  const close = () => process.kill(process.pid, 'SIGTERM')
+  // The supervisor may have died while this process was still starting.
+  if (!process.connected) return close()
   process.channel?.unref()
-  process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'))
+  process.once('disconnect', close)
 }
 
 /** The only place a service listens: starts the app and closes it gracefully on signals. */
