@@ -45,6 +45,8 @@ describe('Swagger UI', () => {
     const users = operationsOf(await documentOf(urls.userService))
     const orders = operationsOf(await documentOf(urls.orderService))
     const expected = [
+      'GET /docs',
+      'GET /docs/json',
       'GET /healthz',
       'GET /metrics',
       'GET /readyz',
