@@ -10,8 +10,8 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 export const ENTRY = {
   gateway: here('../../api-gateway/src/server.ts'),
   userService: here('../../user-service/src/server.ts'),
-  orderService: here('../../order-service/src/server.ts'),
-  worker: here('../../order-service/src/worker.ts'),
+  orderService: here('../../order-service/src/api/server.ts'),
+  worker: here('../../order-service/src/worker/server.ts'),
 }
 
 export interface StartedServer {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { buildApp } from '../src/app.js'
+import { buildApp } from '../src/api/app.js'
 import {
   apiConfig,
   createOrdersDatabase,

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test'
 import { createLogger } from '@shop/platform'
 import { freePort, startLocalRedis } from '@shop/platform/local-infra'
 import { eventually } from '@shop/platform/testing'
-import { createOrderQueue, jobIdFor } from '../src/order-queue.js'
+import { createOrderQueue, jobIdFor } from '../src/orders/order-queue.js'
 import { inspectQueue, startTestRedis, uniqueName } from './helpers.js'
 
 const log = createLogger('test', 'silent')

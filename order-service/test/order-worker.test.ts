@@ -3,8 +3,8 @@ import { after, afterEach, before, describe, it } from 'node:test'
 import { createLogger } from '@shop/platform'
 import { eventually } from '@shop/platform/testing'
 import type { Queue } from 'bullmq'
-import { createOrderQueue } from '../src/order-queue.js'
-import { buildWorker, type WorkerOverrides } from '../src/order-worker.js'
+import { createOrderQueue } from '../src/orders/order-queue.js'
+import { buildWorker, type WorkerOverrides } from '../src/worker/order-worker.js'
 import {
   createOrdersDatabase,
   insertOrder,

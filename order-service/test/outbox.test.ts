@@ -7,11 +7,11 @@ import { createLogger } from '@shop/platform'
 import { freePort, type LocalRedis, startLocalRedis } from '@shop/platform/local-infra'
 import { eventually } from '@shop/platform/testing'
 import { drizzle } from 'drizzle-orm/node-postgres'
-import { buildApp } from '../src/app.js'
+import { buildApp } from '../src/api/app.js'
+import { startOutboxSweeper } from '../src/api/outbox-sweeper.js'
 import * as schema from '../src/db/schema.js'
-import { createOrderQueue } from '../src/order-queue.js'
-import { buildWorker } from '../src/order-worker.js'
-import { startOutboxSweeper } from '../src/outbox-sweeper.js'
+import { createOrderQueue } from '../src/orders/order-queue.js'
+import { buildWorker } from '../src/worker/order-worker.js'
 import {
   apiConfig,
   createOrdersDatabase,

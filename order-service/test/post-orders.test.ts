@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test'
-import { buildApp } from '../src/app.js'
-import { jobIdFor } from '../src/order-queue.js'
+import { buildApp } from '../src/api/app.js'
+import { jobIdFor } from '../src/orders/order-queue.js'
 import {
   apiConfig,
   createOrdersDatabase,

@@ -11,9 +11,9 @@ import {
   listenOnLoopback,
   startFaultyPostgres,
 } from '@shop/platform/testing'
-import { buildApp } from '../src/app.js'
-import { createOrderQueue, jobIdFor } from '../src/order-queue.js'
-import { buildWorker } from '../src/order-worker.js'
+import { buildApp } from '../src/api/app.js'
+import { createOrderQueue, jobIdFor } from '../src/orders/order-queue.js'
+import { buildWorker } from '../src/worker/order-worker.js'
 import {
   apiConfig,
   createOrdersDatabase,

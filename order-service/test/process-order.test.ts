@@ -8,10 +8,10 @@ import {
   runNumber,
   UNAVAILABLE_RETRY_MAX_MS,
   unavailableRetryDelay,
-} from '../src/order-job.js'
-import type { OrderJobData } from '../src/order-queue.js'
-import { orderRepository } from '../src/order-repository.js'
-import { createOrderProcessor, PAYMENT_DECLINED } from '../src/process-order.js'
+} from '../src/orders/order-job.js'
+import type { OrderJobData } from '../src/orders/order-queue.js'
+import { orderRepository } from '../src/orders/order-repository.js'
+import { createOrderProcessor, PAYMENT_DECLINED } from '../src/worker/process-order.js'
 import { createOrdersDatabase, insertOrder, type OrdersDatabase } from './helpers.js'
 
 /** The parts of a BullMQ job the processor reads. */

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { freePort, startLocalRedis } from '@shop/platform/local-infra'
 import { eventually } from '@shop/platform/testing'
-import { buildApp } from '../src/app.js'
+import { buildApp } from '../src/api/app.js'
 import {
   apiConfig,
   createOrdersDatabase,

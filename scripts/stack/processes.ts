@@ -18,7 +18,8 @@ export interface ProcessSpec {
 
 interface Entry {
   service: 'user-service' | 'order-service' | 'api-gateway'
-  file: 'server' | 'worker' | 'board'
+  /** The entry point under src/ (from the sources) or dist/ (built), without extension. */
+  file: 'server' | 'api/server' | 'worker/server' | 'board/server'
 }
 
 const TSX_CLI = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs')
@@ -26,9 +27,9 @@ export const TSX_LOADER = import.meta.resolve('tsx')
 
 const ENTRIES: Entry[] = [
   { service: 'user-service', file: 'server' },
-  { service: 'order-service', file: 'server' },
-  { service: 'order-service', file: 'worker' },
-  { service: 'order-service', file: 'board' },
+  { service: 'order-service', file: 'api/server' },
+  { service: 'order-service', file: 'worker/server' },
+  { service: 'order-service', file: 'board/server' },
   { service: 'api-gateway', file: 'server' },
 ]
 
@@ -94,7 +95,7 @@ export function planProcesses(options: StackOptions, { databaseUrl, redisUrl }: 
   )
   add(
     'order-service',
-    { service: 'order-service', file: 'server' },
+    { service: 'order-service', file: 'api/server' },
     ports.orderService,
     {
       PORT: String(ports.orderService),
@@ -108,7 +109,7 @@ export function planProcesses(options: StackOptions, { databaseUrl, redisUrl }: 
     const port = ports.firstWorker + n - 1
     add(
       `worker-${n}`,
-      { service: 'order-service', file: 'worker' },
+      { service: 'order-service', file: 'worker/server' },
       port,
       { WORKER_PORT: String(port), DATABASE_URL: databaseUrl, REDIS_URL: redisUrl },
       2,
@@ -116,7 +117,7 @@ export function planProcesses(options: StackOptions, { databaseUrl, redisUrl }: 
   }
   add(
     'bull-board',
-    { service: 'order-service', file: 'board' },
+    { service: 'order-service', file: 'board/server' },
     ports.board,
     {
       BULL_BOARD_PORT: String(ports.board),

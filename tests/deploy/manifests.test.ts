@@ -10,9 +10,9 @@ import { validateObject } from './support/schemas.js'
 const WORKLOADS = {
   'Deployment/api-gateway': 'api-gateway dist/server.js',
   'Deployment/user-service': 'user-service dist/server.js',
-  'Deployment/order-service': 'order-service dist/server.js',
-  'Deployment/order-worker': 'order-service dist/worker.js',
-  'Deployment/bull-board': 'order-service dist/board.js',
+  'Deployment/order-service': 'order-service dist/api/server.js',
+  'Deployment/order-worker': 'order-service dist/worker/server.js',
+  'Deployment/bull-board': 'order-service dist/board/server.js',
   'Job/user-service-migrate': 'user-service dist/migrate.js',
   'Job/order-service-migrate': 'order-service dist/migrate.js',
 }
@@ -151,7 +151,11 @@ describe('Kubernetes manifests under deploy/', { skip: skipWithoutKubectl }, () 
         const worker = workloads.find(
           (w) => w.owner.metadata.name === scaled.spec.scaleTargetRef.name,
         )
-        assert.equal(worker?.entry.script, 'dist/worker.js', 'the ScaledObject targets the worker')
+        assert.equal(
+          worker?.entry.script,
+          'dist/worker/server.js',
+          'the ScaledObject targets the worker',
+        )
         assert.equal(worker.owner.spec.replicas, undefined, 'the worker sets replicas KEDA owns')
         assert.ok(scaled.spec.minReplicaCount >= 1, 'delayed retries need a worker to promote them')
 

@@ -46,7 +46,7 @@ describe('with user-service down', () => {
     redis = await startTestRedis()
     const common = { DATABASE_URL: database.url, LOG_LEVEL: 'info' }
     users = await startServiceProcess('user-service/src/server.ts', common)
-    orders = await startServiceProcess('order-service/src/server.ts', {
+    orders = await startServiceProcess('order-service/src/api/server.ts', {
       ...common,
       REDIS_URL: redis.url,
       USER_SERVICE_URL: users.url,

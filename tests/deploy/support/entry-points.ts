@@ -41,9 +41,9 @@ export const ENTRY_POINTS: EntryPoint[] = [
   entry('api-gateway', 'server', GatewayConfig, 'loadConfig'),
   entry('user-service', 'server', UserServiceConfig, 'loadConfig'),
   entry('user-service', 'migrate', UserMigrateConfig, 'loadMigrateConfig'),
-  entry('order-service', 'server', ApiConfig, 'loadConfig'),
-  entry('order-service', 'worker', WorkerConfig, 'loadWorkerConfig'),
-  entry('order-service', 'board', BoardConfig, 'loadBoardConfig'),
+  entry('order-service', 'api/server', ApiConfig, 'loadConfig'),
+  entry('order-service', 'worker/server', WorkerConfig, 'loadWorkerConfig'),
+  entry('order-service', 'board/server', BoardConfig, 'loadBoardConfig'),
   entry('order-service', 'migrate', OrderMigrateConfig, 'loadMigrateConfig'),
 ]
 

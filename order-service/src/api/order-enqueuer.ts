@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
-import { createBatcher } from './batcher.js'
-import type { OrderQueue } from './order-queue.js'
-import type { OrderRepository } from './order-repository.js'
+import { createBatcher } from '../orders/batcher.js'
+import type { OrderQueue } from '../orders/order-queue.js'
+import type { OrderRepository } from '../orders/order-repository.js'
 
 export interface OrderEnqueuerOptions {
   queue: Pick<OrderQueue, 'enqueue'>

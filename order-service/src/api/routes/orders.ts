@@ -8,8 +8,8 @@ import {
   problemResponses,
   type ServiceApp,
 } from '@shop/platform'
+import type { OrderRepository } from '../../orders/order-repository.js'
 import type { OrderEnqueuer } from '../order-enqueuer.js'
-import type { OrderRepository } from '../order-repository.js'
 import { placeOrder } from '../place-order.js'
 import { CreateOrderBody, Order, OrderList, OrdersQuery, toOrder } from '../schemas/orders.js'
 import type { UserClient } from '../user-client.js'

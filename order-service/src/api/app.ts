@@ -6,12 +6,12 @@ import {
   pingDatabase,
   postgres,
 } from '@shop/platform'
-import type { ApiConfig } from './config.js'
-import { database } from './db/database.js'
-import { idempotencyKeys } from './db/schema.js'
+import type { ApiConfig } from '../config.js'
+import { database } from '../db/database.js'
+import { idempotencyKeys } from '../db/schema.js'
+import { orderQueuePlugin } from '../orders/order-queue.js'
+import { orderRepository } from '../orders/order-repository.js'
 import { createOrderEnqueuer } from './order-enqueuer.js'
-import { orderQueuePlugin } from './order-queue.js'
-import { orderRepository } from './order-repository.js'
 import { startOutboxSweeper } from './outbox-sweeper.js'
 import { ORDERS_TAG, ordersRoutes } from './routes/orders.js'
 import { createUserClient } from './user-client.js'

@@ -1,8 +1,8 @@
 import type { DbExecutor } from '@shop/platform'
 import { and, asc, eq, gt, inArray, isNull, lt, type SQL, sql } from 'drizzle-orm'
+import type { OrdersDatabase } from '../db/database.js'
+import { type OrderStatus, orders } from '../db/schema.js'
 import { createBatcher } from './batcher.js'
-import type { OrdersDatabase } from './db/database.js'
-import { type OrderStatus, orders } from './db/schema.js'
 
 export interface OrderRecord {
   id: number

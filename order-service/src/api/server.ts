@@ -1,7 +1,7 @@
 import { exitWithMessage, listen, runMigrations } from '@shop/platform'
+import { loadConfig } from '../config.js'
+import { MIGRATIONS_FOLDER } from '../db/database.js'
 import { buildApp } from './app.js'
-import { loadConfig } from './config.js'
-import { MIGRATIONS_FOLDER } from './db/database.js'
 
 try {
   const config = loadConfig()

@@ -1,5 +1,5 @@
 import { exitWithMessage, listen } from '@shop/platform'
-import { loadWorkerConfig } from './config.js'
+import { loadWorkerConfig } from '../config.js'
 import { buildWorker } from './order-worker.js'
 
 try {

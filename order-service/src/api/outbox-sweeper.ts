@@ -1,8 +1,8 @@
 import { inTransaction, runPeriodically } from '@shop/platform'
 import type { FastifyBaseLogger } from 'fastify'
-import type { OrdersDatabase } from './db/database.js'
-import type { OrderQueue } from './order-queue.js'
-import { orderRepository } from './order-repository.js'
+import type { OrdersDatabase } from '../db/database.js'
+import type { OrderQueue } from '../orders/order-queue.js'
+import { orderRepository } from '../orders/order-repository.js'
 
 export interface OutboxSweeperOptions {
   db: OrdersDatabase

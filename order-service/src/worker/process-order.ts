@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type Job, UnrecoverableError } from 'bullmq'
-import { isFinalFailure, orderJobData, runNumber } from './order-job.js'
-import type { OrderRepository } from './order-repository.js'
+import { isFinalFailure, orderJobData, runNumber } from '../orders/order-job.js'
+import type { OrderRepository } from '../orders/order-repository.js'
 
 export const PAYMENT_DECLINED = 'payment declined'
 

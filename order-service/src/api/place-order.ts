@@ -1,9 +1,9 @@
 import { findStoredResponse, HttpProblem, type IdempotentResult, requestHash } from '@shop/platform'
 import type { FastifyBaseLogger } from 'fastify'
-import type { OrdersDatabase } from './db/database.js'
-import { idempotencyKeys } from './db/schema.js'
+import type { OrdersDatabase } from '../db/database.js'
+import { idempotencyKeys } from '../db/schema.js'
+import { KeyTakenError, type OrderRepository } from '../orders/order-repository.js'
 import type { OrderEnqueuer } from './order-enqueuer.js'
-import { KeyTakenError, type OrderRepository } from './order-repository.js'
 import { type CreateOrderBody, type Order, toOrder } from './schemas/orders.js'
 import type { UserClient } from './user-client.js'
 

@@ -10,10 +10,10 @@ import {
 import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullmq'
 import { drizzle } from 'drizzle-orm/node-postgres'
 import { Counter } from 'prom-client'
-import type { WorkerConfig } from './config.js'
-import * as schema from './db/schema.js'
-import { isFinalFailure, OrderJobData, unavailableRetryDelay } from './order-job.js'
-import { orderRepository } from './order-repository.js'
+import type { WorkerConfig } from '../config.js'
+import * as schema from '../db/schema.js'
+import { isFinalFailure, OrderJobData, unavailableRetryDelay } from '../orders/order-job.js'
+import { orderRepository } from '../orders/order-repository.js'
 import { createOrderProcessor, type ProcessOrderOptions } from './process-order.js'
 
 export type WorkerOverrides = Pick<ProcessOrderOptions, 'random' | 'wait'>

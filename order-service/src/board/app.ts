@@ -13,8 +13,8 @@ import {
 } from '@shop/platform'
 import { Queue } from 'bullmq'
 import type { FastifyInstance } from 'fastify'
+import type { BoardConfig } from '../config.js'
 import { refuseNulCharacters } from './board-input.js'
-import type { BoardConfig } from './config.js'
 
 /** The dashboard lives at the root; the adapter's base path and the plugin prefix must agree. */
 const BASE_PATH = '/'

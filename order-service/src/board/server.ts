@@ -1,6 +1,6 @@
 import { exitWithMessage, listen } from '@shop/platform'
-import { buildBoard } from './board-app.js'
-import { loadBoardConfig } from './config.js'
+import { loadBoardConfig } from '../config.js'
+import { buildBoard } from './app.js'
 
 try {
   const config = loadBoardConfig()
