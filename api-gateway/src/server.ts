@@ -1,11 +1,5 @@
-import { exitWithMessage, listen } from '@shop/platform'
-import { buildGateway, SERVICE_NAME } from './app.js'
-import { loadConfig } from './config.js'
+import { startTracing } from '@shop/platform/tracing'
 
-try {
-  const config = loadConfig()
-  const app = await buildGateway(config)
-  await listen(app, { host: config.HOST, port: config.PORT })
-} catch (error) {
-  exitWithMessage(SERVICE_NAME, error)
-}
+// Before the process's own modules load, so that they are instrumented when tracing is on.
+await startTracing('api-gateway')
+await import('./start.js')

@@ -1,13 +1,5 @@
-import { exitWithMessage, listen } from '@shop/platform'
-import { buildApp, SERVICE_NAME } from './app.js'
-import { loadConfig } from './config.js'
-import { migrateDatabase } from './db/migrate.js'
+import { startTracing } from '@shop/platform/tracing'
 
-try {
-  const config = loadConfig()
-  await migrateDatabase(config.DATABASE_URL)
-  const app = await buildApp(config)
-  await listen(app, { host: config.HOST, port: config.PORT })
-} catch (error) {
-  exitWithMessage(SERVICE_NAME, error)
-}
+// Before the process's own modules load, so that they are instrumented when tracing is on.
+await startTracing('user-service')
+await import('./start.js')

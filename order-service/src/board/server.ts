@@ -1,11 +1,5 @@
-import { exitWithMessage, listen } from '@shop/platform'
-import { loadBoardConfig } from '../config.js'
-import { buildBoard } from './app.js'
+import { startTracing } from '@shop/platform/tracing'
 
-try {
-  const config = loadBoardConfig()
-  const app = await buildBoard(config)
-  await listen(app, { host: config.HOST, port: config.BULL_BOARD_PORT })
-} catch (error) {
-  exitWithMessage('order-board', error)
-}
+// Before the process's own modules load, so that they are instrumented when tracing is on.
+await startTracing('order-board')
+await import('./start.js')
