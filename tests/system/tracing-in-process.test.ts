@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { context, trace } from '@opentelemetry/api'
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { startTracing } from '@shop/platform/tracing'
 import { assertOrderTrace } from './support/order-trace.js'
@@ -15,7 +16,7 @@ const tracing = await startTracing('shop-test', {
   spanProcessors: [new SimpleSpanProcessor(exporter)],
 })
 
-const { runMigrations } = await import('@shop/platform')
+const { createLogger, runMigrations } = await import('@shop/platform')
 const { createTestDatabase, eventually, listenOnLoopback, startTestRedis, uniqueName } =
   await import('@shop/platform/testing')
 const gatewayModule = await import('../../api-gateway/src/app.js')
@@ -27,6 +28,9 @@ const ordersModule = await import('../../order-service/src/api/app.js')
 const ordersConfig = await import('../../order-service/src/config.js')
 const { MIGRATIONS_FOLDER } = await import('../../order-service/src/db/database.js')
 const { buildWorker } = await import('../../order-service/src/worker/order-worker.js')
+const { createOrderQueue, jobIdFor } = await import('../../order-service/src/orders/order-queue.js')
+const { queueTelemetry } = await import('../../order-service/src/orders/queue-telemetry.js')
+const { createOrderEnqueuer } = await import('../../order-service/src/api/order-enqueuer.js')
 
 /** The exporter's spans in the shape the assertions read. */
 const finishedSpans = (): TraceSpan[] =>
@@ -45,12 +49,14 @@ describe('tracing, with every process in the test process', () => {
   let gatewayUrl = ''
   let ordersUrl = ''
   let usersUrl = ''
+  let redisUrl = ''
 
   before(async () => {
     const database = await createTestDatabase()
     closers.push(() => database.stop())
     const redis = await startTestRedis()
     closers.push(() => redis.stop())
+    redisUrl = redis.url
     await migrateDatabase(database.url)
     await runMigrations({
       url: database.url,
@@ -108,5 +114,50 @@ describe('tracing, with every process in the test process', () => {
         : undefined
     })
     assertOrderTrace(tree, { ordersUrl, usersUrl, queueName, orderId: order.id })
+  })
+
+  it("gives each order of one batch its own request's id and trace", async () => {
+    const log = createLogger('test', 'silent')
+    const queue = createOrderQueue({
+      redisUrl,
+      queueName: uniqueName('batched'),
+      maxAttempts: 1,
+      backoffMs: 1,
+      log,
+      telemetry: await queueTelemetry(),
+    })
+    const enqueuer = createOrderEnqueuer({ queue, orders: { markEnqueued: async () => {} }, log })
+    try {
+      const tracer = trace.getTracer('test')
+      const requests = [tracer.startSpan('first request'), tracer.startSpan('second request')]
+      // Both calls in one turn of the event loop: they leave in one addBulk.
+      const queued = requests.map((span, i) =>
+        context.with(trace.setSpan(context.active(), span), () =>
+          enqueuer.enqueue(9_000 + i, `request-${i}`),
+        ),
+      )
+      assert.deepEqual(await Promise.all(queued), [true, true])
+      for (const span of requests) span.end()
+
+      const spans = new SpanTree(finishedSpans())
+      const bulk = spans.spans.filter((span) => span.name === `addBulk ${queue.queue.name}`)
+      assert.equal(bulk.length, 1)
+      assert.equal(bulk[0]?.attributes['bullmq.job.bulk.count'], 2)
+      for (const [i, request] of requests.entries()) {
+        const job = await queue.queue.getJob(jobIdFor(9_000 + i))
+        assert.equal(job?.data.request_id, `request-${i}`)
+        // W3C traceparent: version-traceid-spanid-flags; the span is this order's enqueue.
+        const { traceparent } = JSON.parse(String(job?.opts.telemetry?.metadata))
+        const [, traceId, spanId] = String(traceparent).split('-')
+        assert.equal(traceId, request.spanContext().traceId)
+        const enqueue = spans.spans.find((span) => span.spanId === spanId)
+        assert.equal(enqueue?.name, `enqueue ${queue.queue.name}`)
+        assert.equal(enqueue?.parentSpanId, request.spanContext().spanId)
+      }
+    } finally {
+      await enqueuer.drain()
+      await queue.queue.obliterate({ force: true })
+      await queue.close()
+    }
   })
 })
