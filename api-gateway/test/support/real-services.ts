@@ -5,7 +5,7 @@ import {
   startTestRedis,
   uniqueName,
 } from '@shop/platform/testing'
-import { buildApp as buildOrderService } from '../../../order-service/src/app.js'
+import { buildApp as buildOrderService } from '../../../order-service/src/api/app.js'
 import { loadConfig as loadOrderConfig } from '../../../order-service/src/config.js'
 import { MIGRATIONS_FOLDER as ORDER_MIGRATIONS } from '../../../order-service/src/db/database.js'
 import { buildApp as buildUserService } from '../../../user-service/src/app.js'
