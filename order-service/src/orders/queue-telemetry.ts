@@ -8,5 +8,5 @@ import type { Telemetry } from 'bullmq'
 export async function queueTelemetry(): Promise<Telemetry | undefined> {
   if (!tracingActive()) return undefined
   const { BullMQOtel } = await import('bullmq-otel')
-  return new BullMQOtel('order-service')
+  return new BullMQOtel({ tracerName: 'order-service' })
 }

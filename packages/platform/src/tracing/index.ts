@@ -1,4 +1,5 @@
 import { register } from 'node:module'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { tracing } from '@opentelemetry/sdk-node'
 
 /**
@@ -19,11 +20,21 @@ let started: Tracing | undefined
 /** Whether this process traces: libraries with a tracing adapter of their own ask this. */
 export const tracingActive = () => started !== undefined
 
-/** Exports the spans still buffered and stops tracing; nothing to do when it is off. */
+/** How long the spans still buffered at exit may take to leave. */
+const SHUTDOWN_MS = 2_000
+
+/**
+ * Exports the spans still buffered and stops tracing; nothing to do when it is off. A
+ * collector that is away costs at most `SHUTDOWN_MS` of the shutdown, and those spans.
+ */
 export async function shutdownTracing() {
   const tracing = started
   started = undefined
-  await tracing?.shutdown()
+  if (!tracing) return
+  await Promise.race([
+    tracing.shutdown().catch(() => {}),
+    sleep(SHUTDOWN_MS, undefined, { ref: false }),
+  ])
 }
 
 export interface TracingOptions {

@@ -48,12 +48,16 @@ export function startSdk(serviceName: string, { spanProcessors }: TracingOptions
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (request) => untraced(request.url),
       }),
-      new UndiciInstrumentation({ requestHook: dropForwardedTraceHeaders }),
       new FastifyOtelInstrumentation({
         registerOnInitialization: true,
         ignorePaths: ({ url }) => untraced(url),
       }),
-      // Commands outside any request or job (BullMQ's polling, pool upkeep) make no traces.
+      // Calls outside any request or job (BullMQ's polling, the gateway refreshing upstream
+      // documents, pool upkeep) make no traces.
+      new UndiciInstrumentation({
+        requestHook: dropForwardedTraceHeaders,
+        requireParentforSpans: true,
+      }),
       new PgInstrumentation({ requireParentSpan: true }),
       new IORedisInstrumentation({ requireParentSpan: true }),
       new PinoInstrumentation({ disableLogSending: true }),
