@@ -75,6 +75,12 @@ describe('tracing, with every process on its own (OTLP http/json)', () => {
       { timeoutMs: 30_000, what: "the worker's spans at the receiver" },
     )
 
+    // Each process names itself.
+    assert.equal(chain.gateway.service, 'api-gateway')
+    assert.equal(chain.orders.service, 'order-service')
+    assert.equal(chain.users.service, 'user-service')
+    assert.equal(chain.processing.service, 'order-worker')
+
     const done = await eventually(
       async () =>
         running.stack

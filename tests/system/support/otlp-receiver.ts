@@ -15,10 +15,14 @@ interface OtlpJsonSpan {
   parentSpanId?: string
   name: string
   kind: number
-  attributes?: { key: string; value: Record<string, unknown> }[]
+  attributes?: OtlpAttributes
 }
+type OtlpAttributes = { key: string; value: Record<string, unknown> }[]
 interface OtlpJsonTraces {
-  resourceSpans?: { scopeSpans?: { spans?: OtlpJsonSpan[] }[] }[]
+  resourceSpans?: {
+    resource?: { attributes?: OtlpAttributes }
+    scopeSpans?: { spans?: OtlpJsonSpan[] }[]
+  }[]
 }
 
 /** An OTLP attribute value (`{ stringValue: … }`, `{ intValue: … }`, …) as a plain value. */
@@ -26,6 +30,9 @@ function plain(value: Record<string, unknown>): unknown {
   const [first] = Object.values(value)
   return typeof first === 'string' && 'intValue' in value ? Number(first) : first
 }
+
+const attributesOf = (attributes: OtlpAttributes = []) =>
+  Object.fromEntries(attributes.map(({ key, value }) => [key, plain(value)]))
 
 /**
  * What a collector would receive over OTLP/HTTP, kept in memory: every POST is answered 200
@@ -58,18 +65,21 @@ export async function startOtlpReceiver() {
           (one) => one.path === '/v1/traces' && one.headers['content-type'] === 'application/json',
         )
         .flatMap((one) => (JSON.parse(one.body.toString()) as OtlpJsonTraces).resourceSpans ?? [])
-        .flatMap((resource) => resource.scopeSpans ?? [])
-        .flatMap((scope) => scope.spans ?? [])
-        .map((span) => ({
+        .flatMap(({ resource, scopeSpans }) => {
+          const service = attributesOf(resource?.attributes)['service.name']
+          return (scopeSpans ?? []).flatMap((scope) =>
+            (scope.spans ?? []).map((span) => ({ span, service: String(service) })),
+          )
+        })
+        .map(({ span, service }) => ({
           traceId: span.traceId,
           spanId: span.spanId,
           parentSpanId: span.parentSpanId || undefined,
           name: span.name,
           // OTLP counts from SPAN_KIND_UNSPECIFIED = 0: its INTERNAL is the API's 0, plus one.
           kind: span.kind - 1,
-          attributes: Object.fromEntries(
-            (span.attributes ?? []).map(({ key, value }) => [key, plain(value)]),
-          ),
+          attributes: attributesOf(span.attributes),
+          service,
         }))
     },
     async stop() {

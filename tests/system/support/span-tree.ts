@@ -7,6 +7,8 @@ export interface TraceSpan {
   /** OpenTelemetry's SpanKind numbers: SERVER 1, CLIENT 2, PRODUCER 3, CONSUMER 4. */
   kind: number
   attributes: Record<string, unknown>
+  /** The `service.name` of the process that made it, where the exporter tells. */
+  service?: string
 }
 
 export const SpanKind = { INTERNAL: 0, SERVER: 1, CLIENT: 2, PRODUCER: 3, CONSUMER: 4 } as const
