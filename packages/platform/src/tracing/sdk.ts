@@ -10,9 +10,15 @@ import {
 import { NodeSDK } from '@opentelemetry/sdk-node'
 import type { Tracing, TracingOptions } from './index.js'
 
-/** Probes and scrapes, answered many times a minute: no trace is worth their noise. */
+/**
+ * Probes, scrapes and the API documents (which the gateway fetches from every service, again
+ * and again): answered many times a minute, no trace is worth their noise.
+ */
 const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics'])
-const untraced = (url: string | undefined) => UNTRACED_PATHS.has((url ?? '').split('?')[0] ?? '')
+function untraced(url: string | undefined) {
+  const path = (url ?? '').split('?')[0] ?? ''
+  return UNTRACED_PATHS.has(path) || path === '/docs' || path.startsWith('/docs/')
+}
 
 type UndiciRequest = Parameters<NonNullable<UndiciInstrumentationConfig['requestHook']>>[1]
 const TRACE_HEADERS = /^(traceparent|tracestate|baggage)$/i
