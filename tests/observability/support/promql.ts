@@ -17,7 +17,7 @@ export function metricNames(expression: string): string[] {
   parser.parse(source).iterate({
     enter(node) {
       if (node.type.isError)
-        errors.push(`at ${node.from}: '${source.slice(node.from, node.to + 10)}'`)
+        errors.push(`near '${source.slice(Math.max(0, node.from - 20), node.to + 10)}'`)
       if (node.name === 'Identifier' && node.node.parent?.name === 'VectorSelector') {
         names.add(source.slice(node.from, node.to))
       }
