@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
+import { stringify } from 'yaml'
+import { dashboards, queries } from './support/dashboards.js'
 import { composeServices, mountTarget, PROMETHEUS_DIR, readYaml } from './support/files.js'
+import { asPrometheusSees } from './support/promql.js'
 import { promtool, promtoolMissing, skipWithoutPromtool } from './support/promtool.js'
 import { prometheusConfig, rules } from './support/rules.js'
 
@@ -26,6 +31,29 @@ describe('Prometheus configuration and alerting rules, through promtool', {
     const { rule_files } = await prometheusConfig()
     const { ok, output } = await promtool(['check', 'rules', ...rule_files], PROMETHEUS_DIR)
     assert.ok(ok, output)
+  })
+
+  it('promtool check rules: every Grafana dashboard query is PromQL Prometheus accepts', async () => {
+    // Prometheus' own parser and type checks, through recording rules made of the queries.
+    const rules = (await dashboards()).flatMap(({ dashboard }) =>
+      queries(dashboard).map(({ expr }, i) => ({
+        record: `dashboard_${dashboard.uid.replace(/\W/g, '_')}_${i}`,
+        expr: asPrometheusSees(expr),
+      })),
+    )
+    assert.ok(rules.length > 0)
+    const directory = await mkdtemp(join(tmpdir(), 'shop-dashboard-queries-'))
+    try {
+      await writeFile(
+        join(directory, 'queries.yml'),
+        stringify({ groups: [{ name: 'dashboards', rules }] }),
+      )
+      const { ok, output } = await promtool(['check', 'rules', 'queries.yml'], directory)
+      assert.ok(ok, output)
+      assert.match(output, new RegExp(`SUCCESS: ${rules.length} rules found`))
+    } finally {
+      await rm(directory, { recursive: true, force: true })
+    }
   })
 
   it('promtool test rules: each alert fires on the series of its unit test, and not before', async () => {

@@ -6,12 +6,15 @@ import { parser } from '@prometheus-io/lezer-promql'
  */
 const GRAFANA_INTERVALS = /\$__(rate_interval|interval|range)\b/g
 
+/** The query as Prometheus receives it from Grafana (intervals as 5m). */
+export const asPrometheusSees = (expression: string) => expression.replace(GRAFANA_INTERVALS, '5m')
+
 /**
  * The metric names a PromQL expression selects, parsed with Prometheus' own grammar
  * (lezer-promql); throws on a syntax error.
  */
 export function metricNames(expression: string): string[] {
-  const source = expression.replace(GRAFANA_INTERVALS, '5m')
+  const source = asPrometheusSees(expression)
   const names = new Set<string>()
   const errors: string[] = []
   parser.parse(source).iterate({
