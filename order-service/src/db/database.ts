@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url'
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres'
 import fp from 'fastify-plugin'
 import type pg from 'pg'
@@ -6,9 +5,6 @@ import * as schema from './schema.js'
 
 /** Drizzle over the pool; `$client` is the pool, for the few statements written as SQL. */
 export type OrdersDatabase = NodePgDatabase<typeof schema> & { $client: pg.Pool }
-
-/** `drizzle/` sits beside both `src/` and `dist/`, so this resolves from either. */
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url))
 
 declare module 'fastify' {
   interface FastifyInstance {
