@@ -34,9 +34,12 @@ export async function buildApp(config: ApiConfig, { outboxGraceMs }: AppOptions 
   })
   const users = createUserClient({
     urls: config.USER_SERVICE_URL,
+    refreshMs: config.DNS_REFRESH_MS,
     timeoutMs: config.USER_SERVICE_TIMEOUT_MS,
     knownUsers: config.USER_CHECK_CACHE_SIZE,
+    log: app.log,
   })
+  app.addHook('onReady', () => users.start())
   app.addHook('onClose', () => users.close())
   const orders = orderRepository(app.db)
   const enqueuer = createOrderEnqueuer({
