@@ -1,4 +1,4 @@
-import { createProducerRedis, withTimeout } from '@shop/platform'
+import { createFailFastRedis, withTimeout } from '@shop/platform'
 import { Queue } from 'bullmq'
 import type { FastifyBaseLogger } from 'fastify'
 import fp from 'fastify-plugin'
@@ -24,7 +24,7 @@ const LOST = new Set(['reconnecting', 'close', 'end'])
 /** The producer side: adds order jobs, failing fast while Redis is away. */
 export function createOrderQueue(options: OrderQueueOptions) {
   const { redisUrl, queueName, maxAttempts, backoffMs, log, addTimeoutMs = 2_000 } = options
-  const redis = createProducerRedis(redisUrl)
+  const redis = createFailFastRedis(redisUrl)
   const queue = new Queue<OrderJobData>(queueName, {
     connection: redis,
     defaultJobOptions: {
