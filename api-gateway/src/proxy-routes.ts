@@ -73,6 +73,9 @@ function forwardedHeaders(request: Forwarded, copied: IncomingHttpHeaders) {
 export const proxyRoutes: FastifyPluginAsync<ProxyRouteOptions> = async (app, options) => {
   const { path, replicas, timeoutMs, bodyLimit, histogram } = options
   app.addHook('onResponse', observeUpstream(histogram, replicas.name))
+  // Built once: every problem names the upstream; a 503 also as the dependency it lacks.
+  const named = { upstream: replicas.name }
+  const unavailable = { upstream: replicas.name, dependency: replicas.name }
   const exchanges = new WeakMap<FastifyRequest, Exchange>()
   const optionsByTarget = new Map<string, ReplyOptions>()
 
@@ -148,7 +151,6 @@ export const proxyRoutes: FastifyPluginAsync<ProxyRouteOptions> = async (app, op
       )
       return attempt(request, reply, exchange.dest, next)
     }
-    const extra = { upstream: replicas.name }
     switch (kind) {
       case 'body-too-large':
         return tooLarge(request, reply)
@@ -157,20 +159,20 @@ export const proxyRoutes: FastifyPluginAsync<ProxyRouteOptions> = async (app, op
           reply,
           504,
           `${replicas.name} did not answer within ${timeoutMs} ms`,
-          extra,
+          named,
         )
       case 'not-connected':
-        return sendProblem(reply, 503, `no replica of ${replicas.name} is reachable`, extra)
+        return sendProblem(reply, 503, `no replica of ${replicas.name} is reachable`, unavailable)
       case 'connection-lost':
         return sendProblem(
           reply,
           502,
           `${replicas.name} closed the connection before answering`,
-          extra,
+          named,
         )
       default:
         request.log.error({ err: error, upstream: replicas.name }, 'upstream exchange failed')
-        return sendProblem(reply, 502, `${replicas.name} did not answer properly`, extra)
+        return sendProblem(reply, 502, `${replicas.name} did not answer properly`, named)
     }
   }
 
@@ -208,9 +210,7 @@ export const proxyRoutes: FastifyPluginAsync<ProxyRouteOptions> = async (app, op
     handler: (request, reply, dest) => {
       const first = replicas.pick()
       if (first === undefined) {
-        return sendProblem(reply, 503, `no replica of ${replicas.name} is known`, {
-          upstream: replicas.name,
-        })
+        return sendProblem(reply, 503, `no replica of ${replicas.name} is known`, unavailable)
       }
       if (Number(request.headers['content-length']) > bodyLimit) return tooLarge(request, reply)
       if (request.body instanceof Readable) {
