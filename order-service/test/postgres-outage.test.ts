@@ -13,6 +13,7 @@ import {
   fetchAnswer,
   listenOnLoopback,
   startFaultyPostgres,
+  untilReady,
 } from '@shop/platform/testing'
 import { buildApp } from '../src/api/app.js'
 import { createOrderQueue, jobIdFor } from '../src/orders/order-queue.js'
@@ -85,10 +86,7 @@ describe('orders when PostgreSQL hangs', () => {
     } finally {
       await postgres.resume()
     }
-    await eventually(
-      async () => ((await fetchAnswer(`${base}/readyz`)).status === 200 ? true : undefined),
-      { timeoutMs: ANSWER_DEADLINE_MS, what: '/readyz 200 after PostgreSQL resumed' },
-    )
+    await untilReady(base, '/readyz 200 after PostgreSQL resumed')
     // Nothing attempted while paused was committed behind the client's back.
     assert.equal(await db.orderCount(), before)
     const placed = await placeOrder('resumed', { 'idempotency-key': 'paused-1' })

@@ -14,6 +14,7 @@ import {
   listenOnLoopback,
   type Stoppable,
   startFaultyPostgres,
+  untilReady,
 } from '@shop/platform/testing'
 import { buildApp } from '../src/app.js'
 import { migrateDatabase } from '../src/db/migrate.js'
@@ -66,10 +67,7 @@ describe('user-service when PostgreSQL hangs or drops its connections', () => {
       } finally {
         await postgres.resume()
       }
-      await eventually(
-        async () => ((await fetchAnswer(`${base}/readyz`)).status === 200 ? true : undefined),
-        { timeoutMs: ANSWER_DEADLINE_MS, what: '/readyz 200 after PostgreSQL resumed' },
-      )
+      await untilReady(base, '/readyz 200 after PostgreSQL resumed')
       const user = await fetchAnswer(`${base}/users/${userId}`)
       assert.equal(user.status, 200)
       assert.equal((await createUser(`resumed-${round}@example.com`)).status, 201)

@@ -54,3 +54,11 @@ export function assertUnavailable(answer: Answer<{ dependency?: unknown }>, depe
   assert.match(answer.type, /^application\/problem\+json/)
   assert.equal(answer.body.dependency, dependency)
 }
+
+/** Waits until `base`'s `/readyz` answers 200: every dependency back. */
+export function untilReady(base: string, what = '/readyz 200') {
+  return eventually(
+    async () => ((await fetchAnswer(`${base}/readyz`)).status === 200 ? true : undefined),
+    { timeoutMs: ANSWER_DEADLINE_MS, what },
+  )
+}
