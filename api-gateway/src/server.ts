@@ -1,11 +1,8 @@
-import { exitWithMessage, listen } from '@shop/platform'
-import { buildGateway, SERVICE_NAME } from './app.js'
-import { loadConfig } from './config.js'
+import { runProcess } from '@shop/platform/entry'
 
-try {
+await runProcess('api-gateway', async () => {
+  const { loadConfig } = await import('./config.js')
+  const { buildGateway } = await import('./app.js')
   const config = loadConfig()
-  const app = await buildGateway(config)
-  await listen(app, { host: config.HOST, port: config.PORT })
-} catch (error) {
-  exitWithMessage(SERVICE_NAME, error)
-}
+  return { app: await buildGateway(config), host: config.HOST, port: config.PORT }
+})

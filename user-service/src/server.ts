@@ -1,13 +1,10 @@
-import { exitWithMessage, listen } from '@shop/platform'
-import { buildApp, SERVICE_NAME } from './app.js'
-import { loadConfig } from './config.js'
-import { migrateDatabase } from './db/migrate.js'
+import { runProcess } from '@shop/platform/entry'
 
-try {
+await runProcess('user-service', async () => {
+  const { loadConfig } = await import('./config.js')
+  const { migrateDatabase } = await import('./db/migrate.js')
+  const { buildApp } = await import('./app.js')
   const config = loadConfig()
   await migrateDatabase(config.DATABASE_URL)
-  const app = await buildApp(config)
-  await listen(app, { host: config.HOST, port: config.PORT })
-} catch (error) {
-  exitWithMessage(SERVICE_NAME, error)
-}
+  return { app: await buildApp(config), host: config.HOST, port: config.PORT }
+})

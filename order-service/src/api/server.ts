@@ -1,17 +1,10 @@
-import { exitWithMessage, listen, runMigrations } from '@shop/platform'
-import { loadConfig } from '../config.js'
-import { MIGRATIONS_FOLDER } from '../db/database.js'
-import { buildApp } from './app.js'
+import { runProcess } from '@shop/platform/entry'
 
-try {
+await runProcess('order-service', async () => {
+  const { loadConfig } = await import('../config.js')
+  const { migrateDatabase } = await import('../db/migrate.js')
+  const { buildApp } = await import('./app.js')
   const config = loadConfig()
-  await runMigrations({
-    url: config.DATABASE_URL,
-    schema: 'orders',
-    migrationsFolder: MIGRATIONS_FOLDER,
-  })
-  const app = await buildApp(config)
-  await listen(app, { host: config.HOST, port: config.PORT })
-} catch (error) {
-  exitWithMessage('order-service', error)
-}
+  await migrateDatabase(config.DATABASE_URL)
+  return { app: await buildApp(config), host: config.HOST, port: config.PORT }
+})

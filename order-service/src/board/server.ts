@@ -1,11 +1,8 @@
-import { exitWithMessage, listen } from '@shop/platform'
-import { loadBoardConfig } from '../config.js'
-import { buildBoard } from './app.js'
+import { runProcess } from '@shop/platform/entry'
 
-try {
+await runProcess('order-board', async () => {
+  const { loadBoardConfig } = await import('../config.js')
+  const { buildBoard } = await import('./app.js')
   const config = loadBoardConfig()
-  const app = await buildBoard(config)
-  await listen(app, { host: config.HOST, port: config.BULL_BOARD_PORT })
-} catch (error) {
-  exitWithMessage('order-board', error)
-}
+  return { app: await buildBoard(config), host: config.HOST, port: config.BULL_BOARD_PORT }
+})

@@ -1,4 +1,4 @@
-import { createProducerRedis } from '@shop/platform'
+import { createFailFastRedis, withTimeout } from '@shop/platform'
 import { Queue } from 'bullmq'
 import type { FastifyBaseLogger } from 'fastify'
 import fp from 'fastify-plugin'
@@ -24,7 +24,7 @@ const LOST = new Set(['reconnecting', 'close', 'end'])
 /** The producer side: adds order jobs, failing fast while Redis is away. */
 export function createOrderQueue(options: OrderQueueOptions) {
   const { redisUrl, queueName, maxAttempts, backoffMs, log, addTimeoutMs = 2_000 } = options
-  const redis = createProducerRedis(redisUrl)
+  const redis = createFailFastRedis(redisUrl)
   const queue = new Queue<OrderJobData>(queueName, {
     connection: redis,
     defaultJobOptions: {
@@ -35,17 +35,6 @@ export function createOrderQueue(options: OrderQueueOptions) {
     },
   })
   queue.on('error', (error) => log.warn({ err: error }, 'order queue: redis error'))
-
-  async function withTimeout<T>(work: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`redis gave no answer within ${addTimeoutMs} ms`)),
-        addTimeoutMs,
-      )
-    })
-    return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
-  }
 
   return {
     queue,
@@ -61,7 +50,7 @@ export function createOrderQueue(options: OrderQueueOptions) {
         data: { order_id: id },
         opts: { jobId: jobIdFor(id) },
       }))
-      await withTimeout(queue.addBulk(jobs))
+      await withTimeout(queue.addBulk(jobs), addTimeoutMs, 'redis')
     },
     /** The orders among `orderIds` whose job the queue no longer holds, in one round trip. */
     async missing(orderIds: number[]): Promise<number[]> {
@@ -69,7 +58,7 @@ export function createOrderQueue(options: OrderQueueOptions) {
       if (LOST.has(redis.status)) throw new Error(`redis connection is ${redis.status}`)
       const pipeline = redis.pipeline()
       for (const id of orderIds) pipeline.exists(queue.toKey(jobIdFor(id)))
-      const results = (await withTimeout(pipeline.exec())) ?? []
+      const results = (await withTimeout(pipeline.exec(), addTimeoutMs, 'redis')) ?? []
       return orderIds.filter((_, i) => {
         const [error, found] = results[i] ?? [new Error('no answer')]
         if (error) throw error

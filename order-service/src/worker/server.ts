@@ -1,12 +1,10 @@
-import { exitWithMessage, listen } from '@shop/platform'
-import { loadWorkerConfig } from '../config.js'
-import { buildWorker } from './order-worker.js'
+import { runProcess } from '@shop/platform/entry'
 
-try {
+await runProcess('order-worker', async () => {
+  const { loadWorkerConfig } = await import('../config.js')
+  const { buildWorker } = await import('./order-worker.js')
   const config = loadWorkerConfig()
   const { app } = await buildWorker(config)
   // SIGTERM closes the app, whose preClose hook awaits worker.close(): active jobs finish.
-  await listen(app, { host: config.HOST, port: config.WORKER_PORT })
-} catch (error) {
-  exitWithMessage('order-worker', error)
-}
+  return { app, host: config.HOST, port: config.WORKER_PORT }
+})
