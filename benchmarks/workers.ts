@@ -8,9 +8,9 @@
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createLogger, createPool, runMigrations } from '@shop/platform'
+import { createLogger, createPool } from '@shop/platform'
 import { uniqueName } from '@shop/platform/testing'
-import { MIGRATIONS_FOLDER } from '../order-service/src/db/database.js'
+import { migrateDatabase } from '../order-service/src/db/migrate.js'
 import { createOrderQueue } from '../order-service/src/orders/order-queue.js'
 import { Cleanup } from './lib/cleanup.js'
 import { cpuByProcess, cpuSpent } from './lib/cpu-by-process.js'
@@ -184,7 +184,7 @@ export async function runWorkersBenchmark(argv: string[]): Promise<Record<string
       ? await mkdtemp(join(tmpdir(), 'shop-bench-profile-'))
       : undefined
     const databaseUrl = await postgresFor(cleanup, say)
-    await runMigrations({ url: databaseUrl, schema: 'orders', migrationsFolder: MIGRATIONS_FOLDER })
+    await migrateDatabase(databaseUrl)
     const redisUrl = await redisFor(cleanup, say)
     const pool = createPool({ url: databaseUrl, applicationName: 'bench-workers', max: 2 })
     cleanup.add('bench pool', () => pool.end())

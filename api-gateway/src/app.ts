@@ -1,5 +1,11 @@
 import cors from '@fastify/cors'
-import { createServiceApp, health, loggerOptions } from '@shop/platform'
+import {
+  createServiceApp,
+  health,
+  type Lookup,
+  loggerOptions,
+  ReplicaBalancer,
+} from '@shop/platform'
 import type { Config } from './config.js'
 import { registerDocsRoutes, registerOpenApi } from './docs.js'
 import { batchedStdout } from './log-destination.js'
@@ -9,7 +15,6 @@ import { anyReplicaAlive } from './readiness.js'
 import { RequestLog } from './request-log.js'
 import { UpstreamDocs } from './upstream-docs.js'
 import { createUpstreamHistogram } from './upstream-metrics.js'
-import { type Lookup, UpstreamPool } from './upstream-pool.js'
 
 export const SERVICE_NAME = 'api-gateway'
 
@@ -39,8 +44,8 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
       bodyLimit: config.BODY_LIMIT_BYTES,
     },
   })
-  const pool = (name: string, urls: string[]) =>
-    new UpstreamPool({
+  const balancer = (name: string, urls: string[]) =>
+    new ReplicaBalancer({
       name,
       urls,
       refreshMs: config.DNS_REFRESH_MS,
@@ -49,20 +54,20 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
       log: app.log,
     })
   const upstreams = [
-    { path: '/users', pool: pool('user-service', config.USER_SERVICE_URL) },
-    { path: '/orders', pool: pool('order-service', config.ORDER_SERVICE_URL) },
+    { path: '/users', replicas: balancer('user-service', config.USER_SERVICE_URL) },
+    { path: '/orders', replicas: balancer('order-service', config.ORDER_SERVICE_URL) },
   ]
   const upstreamDocs = new UpstreamDocs(
-    upstreams.map(({ path, pool }) => ({ pool, prefixes: [path] })),
+    upstreams.map(({ path, replicas }) => ({ replicas, prefixes: [path] })),
     { log: app.log, ...(options.docsRefreshMs ? { refreshMs: options.docsRefreshMs } : {}) },
   )
   app.addHook('onReady', async () => {
-    await Promise.all(upstreams.map(({ pool }) => pool.start()))
+    await Promise.all(upstreams.map(({ replicas }) => replicas.start()))
     upstreamDocs.start()
   })
   app.addHook('onClose', async () => {
     upstreamDocs.close()
-    for (const { pool } of upstreams) pool.close()
+    for (const { replicas } of upstreams) replicas.close()
     batched?.close()
   })
 
@@ -74,7 +79,9 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
     })
   }
   await app.register(health, {
-    checks: Object.fromEntries(upstreams.map(({ pool }) => [pool.name, anyReplicaAlive(pool)])),
+    checks: Object.fromEntries(
+      upstreams.map(({ replicas }) => [replicas.name, anyReplicaAlive(replicas)]),
+    ),
   })
   await registerRateLimit(app, {
     max: config.RATE_LIMIT_MAX,
@@ -84,10 +91,10 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
   })
   await registerDocsRoutes(app, upstreamDocs)
   const histogram = createUpstreamHistogram()
-  for (const { path, pool } of upstreams) {
+  for (const { path, replicas } of upstreams) {
     await app.register(proxyRoutes, {
       path,
-      pool,
+      replicas,
       timeoutMs: config.UPSTREAM_TIMEOUT_MS,
       bodyLimit: config.BODY_LIMIT_BYTES,
       histogram,

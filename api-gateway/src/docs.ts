@@ -62,9 +62,9 @@ function proxyResponses(operation: Record<string, unknown>) {
     ),
     503: problemAnswer(
       503,
-      'No replica of the service (named in `upstream`) is reachable',
+      'No replica of the service (named in `upstream` and `dependency`) is reachable',
       'no replica of user-service is reachable',
-      upstream,
+      { ...upstream, dependency: upstream.upstream },
     ),
     504: problemAnswer(
       504,

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { Readable } from 'node:stream'
 import httpProxy, { type FastifyHttpProxyOptions } from '@fastify/http-proxy'
+import type { ReplicaBalancer } from '@shop/platform'
 import { HttpProblem, REQUEST_ID_HEADER, sendProblem } from '@shop/platform'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { hasDotSegment } from './dot-segments.js'
@@ -8,12 +9,11 @@ import { ForwardedBody } from './request-body.js'
 import { BufferedBody, UpstreamClient, type UpstreamResponse } from './upstream-client.js'
 import { classifyFailure } from './upstream-errors.js'
 import { observeUpstream, type UpstreamHistogram } from './upstream-metrics.js'
-import type { UpstreamPool } from './upstream-pool.js'
 
 export interface ProxyRouteOptions {
   /** Proxied with the path kept: `/users/7` is requested upstream as `/users/7`. */
   path: string
-  pool: UpstreamPool
+  replicas: ReplicaBalancer
   timeoutMs: number
   bodyLimit: number
   histogram: UpstreamHistogram
@@ -71,8 +71,11 @@ function forwardedHeaders(request: Forwarded, copied: IncomingHttpHeaders) {
  * only for requests with a body and for failed attempts.
  */
 export const proxyRoutes: FastifyPluginAsync<ProxyRouteOptions> = async (app, options) => {
-  const { path, pool, timeoutMs, bodyLimit, histogram } = options
-  app.addHook('onResponse', observeUpstream(histogram, pool.name))
+  const { path, replicas, timeoutMs, bodyLimit, histogram } = options
+  app.addHook('onResponse', observeUpstream(histogram, replicas.name))
+  // Built once: every problem names the upstream; a 503 also as the dependency it lacks.
+  const named = { upstream: replicas.name }
+  const unavailable = { upstream: replicas.name, dependency: replicas.name }
   const exchanges = new WeakMap<FastifyRequest, Exchange>()
   const optionsByTarget = new Map<string, ReplyOptions>()
 
@@ -127,7 +130,7 @@ export const proxyRoutes: FastifyPluginAsync<ProxyRouteOptions> = async (app, op
 
   function failed(request: FastifyRequest, reply: FastifyReply, target: string, error: Error) {
     const { kind, code } = classifyFailure(error)
-    if (kind === 'not-connected') pool.markDown(target)
+    if (kind === 'not-connected') replicas.markDown(target)
     let exchange = exchanges.get(request)
     if (!exchange) {
       // A request without a body kept no state for its first attempt. The proxy's path is
@@ -140,27 +143,36 @@ export const proxyRoutes: FastifyPluginAsync<ProxyRouteOptions> = async (app, op
     const retryable =
       bodyIntact &&
       (kind === 'not-connected' || (kind === 'connection-lost' && IDEMPOTENT.has(request.method)))
-    const next = retryable && exchange.tried.size < MAX_ATTEMPTS && pool.pick(exchange.tried)
+    const next = retryable && exchange.tried.size < MAX_ATTEMPTS && replicas.pick(exchange.tried)
     if (next) {
       request.log.info(
-        { upstream: pool.name, failed: target, code, next },
+        { upstream: replicas.name, failed: target, code, next },
         'retrying on another replica',
       )
       return attempt(request, reply, exchange.dest, next)
     }
-    const extra = { upstream: pool.name }
     switch (kind) {
       case 'body-too-large':
         return tooLarge(request, reply)
       case 'timeout':
-        return sendProblem(reply, 504, `${pool.name} did not answer within ${timeoutMs} ms`, extra)
+        return sendProblem(
+          reply,
+          504,
+          `${replicas.name} did not answer within ${timeoutMs} ms`,
+          named,
+        )
       case 'not-connected':
-        return sendProblem(reply, 503, `no replica of ${pool.name} is reachable`, extra)
+        return sendProblem(reply, 503, `no replica of ${replicas.name} is reachable`, unavailable)
       case 'connection-lost':
-        return sendProblem(reply, 502, `${pool.name} closed the connection before answering`, extra)
+        return sendProblem(
+          reply,
+          502,
+          `${replicas.name} closed the connection before answering`,
+          named,
+        )
       default:
-        request.log.error({ err: error, upstream: pool.name }, 'upstream exchange failed')
-        return sendProblem(reply, 502, `${pool.name} did not answer properly`, extra)
+        request.log.error({ err: error, upstream: replicas.name }, 'upstream exchange failed')
+        return sendProblem(reply, 502, `${replicas.name} did not answer properly`, named)
     }
   }
 
@@ -196,11 +208,9 @@ export const proxyRoutes: FastifyPluginAsync<ProxyRouteOptions> = async (app, op
     },
     replyOptions: shared,
     handler: (request, reply, dest) => {
-      const first = pool.pick()
+      const first = replicas.pick()
       if (first === undefined) {
-        return sendProblem(reply, 503, `no replica of ${pool.name} is known`, {
-          upstream: pool.name,
-        })
+        return sendProblem(reply, 503, `no replica of ${replicas.name} is known`, unavailable)
       }
       if (Number(request.headers['content-length']) > bodyLimit) return tooLarge(request, reply)
       if (request.body instanceof Readable) {

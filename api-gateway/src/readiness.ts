@@ -1,5 +1,4 @@
-import type { ReadinessCheck } from '@shop/platform'
-import type { UpstreamPool } from './upstream-pool.js'
+import type { ReadinessCheck, ReplicaBalancer } from '@shop/platform'
 
 /**
  * Ready when at least one replica of the upstream answers its `/healthz`. Liveness, not
@@ -7,9 +6,9 @@ import type { UpstreamPool } from './upstream-pool.js'
  * rotation because a database is down would only swap the services' problem+json answers
  * for refused connections (and drag /docs and every other upstream down with it).
  */
-export function anyReplicaAlive(pool: UpstreamPool, timeoutMs = 2_000): ReadinessCheck {
+export function anyReplicaAlive(replicas: ReplicaBalancer, timeoutMs = 2_000): ReadinessCheck {
   return async () => {
-    const targets = pool.targets
+    const targets = replicas.targets
     if (targets.length === 0) throw new Error('no replica address known')
     try {
       return await Promise.any(

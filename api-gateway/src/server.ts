@@ -1,5 +1,8 @@
-import { startTracing } from '@shop/platform/tracing'
+import { runProcess } from '@shop/platform/entry'
 
-// Before the process's own modules load, so that they are instrumented when tracing is on.
-await startTracing('api-gateway')
-await import('./start.js')
+await runProcess('api-gateway', async () => {
+  const { loadConfig } = await import('./config.js')
+  const { buildGateway } = await import('./app.js')
+  const config = loadConfig()
+  return { app: await buildGateway(config), host: config.HOST, port: config.PORT }
+})

@@ -1,9 +1,9 @@
+import type { ReplicaBalancer } from '@shop/platform'
 import type { FastifyBaseLogger } from 'fastify'
 import type { OpenApiDocument, UpstreamDocument } from './openapi-merge.js'
-import type { UpstreamPool } from './upstream-pool.js'
 
 export interface DocsSource {
-  pool: UpstreamPool
+  replicas: ReplicaBalancer
   prefixes: readonly string[]
 }
 
@@ -53,7 +53,7 @@ export class UpstreamDocs {
   }
 
   get documents(): UpstreamDocument[] {
-    return this.#sources.flatMap(({ pool }) => this.#documents.get(pool.name) ?? [])
+    return this.#sources.flatMap(({ replicas }) => this.#documents.get(replicas.name) ?? [])
   }
 
   start() {
@@ -74,9 +74,9 @@ export class UpstreamDocs {
       this.#store(source, await this.#fetch(source))
     } catch (error) {
       if (this.#abort.signal.aborted) return
-      const known = this.#documents.has(source.pool.name)
+      const known = this.#documents.has(source.replicas.name)
       log[known ? 'warn' : 'info'](
-        { upstream: source.pool.name, reason: (error as Error).message, retry_ms: retryMs },
+        { upstream: source.replicas.name, reason: (error as Error).message, retry_ms: retryMs },
         known
           ? 'could not refresh upstream OpenAPI document'
           : 'upstream OpenAPI document not yet available',
@@ -92,8 +92,8 @@ export class UpstreamDocs {
     this.#timers.add(timer)
   }
 
-  async #fetch({ pool }: DocsSource): Promise<OpenApiDocument> {
-    const target = pool.pick()
+  async #fetch({ replicas }: DocsSource): Promise<OpenApiDocument> {
+    const target = replicas.pick()
     if (target === undefined) throw new Error('no replica known')
     const signal = AbortSignal.any([
       this.#abort.signal,
@@ -106,11 +106,11 @@ export class UpstreamDocs {
     return document
   }
 
-  #store({ pool, prefixes }: DocsSource, document: OpenApiDocument) {
-    const previous = this.#documents.get(pool.name)
+  #store({ replicas, prefixes }: DocsSource, document: OpenApiDocument) {
+    const previous = this.#documents.get(replicas.name)
     if (previous && JSON.stringify(previous.document) === JSON.stringify(document)) return
-    this.#documents.set(pool.name, { name: pool.name, prefixes, document })
+    this.#documents.set(replicas.name, { name: replicas.name, prefixes, document })
     this.#version++
-    this.#options.log.info({ upstream: pool.name }, 'upstream OpenAPI document updated')
+    this.#options.log.info({ upstream: replicas.name }, 'upstream OpenAPI document updated')
   }
 }

@@ -27,14 +27,14 @@ describe('gateway configuration', () => {
     assert.equal(config.REDIS_URL, undefined)
   })
 
-  it('reads comma-separated replica URLs and origins, ignoring blanks and spaces', () => {
+  it('reads comma-separated replica URLs and origins, ignoring blanks and spaces, each URL kept as its origin', () => {
     const config = loadConfig({
       USER_SERVICE_URL: ' http://user-service:8001 , http://10.0.0.7:8001,',
       ORDER_SERVICE_URL: 'http://[::1]:8002/',
       CORS_ORIGINS: 'https://shop.example/, http://localhost:3000',
     })
     assert.deepEqual(config.USER_SERVICE_URL, ['http://user-service:8001', 'http://10.0.0.7:8001'])
-    assert.deepEqual(config.ORDER_SERVICE_URL, ['http://[::1]:8002/'])
+    assert.deepEqual(config.ORDER_SERVICE_URL, ['http://[::1]:8002'])
     assert.deepEqual(config.CORS_ORIGINS, ['https://shop.example', 'http://localhost:3000'])
   })
 

@@ -1,4 +1,4 @@
-import { BaseConfig, env, IdempotencyConfig, parseConfig } from '@shop/platform'
+import { BaseConfig, env, IdempotencyConfig, parseConfig, replicaUrls } from '@shop/platform'
 import { z } from 'zod'
 
 // BullMQ keys are `bull:<queue>:<id>`: a ':' in the name would corrupt them.
@@ -8,24 +8,12 @@ const queueName = () =>
     .regex(/^[\w.-]{1,100}$/, 'must be 1 to 100 letters, digits, _ . or -')
     .default('orders')
 
-/** A comma-separated list of base URLs, one per replica. */
-const urlList = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((value) =>
-      value
-        .split(',')
-        .map((url) => url.trim().replace(/\/+$/, ''))
-        .filter((url) => url !== ''),
-    )
-    .pipe(z.array(env.httpUrl()).min(1, 'must list at least one URL'))
-
 export const ApiConfig = BaseConfig.extend({
   PORT: env.port(8002),
   DATABASE_URL: env.postgresUrl(),
   REDIS_URL: env.redisUrl(),
-  USER_SERVICE_URL: urlList('http://127.0.0.1:8001'),
+  USER_SERVICE_URL: replicaUrls('http://127.0.0.1:8001'),
+  DNS_REFRESH_MS: env.positiveInt(5_000),
   USER_SERVICE_TIMEOUT_MS: env.positiveInt(2_000),
   // Off by default: with it on, an order for a remembered user is accepted while
   // user-service is down, which the contract (user-service unreachable → 503) does not allow.

@@ -1,4 +1,4 @@
-import { createPool, runMigrations } from '@shop/platform'
+import { createPool } from '@shop/platform'
 import { freePort } from '@shop/platform/local-infra'
 import {
   createTestDatabase,
@@ -10,12 +10,12 @@ import { Queue } from 'bullmq'
 import Fastify from 'fastify'
 import { Redis } from 'ioredis'
 import { type ApiConfig, loadConfig, loadWorkerConfig, type WorkerConfig } from '../src/config.js'
-import { MIGRATIONS_FOLDER } from '../src/db/database.js'
+import { migrateDatabase } from '../src/db/migrate.js'
 
 /** A database with the orders schema migrated, for one suite (on the server `on`, if given). */
 export async function createOrdersDatabase(on?: { url: string }) {
   const database = await createTestDatabase(on)
-  await runMigrations({ url: database.url, schema: 'orders', migrationsFolder: MIGRATIONS_FOLDER })
+  await migrateDatabase(database.url)
   // The platform's pool: its clients' errors are handled, as the database is dropped at the
   // suite's end while a client just ended may still be closing.
   const pool = createPool({ url: database.url, applicationName: 'orders-test', max: 3 })

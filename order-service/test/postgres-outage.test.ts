@@ -6,10 +6,14 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { createLogger } from '@shop/platform'
 import {
+  ANSWER_DEADLINE_MS,
+  assertUnavailable,
   eventually,
   type FaultyPostgres,
+  fetchAnswer,
   listenOnLoopback,
   startFaultyPostgres,
+  untilReady,
 } from '@shop/platform/testing'
 import { buildApp } from '../src/api/app.js'
 import { createOrderQueue, jobIdFor } from '../src/orders/order-queue.js'
@@ -27,27 +31,6 @@ import {
   workerConfig,
 } from './helpers.js'
 
-// Far beyond the pool's connect and query timeouts: a request still unanswered by then hangs.
-const ANSWER_DEADLINE_MS = 30_000
-
-interface Answer {
-  status: number
-  type: string
-  body: { dependency?: string; id?: number; status?: string }
-}
-
-async function request(url: string, init: RequestInit = {}): Promise<Answer> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(ANSWER_DEADLINE_MS) })
-  const body = (await res.json()) as Answer['body']
-  return { status: res.status, type: res.headers.get('content-type') ?? '', body }
-}
-
-function assertPostgresUnavailable(answer: Answer) {
-  assert.equal(answer.status, 503, JSON.stringify(answer.body))
-  assert.match(answer.type, /^application\/problem\+json/)
-  assert.equal(answer.body.dependency, 'postgres')
-}
-
 describe('orders when PostgreSQL hangs', () => {
   let postgres: FaultyPostgres
   let db: OrdersDatabase
@@ -60,7 +43,7 @@ describe('orders when PostgreSQL hangs', () => {
   let queueName: string
 
   const placeOrder = (item: string, headers: Record<string, string> = {}) =>
-    request(`${base}/orders`, {
+    fetchAnswer(`${base}/orders`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify({ user_id: 1, item, quantity: 1 }),
@@ -95,18 +78,15 @@ describe('orders when PostgreSQL hangs', () => {
     const before = await db.orderCount()
     await postgres.pause()
     try {
-      assertPostgresUnavailable(await placeOrder('paused'))
-      assertPostgresUnavailable(await placeOrder('paused', { 'idempotency-key': 'paused-1' }))
-      assertPostgresUnavailable(await request(`${base}/orders`))
-      assertPostgresUnavailable(await request(`${base}/orders/1`))
-      assertPostgresUnavailable(await request(`${base}/readyz`))
+      assertUnavailable(await placeOrder('paused'), 'postgres')
+      assertUnavailable(await placeOrder('paused', { 'idempotency-key': 'paused-1' }), 'postgres')
+      assertUnavailable(await fetchAnswer(`${base}/orders`), 'postgres')
+      assertUnavailable(await fetchAnswer(`${base}/orders/1`), 'postgres')
+      assertUnavailable(await fetchAnswer(`${base}/readyz`), 'postgres')
     } finally {
       await postgres.resume()
     }
-    await eventually(
-      async () => ((await request(`${base}/readyz`)).status === 200 ? true : undefined),
-      { timeoutMs: ANSWER_DEADLINE_MS, what: '/readyz 200 after PostgreSQL resumed' },
-    )
+    await untilReady(base, '/readyz 200 after PostgreSQL resumed')
     // Nothing attempted while paused was committed behind the client's back.
     assert.equal(await db.orderCount(), before)
     const placed = await placeOrder('resumed', { 'idempotency-key': 'paused-1' })

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { createProducerRedis } from '@shop/platform'
+import { createFailFastRedis } from '@shop/platform'
 import {
   createTestDatabase,
   type Stoppable,
@@ -85,7 +85,7 @@ describe('with user-service down', () => {
     const list = await call(`${orders.url}/orders?user_id=${userId}`)
     assert.equal(list.status, 200)
     assert.deepEqual(list.body, [])
-    const client = createProducerRedis(redis.url, { lazyConnect: true })
+    const client = createFailFastRedis(redis.url, { lazyConnect: true })
     try {
       await client.connect()
       const jobs = await client.keys(`bull:${queueName}:*`)

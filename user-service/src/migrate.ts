@@ -1,12 +1,11 @@
 // Applies the users schema's migrations and exits: for a deployment that runs them as a
 // step of its own (a Kubernetes Job) before or beside the servers, which also apply them
 // at start under the same advisory lock.
-import { exitWithMessage } from '@shop/platform'
-import { loadMigrateConfig } from './config.js'
-import { migrateDatabase } from './db/migrate.js'
+import { runProcess } from '@shop/platform/entry'
 
-try {
+await runProcess('user-service migrate', async () => {
+  const { loadMigrateConfig } = await import('./config.js')
+  const { migrateDatabase } = await import('./db/migrate.js')
   await migrateDatabase(loadMigrateConfig().DATABASE_URL)
-} catch (error) {
-  exitWithMessage('user-service migrate', error)
-}
+  return undefined
+})

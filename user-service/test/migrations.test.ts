@@ -2,19 +2,8 @@ import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { createTestDatabase, type Stoppable } from '@shop/platform/testing'
-import pg from 'pg'
+import { createTestDatabase, queryOnce, type Stoppable } from '@shop/platform/testing'
 import { MIGRATIONS_FOLDER, migrateDatabase } from '../src/db/migrate.js'
-
-async function query<Row extends pg.QueryResultRow>(url: string, text: string) {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    return (await client.query<Row>(text)).rows
-  } finally {
-    await client.end()
-  }
-}
 
 async function journalTags(): Promise<string[]> {
   const journal = JSON.parse(await readFile(join(MIGRATIONS_FOLDER, 'meta/_journal.json'), 'utf8'))
@@ -22,7 +11,7 @@ async function journalTags(): Promise<string[]> {
 }
 
 async function appliedMigrations(url: string) {
-  return query<{ hash: string }>(url, 'select hash from users.__drizzle_migrations order by id')
+  return queryOnce<{ hash: string }>(url, 'select hash from users.__drizzle_migrations order by id')
 }
 
 describe('database migrations', () => {
@@ -37,7 +26,7 @@ describe('database migrations', () => {
     const applied = await appliedMigrations(database.url)
     assert.equal(applied.length, (await journalTags()).length)
     assert.equal(new Set(applied.map((row) => row.hash)).size, applied.length)
-    const tables = await query<{ table_name: string }>(
+    const tables = await queryOnce<{ table_name: string }>(
       database.url,
       "select table_name from information_schema.tables where table_schema = 'users' order by 1",
     )
@@ -48,18 +37,21 @@ describe('database migrations', () => {
   })
 
   it('change nothing when run again on restart, keeping the data', async () => {
-    await query(database.url, "insert into users.users (email, full_name) values ('k@e.io', 'K')")
+    await queryOnce(
+      database.url,
+      "insert into users.users (email, full_name) values ('k@e.io', 'K')",
+    )
     const before = await appliedMigrations(database.url)
     await migrateDatabase(database.url)
     assert.deepEqual(await appliedMigrations(database.url), before)
-    const rows = await query<{ email: string }>(database.url, 'select email from users.users')
+    const rows = await queryOnce<{ email: string }>(database.url, 'select email from users.users')
     assert.deepEqual(rows, [{ email: 'k@e.io' }])
   })
 
   it('work when the schema already exists, as db/init.sql creates it', async () => {
     const other = await createTestDatabase()
     try {
-      await query(other.url, 'create schema users')
+      await queryOnce(other.url, 'create schema users')
       await migrateDatabase(other.url)
       assert.equal((await appliedMigrations(other.url)).length, (await journalTags()).length)
     } finally {
@@ -69,7 +61,7 @@ describe('database migrations', () => {
 
   it('enforce case-insensitive email uniqueness in the database itself', async () => {
     await assert.rejects(
-      query(database.url, "insert into users.users (email, full_name) values ('K@E.IO', 'K2')"),
+      queryOnce(database.url, "insert into users.users (email, full_name) values ('K@E.IO', 'K2')"),
       (error: { code?: string }) => error.code === '23505',
     )
   })

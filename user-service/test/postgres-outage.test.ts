@@ -5,37 +5,20 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import {
+  ANSWER_DEADLINE_MS,
+  assertUnavailable,
   createTestDatabase,
   eventually,
   type FaultyPostgres,
+  fetchAnswer,
   listenOnLoopback,
   type Stoppable,
   startFaultyPostgres,
+  untilReady,
 } from '@shop/platform/testing'
 import { buildApp } from '../src/app.js'
 import { migrateDatabase } from '../src/db/migrate.js'
 import { type App, testConfig } from './helpers.js'
-
-// Far beyond the pool's connect and query timeouts: a request still unanswered by then hangs.
-const ANSWER_DEADLINE_MS = 30_000
-
-interface Answer {
-  status: number
-  type: string
-  body: { status?: number; detail?: string; dependency?: string; id?: number }
-}
-
-async function request(url: string, init: RequestInit = {}): Promise<Answer> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(ANSWER_DEADLINE_MS) })
-  const body = (await res.json()) as Answer['body']
-  return { status: res.status, type: res.headers.get('content-type') ?? '', body }
-}
-
-function assertPostgresUnavailable(answer: Answer) {
-  assert.equal(answer.status, 503, JSON.stringify(answer.body))
-  assert.match(answer.type, /^application\/problem\+json/)
-  assert.equal(answer.body.dependency, 'postgres')
-}
 
 describe('user-service when PostgreSQL hangs or drops its connections', () => {
   let postgres: FaultyPostgres
@@ -45,7 +28,7 @@ describe('user-service when PostgreSQL hangs or drops its connections', () => {
   let userId: number
 
   const createUser = (email: string) =>
-    request(`${base}/users`, {
+    fetchAnswer(`${base}/users`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email, full_name: 'Outage Tester' }),
@@ -70,29 +53,26 @@ describe('user-service when PostgreSQL hangs or drops its connections', () => {
 
   for (const round of [1, 2]) {
     it(`answers 503 naming postgres while it is paused, then serves again once it resumes (round ${round})`, async () => {
-      assert.equal((await request(`${base}/users/${userId}`)).status, 200)
+      assert.equal((await fetchAnswer(`${base}/users/${userId}`)).status, 200)
       await postgres.pause()
       try {
         // More requests than the pool holds connections: the queued ones need a bound too.
         const answers = await Promise.all(
-          Array.from({ length: 15 }, () => request(`${base}/users/${userId}`)),
+          Array.from({ length: 15 }, () => fetchAnswer(`${base}/users/${userId}`)),
         )
-        for (const answer of answers) assertPostgresUnavailable(answer)
-        assertPostgresUnavailable(await createUser(`paused-${round}@example.com`))
-        assertPostgresUnavailable(await request(`${base}/users`))
-        assertPostgresUnavailable(await request(`${base}/readyz`))
+        for (const answer of answers) assertUnavailable(answer, 'postgres')
+        assertUnavailable(await createUser(`paused-${round}@example.com`), 'postgres')
+        assertUnavailable(await fetchAnswer(`${base}/users`), 'postgres')
+        assertUnavailable(await fetchAnswer(`${base}/readyz`), 'postgres')
       } finally {
         await postgres.resume()
       }
-      await eventually(
-        async () => ((await request(`${base}/readyz`)).status === 200 ? true : undefined),
-        { timeoutMs: ANSWER_DEADLINE_MS, what: '/readyz 200 after PostgreSQL resumed' },
-      )
-      const user = await request(`${base}/users/${userId}`)
+      await untilReady(base, '/readyz 200 after PostgreSQL resumed')
+      const user = await fetchAnswer(`${base}/users/${userId}`)
       assert.equal(user.status, 200)
       assert.equal((await createUser(`resumed-${round}@example.com`)).status, 201)
       // Nothing attempted while paused was committed behind the client's back.
-      const list = await request(`${base}/users?limit=1000`)
+      const list = await fetchAnswer(`${base}/users?limit=1000`)
       const emails = (list.body as unknown as { email: string }[]).map((u) => u.email)
       assert.ok(!emails.includes(`paused-${round}@example.com`), emails.join(', '))
     })
@@ -101,7 +81,7 @@ describe('user-service when PostgreSQL hangs or drops its connections', () => {
   it('answers 503 or serves when every connection is terminated, and serves again without a restart', async () => {
     // Fill the pool with connections to terminate.
     const warm = await Promise.all(
-      Array.from({ length: 10 }, () => request(`${base}/users/${userId}`)),
+      Array.from({ length: 10 }, () => fetchAnswer(`${base}/users/${userId}`)),
     )
     assert.deepEqual(
       warm.map((a) => a.status),
@@ -109,16 +89,17 @@ describe('user-service when PostgreSQL hangs or drops its connections', () => {
     )
     assert.ok((await postgres.terminateConnections()) > 0, 'connections were terminated')
     const answers = await Promise.all(
-      Array.from({ length: 15 }, () => request(`${base}/users/${userId}`)),
+      Array.from({ length: 15 }, () => fetchAnswer(`${base}/users/${userId}`)),
     )
     for (const answer of answers) {
-      if (answer.status !== 200) assertPostgresUnavailable(answer)
+      if (answer.status !== 200) assertUnavailable(answer, 'postgres')
     }
     await eventually(
-      async () => ((await request(`${base}/users/${userId}`)).status === 200 ? true : undefined),
+      async () =>
+        (await fetchAnswer(`${base}/users/${userId}`)).status === 200 ? true : undefined,
       { timeoutMs: ANSWER_DEADLINE_MS, what: 'GET /users/:id 200 after the connections ended' },
     )
     assert.equal((await createUser('after-terminate@example.com')).status, 201)
-    assert.equal((await request(`${base}/readyz`)).status, 200)
+    assert.equal((await fetchAnswer(`${base}/readyz`)).status, 200)
   })
 })

@@ -1,4 +1,3 @@
-import { runMigrations } from '@shop/platform'
 import {
   createTestDatabase,
   listenOnLoopback,
@@ -7,7 +6,7 @@ import {
 } from '@shop/platform/testing'
 import { buildApp as buildOrderService } from '../../../order-service/src/api/app.js'
 import { loadConfig as loadOrderConfig } from '../../../order-service/src/config.js'
-import { MIGRATIONS_FOLDER as ORDER_MIGRATIONS } from '../../../order-service/src/db/database.js'
+import { migrateDatabase as migrateOrders } from '../../../order-service/src/db/migrate.js'
 import { buildApp as buildUserService } from '../../../user-service/src/app.js'
 import { loadConfig as loadUserConfig } from '../../../user-service/src/config.js'
 import { migrateDatabase as migrateUsers } from '../../../user-service/src/db/migrate.js'
@@ -29,10 +28,7 @@ export async function startRealServices(): Promise<RealServices> {
     createTestDatabase(),
     startTestRedis(),
   ])
-  await Promise.all([
-    migrateUsers(usersDb.url),
-    runMigrations({ url: ordersDb.url, schema: 'orders', migrationsFolder: ORDER_MIGRATIONS }),
-  ])
+  await Promise.all([migrateUsers(usersDb.url), migrateOrders(ordersDb.url)])
   const users = await buildUserService(
     loadUserConfig({ DATABASE_URL: usersDb.url, LOG_LEVEL: 'silent' }),
   )

@@ -7,7 +7,6 @@ import {
   postgres,
 } from '@shop/platform'
 import type { ApiConfig } from '../config.js'
-import { database } from '../db/database.js'
 import { idempotencyKeys } from '../db/schema.js'
 import { orderQueuePlugin } from '../orders/order-queue.js'
 import { orderRepository } from '../orders/order-repository.js'
@@ -25,7 +24,6 @@ export interface AppOptions {
 export async function buildApp(config: ApiConfig, { outboxGraceMs }: AppOptions = {}) {
   const app = await createServiceApp({ name: 'order-service', logLevel: config.LOG_LEVEL })
   await app.register(postgres, { url: config.DATABASE_URL, applicationName: 'order-service' })
-  await app.register(database)
   await app.register(orderQueuePlugin, {
     redisUrl: config.REDIS_URL,
     queueName: config.ORDER_QUEUE_NAME,
@@ -34,9 +32,12 @@ export async function buildApp(config: ApiConfig, { outboxGraceMs }: AppOptions 
   })
   const users = createUserClient({
     urls: config.USER_SERVICE_URL,
+    refreshMs: config.DNS_REFRESH_MS,
     timeoutMs: config.USER_SERVICE_TIMEOUT_MS,
     knownUsers: config.USER_CHECK_CACHE_SIZE,
+    log: app.log,
   })
+  app.addHook('onReady', () => users.start())
   app.addHook('onClose', () => users.close())
   const orders = orderRepository(app.db)
   const enqueuer = createOrderEnqueuer({

@@ -1,11 +1,10 @@
-import { inTransaction, runPeriodically } from '@shop/platform'
+import { inTransaction, runPeriodically, type ServiceDatabase } from '@shop/platform'
 import type { FastifyBaseLogger } from 'fastify'
-import type { OrdersDatabase } from '../db/database.js'
 import type { OrderQueue } from '../orders/order-queue.js'
 import { orderRepository } from '../orders/order-repository.js'
 
 export interface OutboxSweeperOptions {
-  db: OrdersDatabase
+  db: ServiceDatabase
   queue: Pick<OrderQueue, 'enqueue' | 'missing'>
   intervalMs: number
   log: FastifyBaseLogger

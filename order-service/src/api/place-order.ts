@@ -1,6 +1,11 @@
-import { findStoredResponse, HttpProblem, type IdempotentResult, requestHash } from '@shop/platform'
+import {
+  findStoredResponse,
+  HttpProblem,
+  type IdempotentResult,
+  requestHash,
+  type ServiceDatabase,
+} from '@shop/platform'
 import type { FastifyBaseLogger } from 'fastify'
-import type { OrdersDatabase } from '../db/database.js'
 import { idempotencyKeys } from '../db/schema.js'
 import { KeyTakenError, type OrderRepository } from '../orders/order-repository.js'
 import type { OrderEnqueuer } from './order-enqueuer.js'
@@ -8,7 +13,7 @@ import { type CreateOrderBody, type Order, toOrder } from './schemas/orders.js'
 import type { UserClient } from './user-client.js'
 
 export interface PlaceOrderDeps {
-  db: OrdersDatabase
+  db: ServiceDatabase
   orders: Pick<OrderRepository, 'insert'>
   users: Pick<UserClient, 'assertUserExists'>
   enqueuer: Pick<OrderEnqueuer, 'enqueue'>

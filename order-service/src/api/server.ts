@@ -1,5 +1,10 @@
-import { startTracing } from '@shop/platform/tracing'
+import { runProcess } from '@shop/platform/entry'
 
-// Before the process's own modules load, so that they are instrumented when tracing is on.
-await startTracing('order-service')
-await import('./start.js')
+await runProcess('order-service', async () => {
+  const { loadConfig } = await import('../config.js')
+  const { migrateDatabase } = await import('../db/migrate.js')
+  const { buildApp } = await import('./app.js')
+  const config = loadConfig()
+  await migrateDatabase(config.DATABASE_URL)
+  return { app: await buildApp(config), host: config.HOST, port: config.PORT }
+})

@@ -1,14 +1,20 @@
-import { HttpProblem, REQUEST_ID_HEADER } from '@shop/platform'
+import { HttpProblem, type Lookup, REQUEST_ID_HEADER, ReplicaBalancer } from '@shop/platform'
 import type { FastifyBaseLogger } from 'fastify'
 import { errors, Pool } from 'undici'
 import { KnownUsers } from './known-users.js'
 
 export interface UserClientOptions {
-  /** Base URLs of user-service replicas, tried in turn when one cannot be reached. */
+  /**
+   * Base URLs of user-service replicas, tried in turn when one cannot be reached; a host name
+   * stands for every address it resolves to, re-resolved every `refreshMs`.
+   */
   urls: string[]
+  refreshMs: number
   timeoutMs: number
   /** How many confirmed user ids to remember (0: ask user-service every time). */
   knownUsers: number
+  log: FastifyBaseLogger
+  lookup?: Lookup
 }
 
 export interface UserClient {
@@ -19,6 +25,8 @@ export interface UserClient {
   ): Promise<void>
   /** Resolves when some replica answers its liveness probe. */
   ping(): Promise<void>
+  /** Resolves user-service's host names, then again every `refreshMs` until `close()`. */
+  start(): Promise<void>
   close(): Promise<void>
 }
 
@@ -35,34 +43,46 @@ const isTimeout = (error: unknown) =>
   error instanceof errors.ConnectTimeoutError
 
 /**
- * Asks user-service over kept-alive connections (one undici Pool per replica, built once);
- * the pool's own timeouts bound each call, so no timer or AbortSignal is made per request.
+ * Asks user-service over kept-alive connections (one undici Pool per replica address, built
+ * when the address is first seen); the pool's own timeouts bound each call, so no timer or
+ * AbortSignal is made per request.
  */
-export function createUserClient({ urls, timeoutMs, knownUsers }: UserClientOptions): UserClient {
-  const pools = urls.map(
-    (url) =>
-      new Pool(url, {
+export function createUserClient({
+  urls,
+  refreshMs,
+  timeoutMs,
+  knownUsers,
+  log,
+  lookup,
+}: UserClientOptions): UserClient {
+  const replicas = new ReplicaBalancer({ name: 'user-service', urls, refreshMs, lookup, log })
+  const pools = new Map<string, Pool>()
+  const poolFor = (origin: string) => {
+    let pool = pools.get(origin)
+    if (pool === undefined) {
+      pool = new Pool(origin, {
         connections: CONNECTIONS_PER_REPLICA,
         connectTimeout: timeoutMs,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
-      }),
-  )
+      })
+      pools.set(origin, pool)
+    }
+    return pool
+  }
   const known = knownUsers > 0 ? new KnownUsers(knownUsers) : undefined
-  let next = 0
 
-  /** GETs `path` from the replicas in turn, starting with a rotating one; a timeout ends it. */
+  /** GETs `path` from the replicas in turn, starting with the balancer's next; a timeout ends it. */
   async function get(path: string, headers: Record<string, string> = {}) {
-    const start = next++ % pools.length
     const failures: string[] = []
-    for (let i = 0; i < pools.length; i++) {
-      const index = (start + i) % pools.length
-      const pool = pools[index] as Pool
+    let tried: Set<string> | undefined
+    let target = replicas.pick()
+    while (target !== undefined) {
       try {
-        const { statusCode, body } = await pool.request({ path, method: 'GET', headers })
+        const { statusCode, body } = await poolFor(target).request({ path, method: 'GET', headers })
         // The body is never needed: release the connection at once.
         await body.dump()
-        if (statusCode >= 500) throw new ReplicaFailure(`${urls[index]} answered ${statusCode}`)
+        if (statusCode >= 500) throw new ReplicaFailure(`${target} answered ${statusCode}`)
         return statusCode
       } catch (error) {
         if (isTimeout(error)) {
@@ -70,11 +90,16 @@ export function createUserClient({ urls, timeoutMs, knownUsers }: UserClientOpti
           break
         }
         const code = (error as { code?: string }).code
+        if (code === 'ECONNREFUSED') replicas.markDown(target)
         failures.push(
-          error instanceof ReplicaFailure ? error.message : `${urls[index]}: ${code ?? error}`,
+          error instanceof ReplicaFailure ? error.message : `${target}: ${code ?? error}`,
         )
       }
+      tried ??= new Set()
+      tried.add(target)
+      target = replicas.pick(tried)
     }
+    if (failures.length === 0) failures.push('no replica address is known')
     throw new ReplicaFailure(failures.join('; '))
   }
 
@@ -101,8 +126,11 @@ export function createUserClient({ urls, timeoutMs, knownUsers }: UserClientOpti
       if (status !== 200) throw new Error(`answered ${status}`)
     },
 
+    start: () => replicas.start(),
+
     async close() {
-      await Promise.all(pools.map((pool) => pool.close()))
+      replicas.close()
+      await Promise.all([...pools.values()].map((pool) => pool.close()))
     },
   }
 }

@@ -5,7 +5,7 @@ import { FastifyAdapter } from '@bull-board/fastify'
 import basicAuth from '@fastify/basic-auth'
 import {
   ConfigError,
-  createProducerRedis,
+  createFailFastRedis,
   createServiceApp,
   health,
   registerHtmlPages,
@@ -58,7 +58,7 @@ export async function buildBoard(config: BoardConfig) {
   }
   const app = await createServiceApp({ name: 'order-board', logLevel: config.LOG_LEVEL })
   // Fails fast while Redis is away, so the dashboard shows an error instead of hanging.
-  const redis = createProducerRedis(config.REDIS_URL)
+  const redis = createFailFastRedis(config.REDIS_URL)
   const queue = new Queue(config.ORDER_QUEUE_NAME, { connection: redis })
   queue.on('error', (error) => app.log.warn({ err: error }, 'order queue: redis error'))
   app.addHook('onClose', async () => {

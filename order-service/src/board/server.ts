@@ -1,5 +1,8 @@
-import { startTracing } from '@shop/platform/tracing'
+import { runProcess } from '@shop/platform/entry'
 
-// Before the process's own modules load, so that they are instrumented when tracing is on.
-await startTracing('order-board')
-await import('./start.js')
+await runProcess('order-board', async () => {
+  const { loadBoardConfig } = await import('../config.js')
+  const { buildBoard } = await import('./app.js')
+  const config = loadBoardConfig()
+  return { app: await buildBoard(config), host: config.HOST, port: config.BULL_BOARD_PORT }
+})

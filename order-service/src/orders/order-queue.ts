@@ -1,4 +1,4 @@
-import { createProducerRedis } from '@shop/platform'
+import { createFailFastRedis, withTimeout } from '@shop/platform'
 import { Queue, SpanKind, type Telemetry } from 'bullmq'
 import type { FastifyBaseLogger } from 'fastify'
 import fp from 'fastify-plugin'
@@ -42,7 +42,7 @@ export function createOrderQueue(options: OrderQueueOptions) {
     addTimeoutMs = 2_000,
     telemetry,
   } = options
-  const redis = createProducerRedis(redisUrl)
+  const redis = createFailFastRedis(redisUrl)
   const queue = new Queue<OrderJobData>(queueName, {
     connection: redis,
     telemetry,
@@ -54,17 +54,6 @@ export function createOrderQueue(options: OrderQueueOptions) {
     },
   })
   queue.on('error', (error) => log.warn({ err: error }, 'order queue: redis error'))
-
-  async function withTimeout<T>(work: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`redis gave no answer within ${addTimeoutMs} ms`)),
-        addTimeoutMs,
-      )
-    })
-    return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
-  }
 
   return {
     queue,
@@ -92,7 +81,7 @@ export function createOrderQueue(options: OrderQueueOptions) {
           },
         }
       })
-      await withTimeout(queue.addBulk(jobs))
+      await withTimeout(queue.addBulk(jobs), addTimeoutMs, 'redis')
     },
     /**
      * Runs `send` in a producer span of its own while the process traces, handing it the
@@ -110,7 +99,7 @@ export function createOrderQueue(options: OrderQueueOptions) {
       if (LOST.has(redis.status)) throw new Error(`redis connection is ${redis.status}`)
       const pipeline = redis.pipeline()
       for (const id of orderIds) pipeline.exists(queue.toKey(jobIdFor(id)))
-      const results = (await withTimeout(pipeline.exec())) ?? []
+      const results = (await withTimeout(pipeline.exec(), addTimeoutMs, 'redis')) ?? []
       return orderIds.filter((_, i) => {
         const [error, found] = results[i] ?? [new Error('no answer')]
         if (error) throw error

@@ -1,6 +1,5 @@
-import type { DbExecutor } from '@shop/platform'
+import type { DbExecutor, ServiceDatabase } from '@shop/platform'
 import { and, asc, eq, gt, inArray, isNull, lt, type SQL, sql } from 'drizzle-orm'
-import type { OrdersDatabase } from '../db/database.js'
 import { type OrderStatus, orders } from '../db/schema.js'
 import { createBatcher } from './batcher.js'
 
@@ -112,7 +111,7 @@ function fromRow(row: OrderRow): OrderRecord {
 
 const UNFINISHED: OrderStatus[] = ['pending', 'processing']
 
-export function orderRepository(db: OrdersDatabase) {
+export function orderRepository(db: ServiceDatabase) {
   // The hot statements are prepared once, by name: PostgreSQL parses and plans them once per
   // connection, and Drizzle builds their SQL once per process.
   const insertOrder = db

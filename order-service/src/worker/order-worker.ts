@@ -8,10 +8,8 @@ import {
   postgres,
 } from '@shop/platform'
 import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullmq'
-import { drizzle } from 'drizzle-orm/node-postgres'
 import { Counter } from 'prom-client'
 import type { WorkerConfig } from '../config.js'
-import * as schema from '../db/schema.js'
 import { isFinalFailure, OrderJobData, unavailableRetryDelay } from '../orders/order-job.js'
 import { orderRepository } from '../orders/order-repository.js'
 import { queueTelemetry } from '../orders/queue-telemetry.js'
@@ -35,7 +33,7 @@ export async function buildWorker(config: WorkerConfig, overrides: WorkerOverrid
     applicationName: 'order-worker',
     max: config.WORKER_CONCURRENCY + 2,
   })
-  const orders = orderRepository(drizzle(app.pool, { schema }))
+  const orders = orderRepository(app.db)
   const redis = createWorkerRedis(config.REDIS_URL)
   // Its own errors surface through /readyz; BullMQ reports those of its connections below.
   redis.on('error', () => {})

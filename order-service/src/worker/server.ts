@@ -1,5 +1,10 @@
-import { startTracing } from '@shop/platform/tracing'
+import { runProcess } from '@shop/platform/entry'
 
-// Before the process's own modules load, so that they are instrumented when tracing is on.
-await startTracing('order-worker')
-await import('./start.js')
+await runProcess('order-worker', async () => {
+  const { loadWorkerConfig } = await import('../config.js')
+  const { buildWorker } = await import('./order-worker.js')
+  const config = loadWorkerConfig()
+  const { app } = await buildWorker(config)
+  // SIGTERM closes the app, whose preClose hook awaits worker.close(): active jobs finish.
+  return { app, host: config.HOST, port: config.WORKER_PORT }
+})

@@ -81,17 +81,26 @@ export async function runMigrations({ url, schema, migrationsFolder }: MigrateOp
   }
 }
 
+/** Drizzle over the app's pool; `$client` is the pool, for the few statements written as SQL. */
+export type ServiceDatabase = NodePgDatabase<Record<string, unknown>> & PooledDatabase
+
 declare module 'fastify' {
   interface FastifyInstance {
     pool: pg.Pool
+    db: ServiceDatabase
   }
 }
 
-/** Decorates the app with a pool, closed when the app closes. */
+/**
+ * The one way a service reaches PostgreSQL: decorates the app with a pool and with Drizzle
+ * over it (`app.db`), the pool closed when the app closes. Queries name their tables, so
+ * Drizzle needs no schema here.
+ */
 export const postgres = fp<PoolOptions>(
   async (app, options) => {
     const pool = createPool(options)
     app.decorate('pool', pool)
+    app.decorate('db', drizzle({ client: pool }))
     app.addHook('onClose', async () => {
       await pool.end()
     })

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { problemResponse, sendProblem } from './problem.js'
+import { withTimeout } from './timeout.js'
 
 /** A readiness check: resolves when the dependency answers, rejects (or hangs) when not. */
 export type ReadinessCheck = () => Promise<unknown>
@@ -30,14 +31,6 @@ const NotReady = problemResponse(503, {
   detail: 'postgres is not ready: no answer within 2000 ms',
   dependency: 'postgres',
 })
-
-function withTimeout(check: ReadinessCheck, ms: number): Promise<unknown> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
-  })
-  return Promise.race([check(), timeout]).finally(() => clearTimeout(timer))
-}
 
 /** `GET /healthz` (the process can serve) and `GET /readyz` (its dependencies answer). */
 export const health = fp<HealthOptions>(
@@ -77,7 +70,7 @@ export const health = fp<HealthOptions>(
       },
       async (request, reply) => {
         const results = await Promise.allSettled(
-          Object.values(checks).map((check) => withTimeout(check, timeoutMs)),
+          Object.values(checks).map((check) => withTimeout(check(), timeoutMs)),
         )
         const names = Object.keys(checks)
         const failed = results.findIndex((result) => result.status === 'rejected')

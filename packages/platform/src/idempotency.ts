@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto'
 import { eq, inArray, lt, sql } from 'drizzle-orm'
-import { drizzle } from 'drizzle-orm/node-postgres'
 import { integer, jsonb, type PgSchema, text, timestamp } from 'drizzle-orm/pg-core'
 import type { FastifyBaseLogger } from 'fastify'
 import fp from 'fastify-plugin'
@@ -185,7 +184,7 @@ export const idempotencyRetention = fp<{ table: IdempotencyKeys; retentionHours:
   async (app, { table, retentionHours }) => {
     const retentionMs = retentionHours * HOUR_MS
     const sweeper = startIdempotencySweeper({
-      db: drizzle({ client: app.pool }),
+      db: app.db,
       table,
       retentionMs,
       intervalMs: Math.min(retentionMs / 4, HOUR_MS),

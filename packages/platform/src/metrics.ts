@@ -6,8 +6,10 @@ const fastifyMetrics = metricsModule.default
 
 /**
  * Prometheus text at `GET /metrics`: process metrics plus a latency histogram per route.
- * Each app gets a fresh registry so tests can build many apps in one process. Routes opt
- * out with `config: { disableMetrics: true }`, as the health probes do.
+ * Metrics live in prom-client's one global registry, which each app clears as it registers
+ * (so tests can build many apps in one process without duplicate-metric errors): one app per
+ * process serves them. Routes opt out with `config: { disableMetrics: true }`, as the health
+ * probes do.
  */
 export const metrics = fp(
   async (app) => {

@@ -60,7 +60,10 @@ export function sendProblem(
 }
 
 /** What each status means wherever it is answered, with a typical detail for the example. */
-const PROBLEM_DOCS: Record<number, { description: string; detail: string }> = {
+const PROBLEM_DOCS: Record<
+  number,
+  { description: string; detail: string; extra?: Record<string, unknown> }
+> = {
   400: {
     description: 'The request is invalid: `errors` names each field and why',
     detail: 'invalid body: email: Invalid email address',
@@ -89,8 +92,9 @@ const PROBLEM_DOCS: Record<number, { description: string; detail: string }> = {
     detail: 'user-service closed the connection before answering',
   },
   503: {
-    description: 'A dependency is unavailable; try again (`Retry-After`)',
-    detail: 'A dependency of this service is unavailable; try again.',
+    description: 'A dependency, named in `dependency`, is unavailable; try again (`Retry-After`)',
+    detail: 'postgres is unavailable; try again shortly.',
+    extra: { dependency: 'postgres' },
   },
   504: {
     description: 'The service behind the gateway did not answer in time',
@@ -116,7 +120,9 @@ export function problemResponse(
     description: description ?? docs?.description ?? STATUS_CODES[status] ?? 'Error',
     content: {
       [PROBLEM_CONTENT_TYPE]: {
-        schema: Problem.meta({ example: problem(status, detail ?? docs?.detail, extra) }),
+        schema: Problem.meta({
+          example: problem(status, detail ?? docs?.detail, { ...docs?.extra, ...extra }),
+        }),
       },
     },
   }
@@ -187,10 +193,12 @@ function isUnavailableSqlState(code: string) {
 /**
  * The name of the dependency that went away or hung mid-request (`postgres`, `redis`, …),
  * or undefined when `error` is something else. Follows `cause`: Drizzle wraps the driver's
- * error in its own. A socket error from an unknown client is `a dependency`.
+ * error in its own. A socket error from a client not known here is named by the address it
+ * could not reach (`10.0.0.5:6379`).
  */
 export function unavailableDependency(error: unknown): string | undefined {
   let unavailable: string | undefined
+  let unreachable: string | undefined
   let fromPostgres = false
   let current = error
   for (let depth = 0; current instanceof Error && depth < 8; depth++) {
@@ -199,7 +207,7 @@ export function unavailableDependency(error: unknown): string | undefined {
     // Drizzle's query errors and the driver's server errors come from PostgreSQL.
     if (current.name === 'DrizzleQueryError' || typeof severity === 'string') fromPostgres = true
     if (typeof code === 'string') {
-      if (UNREACHABLE_CODES.has(code)) unavailable ??= UNNAMED
+      if (UNREACHABLE_CODES.has(code)) unreachable ??= addressOf(current) ?? UNNAMED
       if (/^[0-9A-Z]{5}$/.test(code) && isUnavailableSqlState(code)) unavailable ??= 'postgres'
     }
     for (const [pattern, name] of LOST_CONNECTION) {
@@ -207,8 +215,14 @@ export function unavailableDependency(error: unknown): string | undefined {
     }
     current = current.cause
   }
-  if (unavailable === UNNAMED && fromPostgres) return 'postgres'
-  return unavailable
+  if (unavailable !== undefined || unreachable === undefined) return unavailable
+  return fromPostgres ? 'postgres' : unreachable
+}
+
+function addressOf(error: Error): string | undefined {
+  const { address, port } = error as { address?: unknown; port?: unknown }
+  if (typeof address !== 'string') return undefined
+  return typeof port === 'number' ? `${address}:${port}` : address
 }
 
 /**

@@ -3,9 +3,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import pg from 'pg'
 import { runMigrations } from '../src/db.js'
 import { createTestDatabase, type Stoppable } from '../src/testing/infra.js'
+import { queryOnce } from '../src/testing/migrate-entry.js'
 
 /** A drizzle-kit style migrations folder: `meta/_journal.json` plus one SQL file per entry. */
 async function migrationsFolder(root: string, schema: string, statements: string[]) {
@@ -26,16 +26,6 @@ async function migrationsFolder(root: string, schema: string, statements: string
     await writeFile(join(folder, `000${idx}_step.sql`), sql)
   }
   return folder
-}
-
-async function query<Row extends pg.QueryResultRow>(url: string, text: string) {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    return (await client.query<Row>(text)).rows
-  } finally {
-    await client.end()
-  }
 }
 
 describe('runMigrations', () => {
@@ -76,12 +66,12 @@ describe('runMigrations', () => {
       ),
     )
     for (const { schema } of shop) {
-      const journal = await query<{ n: number }>(
+      const journal = await queryOnce<{ n: number }>(
         database.url,
         `select count(*)::int as n from "${schema}".__drizzle_migrations`,
       )
       assert.deepEqual(journal, [{ n: 2 }], `${schema} keeps its own journal, each step once`)
-      const columns = await query<{ column_name: string }>(
+      const columns = await queryOnce<{ column_name: string }>(
         database.url,
         `select column_name from information_schema.columns
          where table_schema = '${schema}' and table_name = 'things' order by ordinal_position`,
@@ -97,7 +87,7 @@ describe('runMigrations', () => {
     const [alpha] = shop
     assert.ok(alpha)
     await runMigrations({ url: database.url, schema: alpha.schema, migrationsFolder: alpha.folder })
-    const journal = await query<{ n: number }>(
+    const journal = await queryOnce<{ n: number }>(
       database.url,
       'select count(*)::int as n from alpha.__drizzle_migrations',
     )

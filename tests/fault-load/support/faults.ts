@@ -1,10 +1,10 @@
 /** Faults injected for real: a process paused or killed, every database connection cut. */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { createPool, createProducerRedis } from '@shop/platform'
+import { createFailFastRedis, createPool } from '@shop/platform'
 
 /** The pid of the redis-server behind `url`, as it reports it itself. */
 export async function redisPid(url: string): Promise<number> {
-  const redis = createProducerRedis(url, { lazyConnect: true })
+  const redis = createFailFastRedis(url, { lazyConnect: true })
   try {
     await redis.connect()
     const info = await redis.info('server')

@@ -5,35 +5,24 @@ import {
   paginate,
   problemResponse,
   problemResponses,
-  type StoredResponse,
-  withIdempotency,
 } from '@shop/platform'
-import { drizzle } from 'drizzle-orm/node-postgres'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { idempotencyKeys } from '../db/schema.js'
+import { createUser } from '../create-user.js'
 import {
   CreateUserBody,
   CreateUserHeaders,
   ListUsersQuery,
+  toUser,
   User,
   UserList,
 } from '../schemas/users.js'
-import { createUsersRepository, EmailTakenError, type UserRecord } from '../users-repository.js'
+import { createUsersRepository } from '../users-repository.js'
 
 export const USERS_TAG = { name: 'users', description: 'Registering and looking up users' }
 const tags = [USERS_TAG.name]
 
-function toJson(user: UserRecord): User {
-  return {
-    id: user.id,
-    email: user.email,
-    full_name: user.fullName,
-    created_at: user.createdAt.toISOString(),
-  }
-}
-
 export const usersRoutes: FastifyPluginAsyncZod = async (app) => {
-  const db = drizzle({ client: app.pool })
+  const db = app.db
   const repository = createUsersRepository(db)
 
   app.post(
@@ -61,22 +50,10 @@ export const usersRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const { email, full_name } = request.body
-      const key = request.headers['idempotency-key']
-      const result = await withIdempotency<User>(
-        db,
-        idempotencyKeys,
-        key,
+      const result = await createUser(
+        { db, users: repository },
         request.body,
-        async (tx): Promise<StoredResponse<User>> => {
-          try {
-            const user = await repository.insert({ email, fullName: full_name }, tx)
-            return { statusCode: 201, body: toJson(user), location: `/users/${user.id}` }
-          } catch (error) {
-            if (error instanceof EmailTakenError) throw new HttpProblem(409, error.message)
-            throw error
-          }
-        },
+        request.headers['idempotency-key'],
       )
       if (result.replayed) reply.header('idempotent-replayed', 'true')
       if (result.location) reply.header('location', result.location)
@@ -101,7 +78,7 @@ export const usersRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const rows = await repository.listPage(request.query)
-      return paginate(request, reply, rows, request.query.limit).map(toJson)
+      return paginate(request, reply, rows, request.query.limit).map(toUser)
     },
   )
 
@@ -126,7 +103,7 @@ export const usersRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const user = await repository.findById(request.params.id)
       if (!user) throw new HttpProblem(404, `user ${request.params.id} does not exist`)
-      return toJson(user)
+      return toUser(user)
     },
   )
 }

@@ -1,5 +1,6 @@
 import { IdempotencyHeaders, PageQuery, textLine } from '@shop/platform'
 import { z } from 'zod'
+import type { UserRecord } from '../users-repository.js'
 
 export const CreateUserBody = z
   .strictObject({
@@ -37,3 +38,12 @@ export const UserList = z.array(User).meta({ example: [EXAMPLE_USER] })
 
 // Unknown query parameters are refused rather than ignored, so a typo never passes unnoticed.
 export const ListUsersQuery = z.strictObject(PageQuery.shape)
+
+export function toUser(user: UserRecord): User {
+  return {
+    id: user.id,
+    email: user.email,
+    full_name: user.fullName,
+    created_at: user.createdAt.toISOString(),
+  }
+}

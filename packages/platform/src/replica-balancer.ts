@@ -8,7 +8,7 @@ export type Lookup = (hostname: string) => Promise<string[]>
 export const systemLookup: Lookup = async (hostname) =>
   (await dnsLookup(hostname, { all: true })).map((entry) => entry.address)
 
-export interface UpstreamPoolOptions {
+export interface ReplicaBalancerOptions {
   /** Names the upstream in logs and problems, e.g. `user-service`. */
   name: string
   /** Base URLs; a host name among them stands for every address it resolves to. */
@@ -40,14 +40,15 @@ function originOf({ protocol, port }: Endpoint, address: string) {
 }
 
 /**
- * The replicas of one upstream as IP origins, balanced round-robin. Names are re-resolved
- * on a timer, never per request, and the proxy connects to addresses rather than names so
- * that each replica gets its own keep-alive pool instead of one pool pinned to whichever
- * address the name happened to resolve to first.
+ * The replicas of one upstream as IP origins, taken in turn (round-robin), a replica that
+ * refused a connection passed over for a while. Names are re-resolved on a timer, never per
+ * request, and callers connect to addresses rather than names so that each replica gets its
+ * own keep-alive connections instead of all of them pinned to whichever address the name
+ * happened to resolve to first. Used by the gateway's proxy and order-service's user check.
  */
-export class UpstreamPool {
+export class ReplicaBalancer {
   readonly name: string
-  readonly #options: UpstreamPoolOptions
+  readonly #options: ReplicaBalancerOptions
   readonly #lookup: Lookup
   readonly #endpoints: Endpoint[]
   readonly #downUntil = new Map<string, number>()
@@ -56,7 +57,7 @@ export class UpstreamPool {
   #timer: NodeJS.Timeout | undefined
   #refreshing = false
 
-  constructor(options: UpstreamPoolOptions) {
+  constructor(options: ReplicaBalancerOptions) {
     this.name = options.name
     this.#options = options
     this.#lookup = options.lookup ?? systemLookup
