@@ -16,7 +16,7 @@ const tracing = await startTracing('shop-test', {
   spanProcessors: [new SimpleSpanProcessor(exporter)],
 })
 
-const { createLogger, runMigrations } = await import('@shop/platform')
+const { createLogger } = await import('@shop/platform')
 const { createTestDatabase, eventually, listenOnLoopback, startTestRedis, uniqueName } =
   await import('@shop/platform/testing')
 const gatewayModule = await import('../../api-gateway/src/app.js')
@@ -26,7 +26,7 @@ const usersConfig = await import('../../user-service/src/config.js')
 const { migrateDatabase } = await import('../../user-service/src/db/migrate.js')
 const ordersModule = await import('../../order-service/src/api/app.js')
 const ordersConfig = await import('../../order-service/src/config.js')
-const { MIGRATIONS_FOLDER } = await import('../../order-service/src/db/database.js')
+const { migrateDatabase: migrateOrders } = await import('../../order-service/src/db/migrate.js')
 const { buildWorker } = await import('../../order-service/src/worker/order-worker.js')
 const { createOrderQueue, jobIdFor } = await import('../../order-service/src/orders/order-queue.js')
 const { queueTelemetry } = await import('../../order-service/src/orders/queue-telemetry.js')
@@ -58,11 +58,7 @@ describe('tracing, with every process in the test process', () => {
     closers.push(() => redis.stop())
     redisUrl = redis.url
     await migrateDatabase(database.url)
-    await runMigrations({
-      url: database.url,
-      schema: 'orders',
-      migrationsFolder: MIGRATIONS_FOLDER,
-    })
+    await migrateOrders(database.url)
     const common = { DATABASE_URL: database.url, REDIS_URL: redis.url, LOG_LEVEL: 'silent' }
     const users = await usersModule.buildApp(usersConfig.loadConfig(common))
     closers.unshift(() => users.close())
