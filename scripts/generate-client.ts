@@ -8,7 +8,6 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript'
-import { stackDocuments } from '../tests/system/support/documents.js'
 import { startTestStack } from '../tests/system/support/test-stack.js'
 import { ROOT } from './stack/index.js'
 
@@ -23,8 +22,7 @@ const check = process.argv.includes('--check')
 const running = await startTestStack()
 let source: string
 try {
-  const documents = await stackDocuments(running.stack.urls)
-  const ast = await openapiTS(documents['api-gateway'] as unknown as OpenAPI3)
+  const ast = await openapiTS(running.documents['api-gateway'] as unknown as OpenAPI3)
   source = HEADER + astToString(ast)
 } finally {
   await running.stop()

@@ -8,7 +8,6 @@ import { spawnSync } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { stackDocuments } from '../tests/system/support/documents.js'
 import { startTestStack } from '../tests/system/support/test-stack.js'
 import { ROOT } from './stack/index.js'
 
@@ -60,8 +59,7 @@ const running = await startTestStack()
 const folder = await mkdtemp(join(tmpdir(), 'shop-openapi-'))
 let clean = true
 try {
-  const documents = await stackDocuments(running.stack.urls)
-  for (const [name, document] of Object.entries(documents)) {
+  for (const [name, document] of Object.entries(running.documents)) {
     clean = (await lintDocument(name, document)) && clean
   }
 } finally {

@@ -27,3 +27,4 @@ export function createShopClient(baseUrl: string, options: Omit<ClientOptions, '
 }
 
 export type ShopClient = ReturnType<typeof createShopClient>
+export type { Middleware } from 'openapi-fetch'
