@@ -118,6 +118,7 @@ export const usersRoutes: FastifyPluginAsyncZod = async (app) => {
         response: {
           200: User.describe('The user'),
           ...problemResponses(400),
+          404: problemResponse(404, { detail: 'user 42 does not exist' }),
           ...problemResponses(503),
         },
       },
