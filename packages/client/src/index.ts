@@ -1,6 +1,7 @@
 import createClient, { type ClientOptions } from 'openapi-fetch'
 import type { operations, paths } from './schema.js'
 
+export type { Middleware } from 'openapi-fetch'
 export type { operations, paths } from './schema.js'
 
 type Json<Operation, Status extends number> = Operation extends {
@@ -27,4 +28,3 @@ export function createShopClient(baseUrl: string, options: Omit<ClientOptions, '
 }
 
 export type ShopClient = ReturnType<typeof createShopClient>
-export type { Middleware } from 'openapi-fetch'
