@@ -4,16 +4,8 @@ import type { operations, paths } from './schema.js'
 export type { Middleware } from 'openapi-fetch'
 export type { operations, paths } from './schema.js'
 
-type Json<Operation, Status extends number> = Operation extends {
-  responses: Record<Status, { content: { 'application/json': infer Body } }>
-}
-  ? Body
-  : never
-
-export type User = Json<operations['getUser'], 200>
-export type Order = Json<operations['getOrder'], 200>
-export type NewUser = operations['createUser']['requestBody']['content']['application/json']
-export type NewOrder = operations['placeOrder']['requestBody']['content']['application/json']
+export type User = operations['getUser']['responses'][200]['content']['application/json']
+export type Order = operations['getOrder']['responses'][200]['content']['application/json']
 /** Every error answer: RFC 9457 problem details, with `errors` for field problems. */
 export type Problem =
   operations['getOrder']['responses'][404]['content']['application/problem+json']
