@@ -5,7 +5,8 @@
  * service. The typed client checks each answer against the document of the process it
  * reaches (support/conformance.ts), so an answer the document does not list for the
  * operation, or whose content type, body or headers it does not allow, fails here.
- * 503 answers are provoked in user-service-down.test.ts.
+ * 503 answers are provoked in user-service-down.test.ts, and what the gateway itself answers
+ * (429, 502, 503, 504) in gateway-contract.test.ts.
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
