@@ -14,6 +14,9 @@
 #                                                      refusal of admin/admin beyond loopback
 #   ... --scale order-worker=3 --scale order-service=2 replicas healthy, balanced, the
 #                                                      system walkthrough test
+#   docker compose --profile observability up prometheus   every replica a target, all up
+#                                                      (3 workers, 2 order-services); a
+#                                                      worker metric has 3 series
 #   SIGKILL to the gateway's and a worker's process    both restarted and healthy again
 #   docker compose restart order-service               healthy again, orders still served
 #   docker compose down, then up --build               an order placed before is still there
@@ -35,6 +38,9 @@ export COMPOSE_PROJECT_NAME=shop-e2e
 export COMPOSE_ENV_FILES=/dev/null
 export SHOP_GATEWAY_PORT=28080 SHOP_USER_SERVICE_PORT=28001 SHOP_ORDER_SERVICE_PORTS=28002-28005
 export SHOP_BOARD_PORT=28555 SHOP_POSTGRES_PORT=28433 SHOP_REDIS_PORT=28380
+# The observability profile: only Prometheus runs here (Grafana's and Jaeger's images cannot
+# be built without a registry: scripts/compose/README.md).
+export SHOP_PROMETHEUS_PORT=28090 SHOP_GRAFANA_PORT=28300 SHOP_JAEGER_PORT=28686 SHOP_OTLP_PORT=28318
 unset SHOP_PUBLISH_ADDRESS BULL_BOARD_USER BULL_BOARD_PASSWORD BULL_BOARD_AUTH
 # Generous deadlines: the system test's burst of 200 orders on a busy two-core machine (load
 # average 26 seen) kept user-service's answer past the default 2 s, and a 503 then is right.
@@ -42,7 +48,10 @@ export USER_SERVICE_TIMEOUT_MS=15000 UPSTREAM_TIMEOUT_MS=30000
 GATEWAY=http://127.0.0.1:$SHOP_GATEWAY_PORT
 ORDER_REPLICAS=2
 WORKERS=3
+PROMETHEUS=http://127.0.0.1:$SHOP_PROMETHEUS_PORT
 DEV=(-f docker-compose.yml -f docker-compose.dev.yml)
+# Every file and profile: what cleaning up must find.
+ALL=("${DEV[@]}" --profile observability)
 WATCHED_FILE=api-gateway/src/server.ts
 
 t_start=$SECONDS
@@ -59,13 +68,13 @@ cleanup() {
   if [ -n "$watched_backup" ]; then cp "$watched_backup" "$WATCHED_FILE"; rm -f "$watched_backup"; fi
   if [ "$rc" -ne 0 ] && [ -n "$up_done" ]; then
     echo "--- docker compose ps -a" >&2
-    docker compose "${DEV[@]}" ps -a --format 'table {{.Name}}\t{{.Image}}\t{{.State}}\t{{.Health}}\t{{.Ports}}' >&2 || true
+    docker compose "${ALL[@]}" ps -a --format 'table {{.Name}}\t{{.Image}}\t{{.State}}\t{{.Health}}\t{{.Ports}}' >&2 || true
     echo "--- docker compose logs (last 25 lines per container)" >&2
-    docker compose "${DEV[@]}" logs --no-color --tail 25 >&2 || true
+    docker compose "${ALL[@]}" logs --no-color --tail 25 >&2 || true
   fi
   # step exits on failure: a subshell keeps the rest of the cleanup going.
   if engine_up; then
-    (step "docker compose down -v (clean up)" docker compose "${DEV[@]}" down -v --remove-orphans) || rc=1
+    (step "docker compose down -v (clean up)" docker compose "${ALL[@]}" down -v --remove-orphans) || rc=1
   fi
   if [ -z "$engine_was_running" ]; then scripts/compose/engine.sh stop || rc=1; fi
   if [ "$rc" -eq 0 ]; then
@@ -115,7 +124,7 @@ listeners() {
 ports_free() {
   local port
   for port in "$SHOP_GATEWAY_PORT" "$SHOP_USER_SERVICE_PORT" "$SHOP_BOARD_PORT" \
-    "$SHOP_POSTGRES_PORT" "$SHOP_REDIS_PORT" $(seq "${SHOP_ORDER_SERVICE_PORTS%-*}" "${SHOP_ORDER_SERVICE_PORTS#*-}"); do
+    "$SHOP_POSTGRES_PORT" "$SHOP_REDIS_PORT" "$SHOP_PROMETHEUS_PORT" $(seq "${SHOP_ORDER_SERVICE_PORTS%-*}" "${SHOP_ORDER_SERVICE_PORTS#*-}"); do
     [ -z "$(listeners "$port")" ] || fail "port $port is in use: stop what listens there"
   done
 }
@@ -294,6 +303,50 @@ check_watch() {
   watched_backup=
 }
 
+# prometheus_targets JOB=N...: Prometheus' active targets are exactly N per JOB, all up.
+prometheus_targets() {
+  curl -fsS "$PROMETHEUS/api/v1/targets?state=active" | node -e '
+    const { data } = JSON.parse(require("fs").readFileSync(0, "utf8"))
+    const want = Object.fromEntries(process.argv.slice(1).map((a) => a.split("=")))
+    const up = {}
+    const problems = []
+    for (const t of data.activeTargets) {
+      const { job, instance } = t.labels
+      if (t.health === "up") up[job] = (up[job] ?? 0) + 1
+      else problems.push(`${job} ${instance}: ${t.health} ${t.lastError}`)
+    }
+    for (const job of new Set([...Object.keys(want), ...Object.keys(up)])) {
+      console.log(`${job}: ${up[job] ?? 0} targets up`)
+      if (String(up[job] ?? 0) !== want[job]) problems.push(`${job}: ${up[job] ?? 0} up, expected ${want[job] ?? 0}`)
+    }
+    if (problems.length > 0) { console.log(problems.join("\n")); process.exit(1) }
+  ' "$@"
+}
+
+# series_of QUERY N: Prometheus answers QUERY with N series.
+series_of() {
+  curl -fsS --get "$PROMETHEUS/api/v1/query" --data-urlencode "query=$1" | node -e '
+    const { data } = JSON.parse(require("fs").readFileSync(0, "utf8"))
+    for (const s of data.result) console.log(JSON.stringify(s.metric), s.value[1])
+    if (data.result.length !== Number(process.argv[1])) {
+      console.log(`${data.result.length} series, expected ${process.argv[1]}`)
+      process.exit(1)
+    }
+  ' "$2"
+}
+
+check_prometheus() {
+  until_ok 120 prometheus_targets api-gateway=1 user-service=1 order-service="$ORDER_REPLICAS" \
+    order-worker="$WORKERS" prometheus=1
+  until_ok 60 series_of 'orders_processed_total{job="order-worker"}' "$WORKERS"
+}
+
+remove_prometheus() {
+  docker compose --profile observability rm --stop --force prometheus
+  # `up` created every volume of the profile; a `down -v` without the profile leaves them.
+  docker volume rm "${COMPOSE_PROJECT_NAME}_prometheus-data" "${COMPOSE_PROJECT_NAME}_grafana-data"
+}
+
 volumes_gone() {
   local left
   left=$(docker volume ls -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME")
@@ -306,8 +359,8 @@ eval "$(scripts/compose/engine.sh start)"
 scripts/compose/build-base-images.sh
 
 # --- the run -------------------------------------------------------------------------
-step "clear a previous run" docker compose "${DEV[@]}" down -v --remove-orphans
-step "host ports 28001-28555 free" ports_free
+step "clear a previous run" docker compose "${ALL[@]}" down -v --remove-orphans
+step "host ports 28001-28555 and 28090 free" ports_free
 up_done=1
 
 typed docker compose up --build -d --wait
@@ -322,6 +375,9 @@ typed docker compose up --build --scale order-worker=$WORKERS --scale order-serv
 report "$ORDER_REPLICAS order-service and $WORKERS workers healthy" all_healthy "$ORDER_REPLICAS" "$WORKERS"
 report "the gateway balances the replicas" check_balancing
 step "tests/system/walkthrough.test.ts" env SHOP_GATEWAY_URL="$GATEWAY" pnpm test:only tests/system/walkthrough.test.ts
+typed docker compose --profile observability up -d --wait prometheus
+report "prometheus: every replica a target and up" check_prometheus
+step "stop prometheus, remove the profile's volumes" remove_prometheus
 
 report "gateway killed: restarted and healthy" crash api-gateway
 report "a worker killed: restarted and healthy" crash order-worker

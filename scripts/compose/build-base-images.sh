@@ -4,7 +4,7 @@
 # npm packages (images/<name>/Dockerfile says what each holds).
 #
 #   eval "$(scripts/compose/engine.sh start)"
-#   scripts/compose/build-base-images.sh            # those missing: node postgres redis
+#   scripts/compose/build-base-images.sh            # those missing: node postgres redis prometheus
 #   REBUILD=1 scripts/compose/build-base-images.sh node
 #
 # An image the engine already has is kept; the Debian root filesystems and npm tarballs
@@ -26,12 +26,13 @@ mkdir -p "$STATE/rootfs" "$STATE/build" "$DL"
 NODE_IMAGE=node:24-bookworm-slim
 POSTGRES_IMAGE=postgres:17-bookworm
 REDIS_IMAGE=redis:7-bookworm
+PROMETHEUS_IMAGE=prom/prometheus:v2.42.0 # the version bookworm's prometheus package carries
 NODE_MAJOR=24
 PG_MAJOR=17
 PG_SUITE=trixie # bookworm has only PostgreSQL 15; trixie ships postgresql-17
 
 want=("$@")
-[ "${#want[@]}" -gt 0 ] || want=(node postgres redis)
+[ "${#want[@]}" -gt 0 ] || want=(node postgres redis prometheus)
 
 have_image() { [ -z "${REBUILD:-}" ] && docker image inspect "$1" >/dev/null 2>&1; }
 
@@ -154,6 +155,14 @@ build_redis() {
   rm -rf "$ctx"
 }
 
+build_prometheus() {
+  local ctx
+  ctx=$(context_for prometheus)
+  step "build $PROMETHEUS_IMAGE (bookworm's prometheus)" build "$PROMETHEUS_IMAGE" "$ctx" \
+    --build-arg BASE="$(debian_image bookworm)"
+  rm -rf "$ctx"
+}
+
 # ---- what is missing, the two root filesystems side by side ----
 todo=()
 suites=()
@@ -162,7 +171,8 @@ for w in "${want[@]}"; do
     node) img=$NODE_IMAGE suite=bookworm ;;
     postgres) img=$POSTGRES_IMAGE suite=$PG_SUITE ;;
     redis) img=$REDIS_IMAGE suite=bookworm ;;
-    *) echo "unknown image '$w' (node|postgres|redis)" >&2; exit 2 ;;
+    prometheus) img=$PROMETHEUS_IMAGE suite=bookworm ;;
+    *) echo "unknown image '$w' (node|postgres|redis|prometheus)" >&2; exit 2 ;;
   esac
   if have_image "$img"; then skip "$img" "present"; continue; fi
   todo+=("$w")

@@ -1,0 +1,38 @@
+import { createUser, placeOrder, settledOrdersOf } from '@shop/system-tests/http'
+import { startTestStack } from '@shop/system-tests/test-stack'
+
+/** Series Prometheus adds to every target itself. */
+export const PROMETHEUS_OWN = ['up']
+
+/** The sample names of a Prometheus text exposition (histograms' `_bucket`, `_sum`, `_count`). */
+export function sampleNames(exposition: string): string[] {
+  return exposition
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)?.[0] ?? line)
+}
+
+/**
+ * What the shop's processes export, scraped from their real /metrics: the native stack from
+ * the sources (gateway, both services, a worker) after a user and an order went through it,
+ * so that per-route and per-job histograms have samples.
+ */
+export async function exportedMetricNames(): Promise<Set<string>> {
+  const shop = await startTestStack({ workers: 1 })
+  try {
+    const { urls } = shop.stack
+    const user = await createUser(urls.gateway)
+    await placeOrder(urls.gateway, user.id)
+    await settledOrdersOf(urls.gateway, user.id)
+    const targets = [urls.gateway, urls.userService, urls.orderService, ...urls.workers]
+    const names = new Set(PROMETHEUS_OWN)
+    for (const target of targets) {
+      const answer = await fetch(`${target}/metrics`)
+      if (!answer.ok) throw new Error(`${target}/metrics answered ${answer.status}`)
+      for (const name of sampleNames(await answer.text())) names.add(name)
+    }
+    return names
+  } finally {
+    await shop.stop()
+  }
+}
