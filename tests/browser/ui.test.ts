@@ -7,7 +7,14 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { eventually, uniqueName } from '@shop/platform/testing'
-import { call, createUser, placeOrders, settledOrdersOf, type User } from '@shop/system-tests/http'
+import {
+  call,
+  createUser,
+  placeOrders,
+  settledOrdersOf,
+  shopClient,
+  type User,
+} from '@shop/system-tests/http'
 import { startTestStack, type TestStack } from '@shop/system-tests/test-stack'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { launchChromium } from './support/chromium.js'
@@ -133,9 +140,10 @@ describe('Bull Board', () => {
 
   it('logged in, shows the queue with the completed jobs of the orders placed', async () => {
     const { urls } = running.stack
-    const user = await createUser(urls.gateway)
-    const placed = await placeOrders(urls.gateway, user.id, 3)
-    const orders = await settledOrdersOf(urls.gateway, user.id)
+    const client = shopClient(urls.gateway)
+    const user = await createUser(client)
+    const placed = await placeOrders(client, user.id, 3)
+    const orders = await settledOrdersOf(client, user.id)
     assert.ok(orders.every((order) => order.status === 'processed'))
 
     const admin = await browser.newContext({

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createPool } from '@shop/platform'
-import { createUser } from '@shop/system-tests/http'
+import { createUser, shopClient } from '@shop/system-tests/http'
 import { type FaultStack, startFaultStack } from './support/fault-stack.js'
 import {
   frozen,
@@ -89,7 +89,8 @@ describe(`${ORDERS} orders through the gateway while a worker, Redis and Postgre
       const { stack } = running
       db = createPool({ url: stack.databaseUrl, applicationName: 'fault-load-check', max: 2 })
       const userIds: number[] = []
-      for (let i = 0; i < 20; i++) userIds.push((await createUser(stack.urls.gateway)).id)
+      const client = shopClient(stack.urls.gateway)
+      for (let i = 0; i < 20; i++) userIds.push((await createUser(client)).id)
 
       const [killedWorker = '', ...survivors] = stack.urls.workers
       let killedWorkerCount = 0

@@ -15,7 +15,7 @@ import {
   sqlText,
   stringWithControl,
 } from './support/hostile-values.js'
-import { call, createUser } from './support/http.js'
+import { call, createUser, shopClient } from './support/http.js'
 import { send } from './support/raw-http.js'
 import { startTestStack, type TestStack } from './support/test-stack.js'
 
@@ -39,7 +39,7 @@ describe('hostile request bodies', () => {
     running = await startTestStack({ workers: 1 })
     rows = watchRows(running.stack.databaseUrl)
     targets = targetsOf(running)
-    userId = (await createUser(running.stack.urls.gateway)).id
+    userId = (await createUser(shopClient(running.stack.urls.gateway))).id
   })
   after(async () => {
     await rows?.close()

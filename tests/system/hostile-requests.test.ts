@@ -16,7 +16,7 @@ import {
 } from './support/hostile-check.js'
 import { basesFor, type Target, targetsOf } from './support/hostile-targets.js'
 import { controlCharacter, headers, pathSegment, queryString } from './support/hostile-values.js'
-import { createUser, placeOrder } from './support/http.js'
+import { createUser, placeOrder, shopClient } from './support/http.js'
 import { send, sendRaw } from './support/raw-http.js'
 import { startTestStack, type TestStack } from './support/test-stack.js'
 
@@ -31,8 +31,9 @@ describe('hostile requests to every process', () => {
     running = await startTestStack({ workers: 1 })
     rows = watchRows(running.stack.databaseUrl)
     targets = targetsOf(running)
-    const user = await createUser(running.stack.urls.gateway)
-    await placeOrder(running.stack.urls.gateway, user.id)
+    const client = shopClient(running.stack.urls.gateway)
+    const user = await createUser(client)
+    await placeOrder(client, user.id)
   })
   after(async () => {
     await rows?.close()

@@ -4,8 +4,9 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import type { ShopClient } from '@shop/client'
 import { eventually, uniqueName } from '@shop/platform/testing'
-import { call, createUser, type Order } from './support/http.js'
+import { createUser, shopClient } from './support/http.js'
 import { startTestStack, type TestStack } from './support/test-stack.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
@@ -38,25 +39,24 @@ function traceOf(running: TestStack, requestId: string, processes: string[]) {
 
 describe('x-request-id through the gateway', () => {
   let running: TestStack
-  let gateway: string
+  let client: ShopClient
   let userId: number
 
   before(async () => {
     running = await startTestStack({ workers: 1 })
-    gateway = running.stack.urls.gateway
-    userId = (await createUser(gateway)).id
+    client = shopClient(running.stack.urls.gateway)
+    userId = (await createUser(client)).id
   })
   after(() => running?.stop())
 
   it("keeps the client's id and logs it in the gateway, order-service, user-service and the worker", async () => {
     const requestId = uniqueName('trace')
-    const placed = await call<Order>(`${gateway}/orders`, {
-      method: 'POST',
+    const placed = await client.POST('/orders', {
       body: { user_id: userId, item: 'traced', quantity: 1 },
       headers: { 'x-request-id': requestId },
     })
-    assert.equal(placed.status, 201)
-    assert.equal(placed.headers.get('x-request-id'), requestId)
+    assert.equal(placed.response.status, 201)
+    assert.equal(placed.response.headers.get('x-request-id'), requestId)
 
     const trace = await traceOf(running, requestId, [
       'api-gateway',
@@ -74,23 +74,23 @@ describe('x-request-id through the gateway', () => {
 
   it('mints an id when the client sends none, answers with it and passes it on', async () => {
     // A user order-service has not confirmed yet, so its check reaches user-service.
-    const newcomer = (await createUser(gateway)).id
-    const placed = await call<Order>(`${gateway}/orders`, {
-      method: 'POST',
+    const newcomer = (await createUser(client)).id
+    const placed = await client.POST('/orders', {
       body: { user_id: newcomer, item: 'untraced', quantity: 1 },
     })
-    assert.equal(placed.status, 201)
-    const requestId = placed.headers.get('x-request-id') ?? ''
+    assert.equal(placed.response.status, 201)
+    const requestId = placed.response.headers.get('x-request-id') ?? ''
     assert.match(requestId, UUID)
     await traceOf(running, requestId, ['api-gateway', 'order-service', 'user-service'])
   })
 
   it('replaces an id unsafe to log with a fresh one', async () => {
-    const answer = await call(`${gateway}/users/${userId}`, {
+    const answer = await client.GET('/users/{id}', {
+      params: { path: { id: String(userId) } },
       headers: { 'x-request-id': 'evil\tid {"level":60}' },
     })
-    assert.equal(answer.status, 200)
-    const requestId = answer.headers.get('x-request-id') ?? ''
+    assert.equal(answer.response.status, 200)
+    const requestId = answer.response.headers.get('x-request-id') ?? ''
     assert.match(requestId, UUID)
     await traceOf(running, requestId, ['api-gateway', 'user-service'])
   })

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { eventually, uniqueName } from '@shop/platform/testing'
-import { call, createUser, type Order } from './support/http.js'
+import { createUser, shopClient } from './support/http.js'
 import { assertOrderTrace } from './support/order-trace.js'
 import { startOtlpReceiver } from './support/otlp-receiver.js'
 import { SpanTree } from './support/span-tree.js'
@@ -44,15 +44,15 @@ describe('tracing, with every process on its own (OTLP http/json)', () => {
 
   it('shows one order across the processes, and the worker logs its request id and trace id', async () => {
     const { gateway, orderService, userService } = running.stack.urls
-    const user = await createUser(gateway)
+    const client = shopClient(gateway)
+    const user = await createUser(client)
     const requestId = uniqueName('traced')
-    const placed = await call<Order>(`${gateway}/orders`, {
-      method: 'POST',
+    const placed = await client.POST('/orders', {
       body: { user_id: user.id, item: 'traced', quantity: 1 },
       headers: { 'x-request-id': requestId },
     })
-    assert.equal(placed.status, 201)
-    const orderId = placed.body.id
+    assert.equal(placed.response.status, 201)
+    const orderId = Number(placed.data?.id)
 
     const processing = `process ${running.queueName}`
     const { chain } = await eventually(

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import type { ShopClient } from '@shop/client'
 import { createFailFastRedis } from '@shop/platform'
 import {
   createTestDatabase,
@@ -11,26 +12,10 @@ import {
   startTestRedis,
   uniqueName,
 } from '@shop/platform/testing'
+import { publishDocument } from './support/conformance.js'
+import { stackDocuments } from './support/documents.js'
+import { shopClient } from './support/http.js'
 import { type ServiceProcess, startServiceProcess } from './support/service-process.js'
-
-interface Answer {
-  status: number
-  type: string
-  body: Record<string, unknown>
-}
-
-async function call(url: string, init: RequestInit = {}): Promise<Answer> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) })
-  const body = (await res.json()) as Record<string, unknown>
-  return { status: res.status, type: res.headers.get('content-type') ?? '', body }
-}
-
-const postJson = (url: string, body: unknown) =>
-  call(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  })
 
 describe('with user-service down', () => {
   let database: Stoppable
@@ -40,6 +25,9 @@ describe('with user-service down', () => {
   let gateway: ServiceProcess
   const queueName = uniqueName('orders')
   let userId: number
+  /** Typed clients, every answer checked against the document of the process it reaches. */
+  let straight: ShopClient
+  let through: ShopClient
 
   before(async () => {
     database = await createTestDatabase()
@@ -57,12 +45,17 @@ describe('with user-service down', () => {
       USER_SERVICE_URL: users.url,
       ORDER_SERVICE_URL: orders.url,
     })
-    const created = await postJson(`${gateway.url}/users`, {
-      email: 'down@example.com',
-      full_name: 'Down Tester',
+    const urls = { gateway: gateway.url, userService: users.url, orderService: orders.url }
+    const documents = await stackDocuments(urls)
+    publishDocument(gateway.url, 'api-gateway', documents['api-gateway'])
+    publishDocument(orders.url, 'order-service', documents['order-service'])
+    straight = shopClient(orders.url)
+    through = shopClient(gateway.url)
+    const created = await through.POST('/users', {
+      body: { email: 'down@example.com', full_name: 'Down Tester' },
     })
-    assert.equal(created.status, 201)
-    userId = Number(created.body.id)
+    assert.ok(created.data, `POST /users answered ${created.response.status}`)
+    userId = created.data.id
     await users.stop('SIGKILL')
   })
   after(async () => {
@@ -72,19 +65,21 @@ describe('with user-service down', () => {
   })
 
   it('answers POST /orders with a 503 problem naming user-service, straight and through the gateway', async () => {
-    for (const base of [orders.url, gateway.url]) {
-      const answer = await postJson(`${base}/orders`, { user_id: userId, item: 'x', quantity: 1 })
-      assert.equal(answer.status, 503, JSON.stringify(answer.body))
-      assert.match(answer.type, /^application\/problem\+json/)
-      assert.equal(answer.body.dependency, 'user-service')
+    for (const client of [straight, through]) {
+      const { error, response } = await client.POST('/orders', {
+        body: { user_id: userId, item: 'x', quantity: 1 },
+      })
+      assert.equal(response.status, 503, JSON.stringify(error))
+      assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/)
+      assert.equal(error?.dependency, 'user-service')
     }
   })
 
   it('creates no order and queues nothing', async () => {
-    await postJson(`${orders.url}/orders`, { user_id: userId, item: 'y', quantity: 1 })
-    const list = await call(`${orders.url}/orders?user_id=${userId}`)
-    assert.equal(list.status, 200)
-    assert.deepEqual(list.body, [])
+    await straight.POST('/orders', { body: { user_id: userId, item: 'y', quantity: 1 } })
+    const list = await straight.GET('/orders', { params: { query: { user_id: String(userId) } } })
+    assert.equal(list.response.status, 200)
+    assert.deepEqual(list.data, [])
     const client = createFailFastRedis(redis.url, { lazyConnect: true })
     try {
       await client.connect()
@@ -99,19 +94,16 @@ describe('with user-service down', () => {
   })
 
   it('answers GET /users through the gateway with a 502 or 503 problem', async () => {
-    const answer = await call(`${gateway.url}/users`)
-    assert.ok(
-      [502, 503].includes(answer.status),
-      `${answer.status}: ${JSON.stringify(answer.body)}`,
-    )
-    assert.match(answer.type, /^application\/problem\+json/)
+    const { error, response } = await through.GET('/users')
+    assert.ok([502, 503].includes(response.status), `${response.status}: ${JSON.stringify(error)}`)
+    assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/)
   })
 
   it('reports not ready, naming user-service, on order-service and the gateway', async () => {
-    for (const base of [orders.url, gateway.url]) {
-      const answer = await call(`${base}/readyz`)
-      assert.equal(answer.status, 503)
-      assert.equal(answer.body.dependency, 'user-service')
+    for (const client of [straight, through]) {
+      const { error, response } = await client.GET('/readyz')
+      assert.equal(response.status, 503)
+      assert.equal(error?.dependency, 'user-service')
     }
   })
 })

@@ -1,16 +1,17 @@
 /**
- * The README's curl walkthrough, through the gateway over real HTTP. Runs against a native
- * stack started here, or against the gateway named by SHOP_GATEWAY_URL (the compose test):
- * everything in this file is observable through HTTP alone.
+ * The README's walkthrough, through the gateway over real HTTP, written as a client team
+ * would with the typed client (@shop/client). Runs against a native stack started here, or
+ * against the gateway named by SHOP_GATEWAY_URL (the compose test): everything in this file
+ * is observable through HTTP alone. Every answer is checked against the gateway's document.
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import type { ShopClient } from '@shop/client'
 import { MAX_ID } from '@shop/platform'
 import { eventually, uniqueName } from '@shop/platform/testing'
 import {
   call,
   createUser,
-  type Order,
   ordersOf,
   type Problem,
   placeOrders,
@@ -22,11 +23,11 @@ import { startTarget, type Target } from './support/target.js'
 const PROBLEM_JSON = /^application\/problem\+json/
 
 let target: Target
-let gateway: string
+let client: ShopClient
 
 before(async () => {
   target = await startTarget()
-  gateway = target.gateway
+  client = target.client
 })
 after(() => target?.stop())
 
@@ -35,116 +36,154 @@ describe('the README walkthrough through the gateway', () => {
 
   it('creates a user: 201 with a Location that serves the same user', async () => {
     const email = `${uniqueName('ada')}@example.com`
-    const created = await call<User>(`${gateway}/users`, {
-      method: 'POST',
-      body: { email, full_name: 'Ada Lovelace' },
-    })
-    assert.equal(created.status, 201)
-    assert.equal(created.body.email, email)
-    assert.equal(created.body.full_name, 'Ada Lovelace')
-    assert.ok(Number.isInteger(created.body.id))
-    assert.equal(created.headers.get('location'), `/users/${created.body.id}`)
-    user = created.body
+    const created = await client.POST('/users', { body: { email, full_name: 'Ada Lovelace' } })
+    assert.equal(created.response.status, 201)
+    assert.ok(created.data)
+    assert.equal(created.data.email, email)
+    assert.equal(created.data.full_name, 'Ada Lovelace')
+    assert.ok(Number.isInteger(created.data.id))
+    assert.equal(created.response.headers.get('location'), `/users/${created.data.id}`)
+    user = created.data
 
-    const fetched = await call<User>(`${gateway}${created.headers.get('location')}`)
+    const fetched = await call<User>(`${target.gateway}${created.response.headers.get('location')}`)
     assert.equal(fetched.status, 200)
     assert.deepEqual(fetched.body, user)
   })
 
   it('lists users in id order, the new user among them', async () => {
-    const all = await call<User[]>(`${gateway}/users`)
-    assert.equal(all.status, 200)
-    const ids = all.body.map((u) => u.id)
+    const all = await client.GET('/users')
+    assert.equal(all.response.status, 200)
+    const ids = (all.data ?? []).map((u) => u.id)
     assert.deepEqual(
       ids,
       [...ids].sort((a, b) => a - b),
     )
     // Keyset paging: the page after the previous id starts with this user (ids start at 1).
-    const from = user.id > 1 ? `after_id=${user.id - 1}&` : ''
-    const page = await call<User[]>(`${gateway}/users?${from}limit=1`)
-    assert.equal(page.status, 200)
-    assert.deepEqual(page.body, [user])
+    const page = await client.GET('/users', {
+      params: { query: { limit: '1', ...(user.id > 1 ? { after_id: String(user.id - 1) } : {}) } },
+    })
+    assert.equal(page.response.status, 200)
+    assert.deepEqual(page.data, [user])
   })
 
   it('gets the user by id', async () => {
-    const fetched = await call<User>(`${gateway}/users/${user.id}`)
-    assert.equal(fetched.status, 200)
-    assert.deepEqual(fetched.body, user)
+    const fetched = await client.GET('/users/{id}', {
+      params: { path: { id: String(user.id) } },
+    })
+    assert.equal(fetched.response.status, 200)
+    assert.deepEqual(fetched.data, user)
   })
 
   it('answers an order at once as pending, then processes it and sets processed_at', async () => {
-    const placed = await call<Order>(`${gateway}/orders`, {
-      method: 'POST',
-      body: { user_id: user.id, item: 'Analytical Engine', quantity: 2 },
+    const body = { user_id: user.id, item: 'Analytical Engine', quantity: 2 }
+    const idempotencyKey = uniqueName('order-ada')
+    const placed = await client.POST('/orders', {
+      body,
+      params: { header: { 'idempotency-key': idempotencyKey } },
     })
-    assert.equal(placed.status, 201)
-    assert.equal(placed.headers.get('location'), `/orders/${placed.body.id}`)
-    assert.equal(placed.body.status, 'pending')
-    assert.equal(placed.body.processed_at, null)
-    assert.deepEqual(
-      [placed.body.user_id, placed.body.item, placed.body.quantity],
-      [user.id, 'Analytical Engine', 2],
-    )
+    assert.equal(placed.response.status, 201)
+    assert.ok(placed.data)
+    const order = placed.data
+    assert.equal(placed.response.headers.get('location'), `/orders/${order.id}`)
+    assert.equal(order.status, 'pending')
+    assert.equal(order.processed_at, null)
+    assert.deepEqual([order.user_id, order.item, order.quantity], [user.id, 'Analytical Engine', 2])
+
+    // The same request again replays the first answer and places nothing more.
+    const replayed = await client.POST('/orders', {
+      body,
+      params: { header: { 'idempotency-key': idempotencyKey } },
+    })
+    assert.equal(replayed.response.status, 201)
+    assert.deepEqual(replayed.data, order)
 
     const processed = await eventually(
       async () => {
-        const order = await call<Order>(`${gateway}/orders/${placed.body.id}`)
-        return order.body.status === 'processed' ? order.body : undefined
+        const { data } = await client.GET('/orders/{id}', {
+          params: { path: { id: String(order.id) } },
+        })
+        return data?.status === 'processed' ? data : undefined
       },
-      { timeoutMs: 60_000, intervalMs: 100, what: `order ${placed.body.id} processed` },
+      { timeoutMs: 60_000, intervalMs: 100, what: `order ${order.id} processed` },
     )
     assert.ok(processed.processed_at)
     assert.ok(Date.parse(processed.processed_at) >= Date.parse(processed.created_at))
     assert.equal(processed.failure_reason, null)
     assert.equal(processed.attempts, 1)
+    assert.deepEqual(
+      (await ordersOf(client, user.id)).map((o) => o.id),
+      [order.id],
+    )
   })
 
   it('answers 422 problem+json to an order of an unknown user and creates nothing', async () => {
-    const answer = await call<Problem>(`${gateway}/orders`, {
-      method: 'POST',
+    const { error, response } = await client.POST('/orders', {
       body: { user_id: MAX_ID, item: 'ghost', quantity: 1 },
     })
-    assert.equal(answer.status, 422)
-    assert.match(answer.headers.get('content-type') ?? '', PROBLEM_JSON)
-    assert.equal(answer.body.status, 422)
-    assert.deepEqual(await ordersOf(gateway, MAX_ID), [])
+    assert.equal(response.status, 422)
+    assert.match(response.headers.get('content-type') ?? '', PROBLEM_JSON)
+    assert.equal(error?.status, 422)
+    assert.deepEqual(await ordersOf(client, MAX_ID), [])
   })
 
   it('answers 400 problem+json to bad input and creates nothing', async () => {
     const email = `${uniqueName('bad')}@example.com`
-    const cases: [string, string, unknown][] = [
-      ['POST', '/users', { email: 'not-an-email', full_name: 'Bad Email' }],
-      ['POST', '/users', { email, full_name: '' }],
-      ['POST', '/users', '{"email":'],
-      ['POST', '/orders', { user_id: user.id, item: 'nothing', quantity: 0 }],
-      ['POST', '/orders', { user_id: user.id, item: '', quantity: 1 }],
-      ['POST', '/orders', { user_id: 'abc', item: 'book', quantity: 1 }],
-      ['GET', '/users/abc', undefined],
-      ['GET', '/orders/99999999999', undefined],
-      ['GET', '/users?limit=0', undefined],
+    const before = await ordersOf(client, user.id)
+    const answers: [string, { error?: Problem; response: Response }][] = [
+      [
+        'POST /users with a bad email',
+        await client.POST('/users', { body: { email: 'not-an-email', full_name: 'Bad Email' } }),
+      ],
+      [
+        'POST /users with an empty name',
+        await client.POST('/users', { body: { email, full_name: '' } }),
+      ],
+      [
+        'POST /orders with quantity 0',
+        await client.POST('/orders', { body: { user_id: user.id, item: 'nothing', quantity: 0 } }),
+      ],
+      [
+        'POST /orders with an empty item',
+        await client.POST('/orders', { body: { user_id: user.id, item: '', quantity: 1 } }),
+      ],
+      ['GET /users/abc', await client.GET('/users/{id}', { params: { path: { id: 'abc' } } })],
+      [
+        'GET /orders/99999999999',
+        await client.GET('/orders/{id}', { params: { path: { id: '99999999999' } } }),
+      ],
+      ['GET /users?limit=0', await client.GET('/users', { params: { query: { limit: '0' } } })],
     ]
-    const before = await ordersOf(gateway, user.id)
-    for (const [method, path, body] of cases) {
-      const answer = await call<Problem>(`${gateway}${path}`, { method, body })
-      assert.equal(answer.status, 400, `${method} ${path}`)
-      assert.match(answer.headers.get('content-type') ?? '', PROBLEM_JSON, `${method} ${path}`)
-      assert.equal(answer.body.status, 400, `${method} ${path}`)
-      assert.ok(answer.body.title, `${method} ${path}`)
+    for (const [what, { error, response }] of answers) {
+      assert.equal(response.status, 400, what)
+      assert.match(response.headers.get('content-type') ?? '', PROBLEM_JSON, what)
+      assert.equal(error?.status, 400, what)
+      assert.ok(error?.title, what)
     }
-    assert.deepEqual(await ordersOf(gateway, user.id), before)
-    const users = await call<User[]>(`${gateway}/users?after_id=${user.id}&limit=1000`)
-    assert.ok(!users.body.some((u) => u.email === email))
+    // What the typed client cannot send: malformed JSON, a field of the wrong type.
+    for (const [path, body] of [
+      ['/users', '{"email":'],
+      ['/orders', { user_id: 'abc', item: 'book', quantity: 1 }],
+    ] as const) {
+      const answer = await call<Problem>(`${target.gateway}${path}`, { method: 'POST', body })
+      assert.equal(answer.status, 400, `POST ${path} ${JSON.stringify(body)}`)
+      assert.equal(answer.body.status, 400)
+    }
+    assert.deepEqual(await ordersOf(client, user.id), before)
+    const users = await client.GET('/users', {
+      params: { query: { after_id: String(user.id), limit: '1000' } },
+    })
+    assert.ok(!users.data?.some((u) => u.email === email))
   })
 })
 
 describe('a burst of 200 orders', () => {
   it('processes every order exactly once: all processed, each after a single attempt', async () => {
-    const user = await createUser(gateway)
-    const placed = await placeOrders(gateway, user.id, 200)
+    const user = await createUser(client)
+    const placed = await placeOrders(client, user.id, 200)
     assert.ok(placed.every((order) => order.status === 'pending'))
     assert.equal(new Set(placed.map((order) => order.id)).size, 200)
 
-    const orders = await settledOrdersOf(gateway, user.id)
+    const orders = await settledOrdersOf(client, user.id)
     assert.deepEqual(
       orders.map((order) => order.id),
       placed.map((order) => order.id).sort((a, b) => a - b),

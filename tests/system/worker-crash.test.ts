@@ -5,8 +5,9 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import type { ShopClient } from '@shop/client'
 import { eventually } from '@shop/platform/testing'
-import { createUser, ordersOf, placeOrders, settledOrdersOf } from './support/http.js'
+import { createUser, ordersOf, placeOrders, settledOrdersOf, shopClient } from './support/http.js'
 import { startTestStack, type TestStack } from './support/test-stack.js'
 
 const CONCURRENCY = 4
@@ -21,7 +22,7 @@ async function processedCount(workerUrl: string) {
 
 describe('order workers', () => {
   let running: TestStack
-  let gateway: string
+  let client: ShopClient
 
   const stalledReports = () =>
     ['worker-1', 'worker-2', 'worker-3']
@@ -30,9 +31,9 @@ describe('order workers', () => {
 
   /** Places a burst and returns once it is queued beyond what `busyWorkers` can hold at once. */
   async function placeBurst(count: number, busyWorkers: number) {
-    const user = await createUser(gateway)
-    await placeOrders(gateway, user.id, count)
-    const pending = (await ordersOf(gateway, user.id)).filter((o) => o.status === 'pending')
+    const user = await createUser(client)
+    await placeOrders(client, user.id, count)
+    const pending = (await ordersOf(client, user.id)).filter((o) => o.status === 'pending')
     assert.ok(
       pending.length > busyWorkers * CONCURRENCY,
       `the burst still keeps every worker busy (${pending.length} pending)`,
@@ -50,17 +51,17 @@ describe('order workers', () => {
         WORKER_STALLED_INTERVAL_MS: '1000',
       },
     })
-    gateway = running.stack.urls.gateway
+    client = shopClient(running.stack.urls.gateway)
   })
   after(() => running?.stop())
 
   it('share a burst of 200 orders, each processed by exactly one of them', async () => {
     const workers = running.stack.urls.workers
     const before = await Promise.all(workers.map(processedCount))
-    const user = await createUser(gateway)
-    await placeOrders(gateway, user.id, 200)
+    const user = await createUser(client)
+    await placeOrders(client, user.id, 200)
 
-    const orders = await settledOrdersOf(gateway, user.id)
+    const orders = await settledOrdersOf(client, user.id)
     assert.equal(orders.length, 200)
     assert.deepEqual(
       orders.filter((order) => order.status !== 'processed' || order.attempts !== 1),
@@ -84,7 +85,7 @@ describe('order workers', () => {
     const userId = await placeBurst(160, 3)
     running.stack.killProcess('worker-1', 'SIGKILL')
 
-    const orders = await settledOrdersOf(gateway, userId)
+    const orders = await settledOrdersOf(client, userId)
     assert.equal(orders.length, 160)
     assert.deepEqual(
       orders.filter((order) => order.status !== 'processed' || !order.processed_at),
@@ -109,7 +110,7 @@ describe('order workers', () => {
     assert.equal(worker2?.exit, 0)
     assert.ok(running.stack.logs('worker-2').some((line) => line.includes('"signal":"SIGTERM"')))
 
-    const orders = await settledOrdersOf(gateway, userId)
+    const orders = await settledOrdersOf(client, userId)
     assert.equal(orders.length, 80)
     // Nothing worker-2 held was abandoned: no job stalled, none was started twice.
     assert.deepEqual(

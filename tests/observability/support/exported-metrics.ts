@@ -1,4 +1,4 @@
-import { createUser, placeOrder, settledOrdersOf } from '@shop/system-tests/http'
+import { createUser, placeOrder, settledOrdersOf, shopClient } from '@shop/system-tests/http'
 import { startTestStack } from '@shop/system-tests/test-stack'
 
 /** Series Prometheus adds to every target itself. */
@@ -21,9 +21,10 @@ export async function exportedMetricNames(): Promise<Set<string>> {
   const shop = await startTestStack({ workers: 1 })
   try {
     const { urls } = shop.stack
-    const user = await createUser(urls.gateway)
-    await placeOrder(urls.gateway, user.id)
-    await settledOrdersOf(urls.gateway, user.id)
+    const client = shopClient(urls.gateway)
+    const user = await createUser(client)
+    await placeOrder(client, user.id)
+    await settledOrdersOf(client, user.id)
     const targets = [urls.gateway, urls.userService, urls.orderService, ...urls.workers]
     const names = new Set(PROMETHEUS_OWN)
     for (const target of targets) {

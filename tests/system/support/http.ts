@@ -1,4 +1,18 @@
+import { createShopClient, type Order, type ShopClient, type User } from '@shop/client'
 import { eventually, uniqueName } from '@shop/platform/testing'
+import { assertConforms, conformanceCheck } from './conformance.js'
+
+export type { Order, Problem, User } from '@shop/client'
+
+/**
+ * The typed client at `baseUrl` (the gateway, or a service for its own routes), checking
+ * every answer against the document published for it.
+ */
+export function shopClient(baseUrl: string): ShopClient {
+  const client = createShopClient(baseUrl)
+  client.use(conformanceCheck)
+  return client
+}
 
 export interface Answer<T = unknown> {
   status: number
@@ -6,13 +20,18 @@ export interface Answer<T = unknown> {
   body: T
 }
 
-/** One HTTP call with a JSON body (if any); the answer's body parsed when it is JSON. */
+/**
+ * One HTTP call with a JSON body (if any), for what the typed client will not send (a body
+ * of the wrong type, malformed JSON) or reads untyped; the answer's body parsed when it is
+ * JSON, and checked against the published document like the client's.
+ */
 export async function call<T = unknown>(
   url: string,
   init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
 ): Promise<Answer<T>> {
+  const method = init.method ?? 'GET'
   const response = await fetch(url, {
-    method: init.method ?? 'GET',
+    method,
     headers: {
       ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
       ...init.headers,
@@ -22,6 +41,7 @@ export async function call<T = unknown>(
       : { body: typeof init.body === 'string' ? init.body : JSON.stringify(init.body) }),
   })
   const text = await response.text()
+  assertConforms({ method, url, status: response.status, headers: response.headers, body: text })
   const json = /json/.test(response.headers.get('content-type') ?? '')
   return {
     status: response.status,
@@ -30,72 +50,44 @@ export async function call<T = unknown>(
   }
 }
 
-export interface User {
-  id: number
-  email: string
-  full_name: string
-  created_at: string
-}
-
-export interface Order {
-  id: number
-  user_id: number
-  item: string
-  quantity: number
-  status: 'pending' | 'processing' | 'processed' | 'failed'
-  failure_reason: string | null
-  attempts: number
-  created_at: string
-  updated_at: string
-  processed_at: string | null
-}
-
-export interface Problem {
-  type: string
-  title: string
-  status: number
-  detail?: string
-  errors?: { in?: string; field?: string; message: string }[]
-}
-
-export async function createUser(gateway: string): Promise<User> {
+export async function createUser(client: ShopClient): Promise<User> {
   const name = uniqueName('shopper')
-  const answer = await call<User>(`${gateway}/users`, {
-    method: 'POST',
+  const { data, response } = await client.POST('/users', {
     body: { email: `${name}@example.com`, full_name: `Shopper ${name}` },
   })
-  if (answer.status !== 201) throw new Error(`POST /users answered ${answer.status}`)
-  return answer.body
+  if (!data) throw new Error(`POST /users answered ${response.status}`)
+  return data
 }
 
-export async function placeOrder(gateway: string, userId: number, item = 'book'): Promise<Order> {
-  const answer = await call<Order>(`${gateway}/orders`, {
-    method: 'POST',
+export async function placeOrder(client: ShopClient, userId: number, item = 'book') {
+  const { data, response } = await client.POST('/orders', {
     body: { user_id: userId, item, quantity: 1 },
   })
-  if (answer.status !== 201) throw new Error(`POST /orders answered ${answer.status}`)
-  return answer.body
+  if (!data) throw new Error(`POST /orders answered ${response.status}`)
+  return data
 }
 
 /** Places `count` orders at once, as many clients would. */
-export function placeOrders(gateway: string, userId: number, count: number) {
+export function placeOrders(client: ShopClient, userId: number, count: number) {
   return Promise.all(
-    Array.from({ length: count }, (_, i) => placeOrder(gateway, userId, `item ${i + 1}`)),
+    Array.from({ length: count }, (_, i) => placeOrder(client, userId, `item ${i + 1}`)),
   )
 }
 
 /** Every order of one user (up to 1000), in id order. */
-export async function ordersOf(gateway: string, userId: number): Promise<Order[]> {
-  const answer = await call<Order[]>(`${gateway}/orders?user_id=${userId}&limit=1000`)
-  if (answer.status !== 200) throw new Error(`GET /orders answered ${answer.status}`)
-  return answer.body
+export async function ordersOf(client: ShopClient, userId: number): Promise<Order[]> {
+  const { data, response } = await client.GET('/orders', {
+    params: { query: { user_id: String(userId), limit: '1000' } },
+  })
+  if (!data) throw new Error(`GET /orders answered ${response.status}`)
+  return data
 }
 
 /** The user's orders once none of them is pending or processing any more. */
-export function settledOrdersOf(gateway: string, userId: number, timeoutMs = 120_000) {
+export function settledOrdersOf(client: ShopClient, userId: number, timeoutMs = 120_000) {
   return eventually(
     async () => {
-      const orders = await ordersOf(gateway, userId)
+      const orders = await ordersOf(client, userId)
       const open = orders.some((o) => o.status === 'pending' || o.status === 'processing')
       return open ? undefined : orders
     },

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createTestDatabase, startTestRedis, uniqueName } from '@shop/platform/testing'
 import { freeStackPorts, type Stack, startStack } from '../../../scripts/stack/index.js'
+import { publishDocument } from './conformance.js'
+import { type StackDocuments, stackDocuments } from './documents.js'
 
 export interface TestStackOptions {
   workers?: number
@@ -15,12 +17,15 @@ export interface TestStack {
   stack: Stack
   queueName: string
   board: { user: string; password: string }
+  /** The OpenAPI documents it publishes; every answer from it is checked against them. */
+  documents: StackDocuments
   stop(): Promise<void>
 }
 
 /**
  * The native stack from the TypeScript sources, on free ports, with a database of its own
  * on the test PostgreSQL and a queue of its own on the test Redis: suites never share data.
+ * Answers from the gateway and the services are checked against their published documents.
  */
 export async function startTestStack({
   workers = 1,
@@ -48,10 +53,25 @@ export async function startTestStack({
       env: { ORDER_QUEUE_NAME: queueName, ...env },
       output: null,
     })
+    let documents: StackDocuments
+    try {
+      documents = await stackDocuments(stack.urls)
+    } catch (error) {
+      await stack.stop()
+      throw error
+    }
+    for (const [name, url] of [
+      ['api-gateway', stack.urls.gateway],
+      ['user-service', stack.urls.userService],
+      ['order-service', stack.urls.orderService],
+    ] as const) {
+      publishDocument(url, name, documents[name])
+    }
     return {
       stack,
       queueName,
       board,
+      documents,
       async stop() {
         await stack.stop()
         await cleanUp()

@@ -1,0 +1,301 @@
+/**
+ * The published documents as a contract: every operation of the gateway's merged document and
+ * of each service's own, asked on purpose for each answer it lists that a client can provoke
+ * (the success, and 400, 404, 409, 413, 415, 422), through the gateway and straight to the
+ * service. The typed client checks each answer against the document of the process it
+ * reaches (support/conformance.ts), so an answer the document does not list for the
+ * operation, or whose content type, body or headers it does not allow, fails here.
+ * 503 answers are provoked in user-service-down.test.ts, and what the gateway itself answers
+ * (429, 502, 503, 504) in gateway-contract.test.ts.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import type { ShopClient } from '@shop/client'
+import { MAX_ID } from '@shop/platform'
+import { uniqueName } from '@shop/platform/testing'
+import { checkedExchanges } from './support/conformance.js'
+import { call, createUser, placeOrder, shopClient } from './support/http.js'
+import { startTestStack, type TestStack } from './support/test-stack.js'
+
+/** More than the 1 MiB every process accepts. */
+const TOO_LARGE = 'x'.repeat(1_100_000)
+
+interface Reached {
+  document: 'api-gateway' | 'user-service' | 'order-service'
+  base: string
+  client: ShopClient
+}
+
+/** One request on purpose, and the status its document lists for it. */
+interface Case {
+  operation: string
+  status: number
+  what: string
+  send(reached: Reached): Promise<{ response: { status: number } }>
+}
+
+let running: TestStack
+let userId: number
+let orderId: number
+
+const newUser = () => ({ email: `${uniqueName('contract')}@example.com`, full_name: 'Con Tract' })
+const idOf = (id: number | string) => ({ params: { path: { id: String(id) } } })
+
+const USER_CASES: Case[] = [
+  {
+    operation: 'createUser',
+    status: 201,
+    what: 'a new user',
+    send: ({ client }) => client.POST('/users', { body: newUser() }),
+  },
+  {
+    operation: 'createUser',
+    status: 400,
+    what: 'an invalid email',
+    send: ({ client }) => client.POST('/users', { body: { ...newUser(), email: 'nope' } }),
+  },
+  {
+    operation: 'createUser',
+    status: 409,
+    what: 'an email taken, in other case',
+    send: async ({ client }) => {
+      const user = newUser()
+      await client.POST('/users', { body: user })
+      return client.POST('/users', { body: { ...user, email: user.email.toUpperCase() } })
+    },
+  },
+  {
+    operation: 'createUser',
+    status: 413,
+    what: 'a body over 1 MiB',
+    send: ({ client }) => client.POST('/users', { body: { ...newUser(), full_name: TOO_LARGE } }),
+  },
+  {
+    operation: 'createUser',
+    status: 415,
+    what: 'an XML body',
+    send: ({ base }) => untyped(base, '/users', newUser(), { 'content-type': 'application/xml' }),
+  },
+  {
+    operation: 'createUser',
+    status: 422,
+    what: 'an Idempotency-Key reused with another body',
+    send: async ({ client }) => {
+      const header = { 'idempotency-key': uniqueName('user-key') }
+      await client.POST('/users', { body: newUser(), params: { header } })
+      return client.POST('/users', { body: newUser(), params: { header } })
+    },
+  },
+  {
+    operation: 'listUsers',
+    status: 200,
+    what: 'a page',
+    send: ({ client }) => client.GET('/users'),
+  },
+  {
+    operation: 'listUsers',
+    status: 400,
+    what: 'limit=0',
+    send: ({ client }) => client.GET('/users', { params: { query: { limit: '0' } } }),
+  },
+  {
+    operation: 'getUser',
+    status: 200,
+    what: 'a user',
+    send: ({ client }) => client.GET('/users/{id}', idOf(userId)),
+  },
+  {
+    operation: 'getUser',
+    status: 400,
+    what: 'a non-numeric id',
+    send: ({ client }) => client.GET('/users/{id}', idOf('abc')),
+  },
+  {
+    operation: 'getUser',
+    status: 404,
+    what: 'no such user',
+    send: ({ client }) => client.GET('/users/{id}', idOf(MAX_ID)),
+  },
+]
+
+const ORDER_CASES: Case[] = [
+  {
+    operation: 'placeOrder',
+    status: 201,
+    what: 'an order',
+    send: ({ client }) =>
+      client.POST('/orders', { body: { user_id: userId, item: 'contract', quantity: 1 } }),
+  },
+  {
+    operation: 'placeOrder',
+    status: 400,
+    what: 'quantity 0',
+    send: ({ client }) =>
+      client.POST('/orders', { body: { user_id: userId, item: 'contract', quantity: 0 } }),
+  },
+  {
+    operation: 'placeOrder',
+    status: 413,
+    what: 'a body over 1 MiB',
+    send: ({ client }) =>
+      client.POST('/orders', { body: { user_id: userId, item: TOO_LARGE, quantity: 1 } }),
+  },
+  {
+    operation: 'placeOrder',
+    status: 415,
+    what: 'an XML body',
+    send: ({ base }) =>
+      untyped(
+        base,
+        '/orders',
+        { user_id: userId, item: 'contract', quantity: 1 },
+        {
+          'content-type': 'application/xml',
+        },
+      ),
+  },
+  {
+    operation: 'placeOrder',
+    status: 422,
+    what: 'an unknown user',
+    send: ({ client }) =>
+      client.POST('/orders', { body: { user_id: MAX_ID, item: 'ghost', quantity: 1 } }),
+  },
+  {
+    operation: 'placeOrder',
+    status: 422,
+    what: 'an Idempotency-Key reused with another body',
+    send: async ({ client }) => {
+      const header = { 'idempotency-key': uniqueName('order-key') }
+      const body = { user_id: userId, item: 'contract', quantity: 1 }
+      await client.POST('/orders', { body, params: { header } })
+      return client.POST('/orders', { body: { ...body, quantity: 2 }, params: { header } })
+    },
+  },
+  {
+    operation: 'listOrders',
+    status: 200,
+    what: "a user's orders",
+    send: ({ client }) => client.GET('/orders', { params: { query: { user_id: String(userId) } } }),
+  },
+  {
+    operation: 'listOrders',
+    status: 400,
+    what: 'an after_id out of range',
+    send: ({ client }) => client.GET('/orders', { params: { query: { after_id: '99999999999' } } }),
+  },
+  {
+    operation: 'getOrder',
+    status: 200,
+    what: 'an order',
+    send: ({ client }) => client.GET('/orders/{id}', idOf(orderId)),
+  },
+  {
+    operation: 'getOrder',
+    status: 400,
+    what: 'an id out of range',
+    send: ({ client }) => client.GET('/orders/{id}', idOf('99999999999')),
+  },
+  {
+    operation: 'getOrder',
+    status: 404,
+    what: 'no such order',
+    send: ({ client }) => client.GET('/orders/{id}', idOf(MAX_ID)),
+  },
+]
+
+const OWN_CASES: Case[] = [
+  {
+    operation: 'getLiveness',
+    status: 200,
+    what: 'alive',
+    send: ({ client }) => client.GET('/healthz'),
+  },
+  {
+    operation: 'getReadiness',
+    status: 200,
+    what: 'ready',
+    send: ({ client }) => client.GET('/readyz'),
+  },
+  {
+    operation: 'getMetrics',
+    status: 200,
+    what: 'metrics',
+    send: ({ client }) => client.GET('/metrics', { parseAs: 'text' }),
+  },
+  {
+    operation: 'getApiReference',
+    status: 200,
+    what: 'Swagger UI',
+    send: ({ client }) => client.GET('/docs', { parseAs: 'text' }),
+  },
+  {
+    operation: 'getOpenApiDocument',
+    status: 200,
+    what: 'the document',
+    send: ({ client }) => client.GET('/docs/json'),
+  },
+]
+
+/** What the typed client will not send: a body under a content type its route does not take. */
+async function untyped(base: string, path: string, body: unknown, headers: Record<string, string>) {
+  const { status } = await call(`${base}${path}`, { method: 'POST', body, headers })
+  return { response: { status } }
+}
+
+before(async () => {
+  running = await startTestStack({ workers: 1 })
+  const gateway = shopClient(running.stack.urls.gateway)
+  userId = (await createUser(gateway)).id
+  orderId = (await placeOrder(gateway, userId)).id
+})
+after(() => running?.stop())
+
+function reach(document: Reached['document']): Reached {
+  const { urls } = running.stack
+  const base = {
+    'api-gateway': urls.gateway,
+    'user-service': urls.userService,
+    'order-service': urls.orderService,
+  }[document]
+  return { document, base, client: shopClient(base) }
+}
+
+const SUITES: [Reached['document'], Case[]][] = [
+  ['api-gateway', [...USER_CASES, ...ORDER_CASES, ...OWN_CASES]],
+  ['user-service', [...USER_CASES, ...OWN_CASES]],
+  ['order-service', [...ORDER_CASES, ...OWN_CASES]],
+]
+
+for (const [document, cases] of SUITES) {
+  describe(`${document}'s document`, () => {
+    for (const { operation, status, what, send } of cases) {
+      it(`lists ${status} for ${operation} (${what}), and the answer matches it`, async () => {
+        const { response } = await send(reach(document))
+        assert.equal(response.status, status)
+      })
+    }
+
+    if (document === 'api-gateway') {
+      it('lists 400 for a path with a dot segment, answered by the gateway itself', async () => {
+        const { error, response } = await reach(document).client.GET('/users/{id}', idOf('1/..'))
+        assert.equal(response.status, 400, JSON.stringify(error))
+      })
+    }
+
+    it('had every one of its operations checked', () => {
+      const operations = Object.values(running.documents[document].paths ?? {}).flatMap((item) =>
+        Object.values(item as Record<string, { operationId?: string }>).map((o) => o.operationId),
+      )
+      const checked = new Set(
+        checkedExchanges()
+          .filter((exchange) => exchange.document === document)
+          .map((exchange) => exchange.operation),
+      )
+      assert.deepEqual(
+        operations.filter((operation) => !checked.has(operation ?? '')),
+        [],
+      )
+    })
+  })
+}

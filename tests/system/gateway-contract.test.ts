@@ -1,0 +1,107 @@
+/**
+ * What the gateway itself answers on every proxied operation, checked against its merged
+ * document like every other answer: 429 over the rate limit, 502 when the service drops the
+ * connection, 503 when no replica is reachable, 504 when the service does not answer in time.
+ * Each fault is real: gateway processes of their own in front of upstreams that misbehave.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import type { ShopClient } from '@shop/client'
+import { publishDocument } from './support/conformance.js'
+import {
+  droppingUpstream,
+  type FaultyUpstream,
+  hangingUpstream,
+  unreachableUpstream,
+} from './support/faulty-upstreams.js'
+import { shopClient } from './support/http.js'
+import { type ServiceProcess, startServiceProcess } from './support/service-process.js'
+import { startTestStack, type TestStack } from './support/test-stack.js'
+
+const idOf = (id: string) => ({ params: { path: { id } } })
+
+/** Every operation the gateway proxies, asked as a client would. */
+const PROXIED: [string, (client: ShopClient) => Promise<{ response: Response }>][] = [
+  ['createUser', (c) => c.POST('/users', { body: { email: 'ada@example.com', full_name: 'Ada' } })],
+  ['listUsers', (c) => c.GET('/users')],
+  ['getUser', (c) => c.GET('/users/{id}', idOf('1'))],
+  ['placeOrder', (c) => c.POST('/orders', { body: { user_id: 1, item: 'x', quantity: 1 } })],
+  ['listOrders', (c) => c.GET('/orders')],
+  ['getOrder', (c) => c.GET('/orders/{id}', idOf('1'))],
+]
+
+let running: TestStack
+const gateways: ServiceProcess[] = []
+const upstreams: FaultyUpstream[] = []
+
+/** A gateway process of its own in front of `upstream`, checked against the merged document. */
+async function gatewayBefore(upstream: { users: string; orders: string }, env = {}) {
+  const gateway = await startServiceProcess('api-gateway/src/server.ts', {
+    LOG_LEVEL: 'info',
+    USER_SERVICE_URL: upstream.users,
+    ORDER_SERVICE_URL: upstream.orders,
+    ...env,
+  })
+  gateways.push(gateway)
+  publishDocument(gateway.url, 'api-gateway', running.documents['api-gateway'])
+  return shopClient(gateway.url)
+}
+
+before(async () => {
+  running = await startTestStack({ workers: 1 })
+})
+after(async () => {
+  for (const gateway of gateways) await gateway.stop()
+  for (const upstream of upstreams) await upstream.close()
+  await running?.stop()
+})
+
+describe("the gateway's own answers, as its document lists them", () => {
+  it('429 to every operation over the rate limit, Swagger UI and the document included', async () => {
+    const { userService, orderService } = running.stack.urls
+    const client = await gatewayBefore(
+      { users: userService, orders: orderService },
+      { RATE_LIMIT_MAX: '1', RATE_LIMIT_WINDOW_MS: '600000' },
+    )
+    await client.GET('/users')
+    const limited: [string, (c: ShopClient) => Promise<{ response: Response }>][] = [
+      ...PROXIED,
+      ['getApiReference', (c) => c.GET('/docs', { parseAs: 'text' })],
+      ['getOpenApiDocument', (c) => c.GET('/docs/json')],
+    ]
+    for (const [operation, send] of limited) {
+      const { response } = await send(client)
+      assert.equal(response.status, 429, operation)
+      assert.ok(response.headers.get('retry-after'), `${operation}: Retry-After`)
+    }
+  })
+
+  it('502 to every operation when the service drops the connection', async () => {
+    const dropping = await droppingUpstream()
+    upstreams.push(dropping)
+    const client = await gatewayBefore({ users: dropping.url, orders: dropping.url })
+    for (const [operation, send] of PROXIED) {
+      assert.equal((await send(client)).response.status, 502, operation)
+    }
+  })
+
+  it('503 to every operation when no replica of the service is reachable', async () => {
+    const nowhere = await unreachableUpstream()
+    const client = await gatewayBefore({ users: nowhere, orders: nowhere })
+    for (const [operation, send] of PROXIED) {
+      assert.equal((await send(client)).response.status, 503, operation)
+    }
+  })
+
+  it('504 to every operation when the service does not answer in time', async () => {
+    const hanging = await hangingUpstream()
+    upstreams.push(hanging)
+    const client = await gatewayBefore(
+      { users: hanging.url, orders: hanging.url },
+      { UPSTREAM_TIMEOUT_MS: '300' },
+    )
+    for (const [operation, send] of PROXIED) {
+      assert.equal((await send(client)).response.status, 504, operation)
+    }
+  })
+})
