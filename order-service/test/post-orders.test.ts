@@ -61,7 +61,10 @@ describe('POST /orders', () => {
     app.inject({ method: 'POST', url: '/orders', payload: payload as object, headers })
 
   it('answers 201 with Location and the pending order, and queues its job', async () => {
-    const response = await post({ user_id: 1, item: '  book  ', quantity: 2 })
+    const response = await post(
+      { user_id: 1, item: '  book  ', quantity: 2 },
+      { 'x-request-id': 'placed-1' },
+    )
     assert.equal(response.statusCode, 201)
     const order = response.json()
     assert.equal(response.headers.location, `/orders/${order.id}`)
@@ -84,7 +87,8 @@ describe('POST /orders', () => {
     const job = await inspector.queue.getJob(jobIdFor(order.id))
     assert.ok(job, 'a job exists for the order')
     assert.equal(job.id, `order-${order.id}`)
-    assert.deepEqual(job.data, { order_id: order.id })
+    // The request id rides along, for the worker's log lines about the order.
+    assert.deepEqual(job.data, { order_id: order.id, request_id: 'placed-1' })
     assert.equal(job.opts.attempts, 3)
     assert.deepEqual(job.opts.backoff, { type: 'exponential', delay: 250 })
     assert.ok((await db.orderRow(order.id))?.enqueued_at instanceof Date)

@@ -107,12 +107,20 @@ describe('processing an order', () => {
     assert.equal(isFinalFailure({ opts: { attempts: 3 } }, 1, new UnrecoverableError('no')), true)
   })
 
+  it('processes a job that names the request which placed its order', async () => {
+    const id = await insertOrder(db)
+    const job = { ...jobFor(id), data: { order_id: id, request_id: 'placed-7' } } as Job
+    assert.deepEqual(await processor()(job), { order_id: id, status: 'processed', changed: true })
+  })
+
   it('refuses malformed job data with an unrecoverable error naming the problem', async () => {
     for (const data of [
       {},
       { order_id: 'x' },
       { order_id: 0 },
       { order_id: 1, extra: true },
+      { order_id: 1, request_id: '' },
+      { order_id: 1, request_id: 7 },
       null,
     ]) {
       await assert.rejects(

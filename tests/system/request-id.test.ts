@@ -49,7 +49,7 @@ describe('x-request-id through the gateway', () => {
   })
   after(() => running?.stop())
 
-  it("keeps the client's id and logs it in the gateway, order-service and user-service", async () => {
+  it("keeps the client's id and logs it in the gateway, order-service, user-service and the worker", async () => {
     const requestId = uniqueName('trace')
     const placed = await client.POST('/orders', {
       body: { user_id: userId, item: 'traced', quantity: 1 },
@@ -62,11 +62,14 @@ describe('x-request-id through the gateway', () => {
       'api-gateway',
       'order-service',
       'user-service',
+      'worker-1',
     ])
     assert.ok(trace.get('api-gateway')?.some((line) => line.msg === 'request completed'))
     // order-service received it from the gateway; user-service from order-service's user check.
     assert.ok(trace.get('order-service')?.some((line) => line.name === 'order-service'))
     assert.ok(trace.get('user-service')?.some((line) => line.name === 'user-service'))
+    // The worker read it from the order's job.
+    assert.ok(trace.get('worker-1')?.some((line) => line.msg === 'order job done'))
   })
 
   it('mints an id when the client sends none, answers with it and passes it on', async () => {

@@ -1,10 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { createBatcher } from '../orders/batcher.js'
-import type { OrderQueue } from '../orders/order-queue.js'
+import type { JobOrigin, OrderQueue } from '../orders/order-queue.js'
 import type { OrderRepository } from '../orders/order-repository.js'
 
 export interface OrderEnqueuerOptions {
-  queue: Pick<OrderQueue, 'enqueue'>
+  queue: Pick<OrderQueue, 'enqueue' | 'withEnqueueSpan'>
   orders: Pick<OrderRepository, 'markEnqueued'>
   log: FastifyBaseLogger
 }
@@ -19,12 +19,16 @@ export type OrderEnqueuer = ReturnType<typeof createOrderEnqueuer>
  * never added twice (its id is the order's), so a batch half done is simply done again.
  */
 export function createOrderEnqueuer({ queue, orders, log }: OrderEnqueuerOptions) {
-  const batcher = createBatcher(async (ids: number[]) => {
+  const batcher = createBatcher(async (batch: { id: number; origin: JobOrigin }[]) => {
+    const ids = batch.map(({ id }) => id)
     try {
-      await queue.enqueue(ids)
+      await queue.enqueue(
+        ids,
+        batch.map(({ origin }) => origin),
+      )
     } catch (error) {
       log.warn({ err: error, order_ids: ids }, 'orders not queued yet: the outbox sweeper will')
-      return ids.map(() => false)
+      return batch.map(() => false)
     }
     try {
       await orders.markEnqueued(ids)
@@ -32,12 +36,18 @@ export function createOrderEnqueuer({ queue, orders, log }: OrderEnqueuerOptions
       // The jobs are queued; the sweeper adding them again is a no-op thanks to their ids.
       log.warn({ err: error, order_ids: ids }, 'orders queued but not marked as queued')
     }
-    return ids.map(() => true)
+    return batch.map(() => true)
   })
 
   return {
-    /** Resolves once the order's job is queued (true) or left to the sweeper (false). */
-    enqueue: (id: number) => batcher.call(id),
+    /**
+     * Resolves once the order's job is queued (true) or left to the sweeper (false). Called
+     * within its request, whose id and trace the job carries to the worker.
+     */
+    enqueue: (id: number, requestId?: string) =>
+      queue.withEnqueueSpan((traceContext) =>
+        batcher.call({ id, origin: { requestId, traceContext } }),
+      ),
     /** Waits for the batches under way (before the queue and the pool close). */
     drain: () => batcher.drain(),
   }

@@ -59,7 +59,7 @@ export async function placeOrder(
   }
   // Best effort: the order is committed whatever happens here. While Redis is away its outbox
   // marker stays null and the sweeper queues it later.
-  await deps.enqueuer.enqueue(order.id)
+  await deps.enqueuer.enqueue(order.id, requestId)
   return {
     statusCode: 201,
     body: toOrder(order),

@@ -7,6 +7,8 @@ export const PROCESS_ORDER_JOB = 'process-order'
 /** Ids only: the worker reads the order itself, so no personal data sits in Redis. */
 export const OrderJobData = z.strictObject({
   order_id: z.number().int().min(1).max(MAX_ID),
+  /** The `x-request-id` of the request that placed the order, for the worker's log lines. */
+  request_id: z.string().min(1).max(128).optional(),
 })
 export type OrderJobData = z.output<typeof OrderJobData>
 

@@ -12,6 +12,7 @@ import { Counter } from 'prom-client'
 import type { WorkerConfig } from '../config.js'
 import { isFinalFailure, OrderJobData, unavailableRetryDelay } from '../orders/order-job.js'
 import { orderRepository } from '../orders/order-repository.js'
+import { queueTelemetry } from '../orders/queue-telemetry.js'
 import { createOrderProcessor, type ProcessOrderOptions } from './process-order.js'
 
 export type WorkerOverrides = Pick<ProcessOrderOptions, 'random' | 'wait'>
@@ -49,6 +50,11 @@ export async function buildWorker(config: WorkerConfig, overrides: WorkerOverrid
 
   /** The order a job is about, if its data is well formed. */
   const orderIdOf = (job: Job) => OrderJobData.safeParse(job.data).data?.order_id
+  /** A job's log: the id of the request that placed its order rides on every line. */
+  const jobLog = (job: Job) => {
+    const data = OrderJobData.safeParse(job.data).data
+    return app.log.child({ reqId: data?.request_id, job_id: job.id, order_id: data?.order_id })
+  }
   const dependencyWaits = new Counter({
     name: 'order_job_dependency_waits_total',
     help: 'Processing attempts put off, uncounted, because a dependency was unavailable',
@@ -68,8 +74,8 @@ export async function buildWorker(config: WorkerConfig, overrides: WorkerOverrid
       throw error
     }
     dependencyWaits.inc()
-    app.log.warn(
-      { err: error, job_id: job.id, order_id: orderIdOf(job), retry_in_ms: delay },
+    jobLog(job).warn(
+      { err: error, retry_in_ms: delay },
       'order job put off: a dependency is unavailable; this attempt does not count',
     )
   }
@@ -94,6 +100,7 @@ export async function buildWorker(config: WorkerConfig, overrides: WorkerOverrid
       // completion never reaches Redis (paused, or this process killed right after) is run
       // again elsewhere without effect, so each processed order is counted exactly once.
       if (result.changed) processed.inc()
+      jobLog(job).info({ status: result.status, changed: result.changed }, 'order job done')
       return result
     },
     {
@@ -101,6 +108,7 @@ export async function buildWorker(config: WorkerConfig, overrides: WorkerOverrid
       concurrency: config.WORKER_CONCURRENCY,
       lockDuration: config.WORKER_LOCK_DURATION_MS,
       stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
+      telemetry: await queueTelemetry(),
     },
   )
   // Only to read the state of jobs reported as stalled.
@@ -120,10 +128,7 @@ export async function buildWorker(config: WorkerConfig, overrides: WorkerOverrid
     const orderId = orderIdOf(job)
     // BullMQ has counted the attempt that just failed: it is attempt number `attemptsMade`.
     const final = isFinalFailure(job, job.attemptsMade, error)
-    app.log.warn(
-      { err: error, job_id: job.id, order_id: orderId, attempts_made: job.attemptsMade, final },
-      'order job failed',
-    )
+    jobLog(job).warn({ err: error, attempts_made: job.attemptsMade, final }, 'order job failed')
     if (!final) return
     failed.inc()
     // Idempotent, and a no-op when the processor already recorded it.

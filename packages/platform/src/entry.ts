@@ -32,5 +32,11 @@ export async function runProcess(
   }
 }
 
-/** Runs before any of the process's modules is imported: where tracing starts. */
-async function beforeStart(_name: string): Promise<void> {}
+/**
+ * Runs before any of the process's modules is imported: tracing starts here (when an OTLP
+ * endpoint is set), so the instrumentations' loader hook sees fastify, pg and the rest load.
+ */
+async function beforeStart(name: string): Promise<void> {
+  const { startTracing } = await import('./tracing/index.js')
+  await startTracing(name)
+}

@@ -2,6 +2,7 @@ import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance } from 'fastify'
 import { ConfigError } from './config.js'
 import { isDependencyUnavailable } from './problem.js'
+import { shutdownTracing } from './tracing/index.js'
 
 export interface ListenOptions {
   host: string
@@ -62,7 +63,14 @@ function closeWhenSupervisorGone() {
 
 /** The only place a service listens: starts the app and closes it gracefully on signals. */
 export async function listen(app: FastifyInstance, { host, port, graceMs }: ListenOptions) {
-  closeOnSignals(app.log, () => app.close(), graceMs)
+  closeOnSignals(
+    app.log,
+    async () => {
+      await app.close()
+      await shutdownTracing()
+    },
+    graceMs,
+  )
   closeWhenSupervisorGone()
   await app.listen({ host, port })
 }

@@ -1,0 +1,98 @@
+/**
+ * One order's trace across the shop's real processes (the native stack from the sources),
+ * exported over OTLP/HTTP to a receiver in this test, and the worker's log line for it
+ * carrying the request id and the trace id.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { eventually, uniqueName } from '@shop/platform/testing'
+import { createUser, shopClient } from './support/http.js'
+import { assertOrderTrace } from './support/order-trace.js'
+import { startOtlpReceiver } from './support/otlp-receiver.js'
+import { SpanTree } from './support/span-tree.js'
+import { startTestStack, type TestStack } from './support/test-stack.js'
+
+interface WorkerLine {
+  msg?: string
+  reqId?: string
+  order_id?: number
+  trace_id?: string
+  span_id?: string
+}
+
+describe('tracing, with every process on its own (OTLP http/json)', () => {
+  let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>
+  let running: TestStack
+
+  before(async () => {
+    receiver = await startOtlpReceiver()
+    running = await startTestStack({
+      workers: 1,
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        // Spans leave each process a moment after they end, not 5 s later.
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+        PROCESSING_DELAY_MS: '0',
+      },
+    })
+  })
+  after(async () => {
+    await running?.stop()
+    await receiver?.stop()
+  })
+
+  it('shows one order across the processes, and the worker logs its request id and trace id', async () => {
+    const { gateway, orderService, userService } = running.stack.urls
+    const client = shopClient(gateway)
+    const user = await createUser(client)
+    const requestId = uniqueName('traced')
+    const placed = await client.POST('/orders', {
+      body: { user_id: user.id, item: 'traced', quantity: 1 },
+      headers: { 'x-request-id': requestId },
+    })
+    assert.equal(placed.response.status, 201)
+    const orderId = Number(placed.data?.id)
+
+    const processing = `process ${running.queueName}`
+    const { chain } = await eventually(
+      async () => {
+        const tree = new SpanTree(receiver.spans())
+        if (!tree.spans.some((span) => span.name === processing)) return undefined
+        const update = tree.spans.some((span) =>
+          span.name.startsWith('pg.query:orders_mark_processed'),
+        )
+        if (!update) return undefined
+        return {
+          chain: assertOrderTrace(tree, {
+            ordersUrl: orderService,
+            usersUrl: userService,
+            queueName: running.queueName,
+            orderId,
+          }),
+        }
+      },
+      { timeoutMs: 30_000, what: "the worker's spans at the receiver" },
+    )
+
+    // Each process names itself.
+    assert.equal(chain.gateway.service, 'api-gateway')
+    assert.equal(chain.orders.service, 'order-service')
+    assert.equal(chain.users.service, 'user-service')
+    assert.equal(chain.processing.service, 'order-worker')
+
+    const done = await eventually(
+      async () =>
+        running.stack
+          .logs('worker-1')
+          .filter((line) => line.includes(requestId))
+          .map((line) => JSON.parse(line) as WorkerLine)
+          .find((line) => line.msg === 'order job done'),
+      { what: "the worker's log line for the order" },
+    )
+    assert.equal(done.reqId, requestId)
+    assert.equal(done.order_id, orderId)
+    assert.equal(done.trace_id, chain.gateway.traceId)
+    assert.equal(done.span_id, chain.processing.spanId)
+  })
+})
