@@ -3,6 +3,7 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import type { PgDatabase } from 'drizzle-orm/pg-core'
 import fp from 'fastify-plugin'
 import pg from 'pg'
+import { registerPoolMetrics } from './pool-metrics.js'
 import { DependencyUnavailableError, unavailableDependency } from './problem.js'
 
 export interface PoolOptions {
@@ -87,10 +88,11 @@ declare module 'fastify' {
   }
 }
 
-/** Decorates the app with a pool, closed when the app closes. */
+/** Decorates the app with a pool, closed when the app closes, and its gauges at `/metrics`. */
 export const postgres = fp<PoolOptions>(
   async (app, options) => {
     const pool = createPool(options)
+    registerPoolMetrics(pool)
     app.decorate('pool', pool)
     app.addHook('onClose', async () => {
       await pool.end()

@@ -31,9 +31,10 @@ const NotReady = problemResponse(503, {
   dependency: 'postgres',
 })
 
-function withTimeout(check: ReadinessCheck, ms: number): Promise<unknown> {
+/** What `check` resolves with, or a rejection once `ms` have passed without an answer. */
+export function withTimeout<T>(check: () => Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise((_, reject) => {
+  const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
   })
   return Promise.race([check(), timeout]).finally(() => clearTimeout(timer))

@@ -1,4 +1,5 @@
 export * from './http.js'
 export * from './infra.js'
+export * from './metrics.js'
 export * from './postgres-faults.js'
 export * from './raw-http.js'
