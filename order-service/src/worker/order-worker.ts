@@ -105,6 +105,7 @@ export async function buildWorker(config: WorkerConfig, overrides: WorkerOverrid
     },
     {
       connection: redis,
+      prefix: config.ORDER_QUEUE_PREFIX,
       concurrency: config.WORKER_CONCURRENCY,
       lockDuration: config.WORKER_LOCK_DURATION_MS,
       stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
@@ -112,7 +113,10 @@ export async function buildWorker(config: WorkerConfig, overrides: WorkerOverrid
     },
   )
   // Only to read the state of jobs reported as stalled.
-  const queue = new Queue(config.ORDER_QUEUE_NAME, { connection: redis })
+  const queue = new Queue(config.ORDER_QUEUE_NAME, {
+    connection: redis,
+    prefix: config.ORDER_QUEUE_PREFIX,
+  })
   queue.on('error', () => {})
 
   const markFailed = (orderId: number, reason: string) =>
