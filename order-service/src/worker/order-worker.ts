@@ -109,6 +109,7 @@ export async function buildWorker(config: WorkerConfig, overrides: WorkerOverrid
       }),
     {
       connection: redis,
+      prefix: config.ORDER_QUEUE_PREFIX,
       concurrency: config.WORKER_CONCURRENCY,
       lockDuration: config.WORKER_LOCK_DURATION_MS,
       stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
@@ -116,7 +117,10 @@ export async function buildWorker(config: WorkerConfig, overrides: WorkerOverrid
     },
   )
   // Only to read: the state of jobs reported as stalled, and the queue's gauges.
-  const queue = new Queue(config.ORDER_QUEUE_NAME, { connection: redis })
+  const queue = new Queue(config.ORDER_QUEUE_NAME, {
+    connection: redis,
+    prefix: config.ORDER_QUEUE_PREFIX,
+  })
   queue.on('error', () => {})
   registerQueueGauges({ queue, redis, log: app.log })
 
