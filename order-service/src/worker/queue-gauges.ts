@@ -11,7 +11,6 @@ export const QUEUE_JOB_STATES = [
   'prioritized',
   'completed',
   'failed',
-  'paused',
   'waiting-children',
 ] as const
 
