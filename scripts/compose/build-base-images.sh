@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the base images docker-compose.yml and the Dockerfiles name, under their official
+# Builds the base images docker-compose.yml and the Dockerfile name, under their official
 # names, for an engine that cannot reach an image registry: stand-ins made from Debian and
 # npm packages (images/<name>/Dockerfile says what each holds).
 #

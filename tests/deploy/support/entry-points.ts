@@ -52,12 +52,21 @@ export async function entrySource({ service, script }: EntryPoint) {
   return readFile(join(ROOT, service, 'src', `${name}.ts`), 'utf8')
 }
 
-/** The image's default command: the runtime stage's last CMD in `<service>/Dockerfile`. */
+/**
+ * The image's default command: the last CMD of stage `runtime-<service>` in the root
+ * Dockerfile, the stage its final `FROM runtime-${SERVICE} AS runtime` picks.
+ */
 async function defaultCommand(service: string): Promise<string[]> {
-  const dockerfile = await readFile(join(ROOT, service, 'Dockerfile'), 'utf8')
-  const commands = [...dockerfile.matchAll(/^CMD (\[.*\])$/gm)]
-  const last = commands.at(-1)?.[1]
-  if (!last) throw new Error(`${service}/Dockerfile has no CMD`)
+  const dockerfile = await readFile(join(ROOT, 'Dockerfile'), 'utf8')
+  const stages = dockerfile.split(/^(?=FROM )/m).slice(1)
+  if (!/^FROM runtime-\$\{SERVICE\} AS runtime$/m.test(stages.at(-1) ?? '')) {
+    throw new Error('Dockerfile: the last stage is not runtime, based on runtime-<SERVICE>')
+  }
+  const header = new RegExp(`^FROM \\S+ AS runtime-${service}$`, 'm')
+  const stage = stages.find((s) => header.test(s))
+  if (!stage) throw new Error(`Dockerfile has no stage runtime-${service}`)
+  const last = [...stage.matchAll(/^CMD (\[.*\])$/gm)].at(-1)?.[1]
+  if (!last) throw new Error(`Dockerfile: stage runtime-${service} has no CMD`)
   return JSON.parse(last)
 }
 
