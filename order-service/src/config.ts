@@ -1,12 +1,24 @@
 import { BaseConfig, env, IdempotencyConfig, parseConfig, replicaUrls } from '@shop/platform'
 import { z } from 'zod'
 
-// BullMQ keys are `bull:<queue>:<id>`: a ':' in the name would corrupt them.
+// BullMQ keys are `<prefix>:<queue>:<id>`: a ':' in the name would corrupt them.
 const queueName = () =>
   z
     .string()
     .regex(/^[\w.-]{1,100}$/, 'must be 1 to 100 letters, digits, _ . or -')
     .default('orders')
+
+// Every key of the queue starts `<prefix>:`. On Redis Cluster a queue's keys must share a hash
+// slot, so the prefix carries a hash tag there: `{shop}`.
+const queuePrefix = () =>
+  z
+    .string()
+    .regex(
+      /^(?=.)[\w.-]*(\{[\w.-]+\})?[\w.-]*$/,
+      'must be letters, digits, _ . or -, with at most one {hash tag}, e.g. {shop}',
+    )
+    .max(100)
+    .default('bull')
 
 export const ApiConfig = BaseConfig.extend({
   PORT: env.port(8002),
@@ -19,6 +31,7 @@ export const ApiConfig = BaseConfig.extend({
   // user-service is down, which the contract (user-service unreachable → 503) does not allow.
   USER_CHECK_CACHE_SIZE: env.count(0),
   ORDER_QUEUE_NAME: queueName(),
+  ORDER_QUEUE_PREFIX: queuePrefix(),
   ORDER_MAX_ATTEMPTS: env.positiveInt(5),
   ORDER_BACKOFF_MS: env.milliseconds(1_000),
   OUTBOX_SWEEP_INTERVAL_MS: env.positiveInt(5_000),
@@ -37,6 +50,7 @@ export const WorkerConfig = BaseConfig.extend({
   DATABASE_URL: env.postgresUrl(),
   REDIS_URL: env.redisUrl(),
   ORDER_QUEUE_NAME: queueName(),
+  ORDER_QUEUE_PREFIX: queuePrefix(),
   WORKER_CONCURRENCY: env.positiveInt(4),
   PROCESSING_DELAY_MS: env.milliseconds(500),
   PAYMENT_FAILURE_RATE: env.ratio(0),
@@ -56,6 +70,7 @@ export const BoardConfig = BaseConfig.extend({
   BULL_BOARD_PORT: env.port(5555),
   REDIS_URL: env.redisUrl(),
   ORDER_QUEUE_NAME: queueName(),
+  ORDER_QUEUE_PREFIX: queuePrefix(),
   BULL_BOARD_USER: z.string().optional(),
   BULL_BOARD_PASSWORD: z.string().optional(),
   BULL_BOARD_AUTH: env.flag(true),

@@ -16,6 +16,7 @@ describe('order-service configuration', () => {
     assert.deepEqual(config.USER_SERVICE_URL, ['http://127.0.0.1:8001'])
     assert.equal(config.USER_SERVICE_TIMEOUT_MS, 2000)
     assert.equal(config.ORDER_QUEUE_NAME, 'orders')
+    assert.equal(config.ORDER_QUEUE_PREFIX, 'bull')
     assert.equal(config.ORDER_MAX_ATTEMPTS, 5)
     assert.equal(config.ORDER_BACKOFF_MS, 1000)
     assert.equal(config.OUTBOX_SWEEP_INTERVAL_MS, 5000)
@@ -36,6 +37,10 @@ describe('order-service configuration', () => {
     ['USER_SERVICE_URL', 'not a url'],
     ['USER_SERVICE_TIMEOUT_MS', '0'],
     ['ORDER_QUEUE_NAME', 'orders:v2'],
+    ['ORDER_QUEUE_PREFIX', 'shop:v2'],
+    ['ORDER_QUEUE_PREFIX', '{shop'],
+    ['ORDER_QUEUE_PREFIX', '{a}{b}'],
+    ['ORDER_QUEUE_PREFIX', '{}'],
     ['ORDER_MAX_ATTEMPTS', 'five'],
     ['PORT', '70000'],
   ] as const) {
@@ -43,6 +48,15 @@ describe('order-service configuration', () => {
       assert.throws(
         () => loadConfig({ ...required, [name]: value }),
         (error: Error) => error instanceof ConfigError && error.message.includes(name),
+      )
+    })
+  }
+
+  for (const prefix of ['shop', '{shop}', 'eu.{shop}-1']) {
+    it(`takes ORDER_QUEUE_PREFIX=${prefix}, a Redis Cluster hash tag included`, () => {
+      assert.equal(
+        loadConfig({ ...required, ORDER_QUEUE_PREFIX: prefix }).ORDER_QUEUE_PREFIX,
+        prefix,
       )
     })
   }

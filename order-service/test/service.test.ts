@@ -138,6 +138,8 @@ describe('order-service endpoints', () => {
     assert.equal(response.statusCode, 200)
     assert.match(String(response.headers['content-type']), /^text\/plain/)
     assert.match(response.body, /http_request_duration_seconds/)
+    assert.match(response.body, /^db_pool_max_clients 10$/m)
+    assert.match(response.body, /^db_pool_clients\{state="total"\} \d+$/m)
   })
 
   it('answers unknown routes with a 404 problem', async () => {

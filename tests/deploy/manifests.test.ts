@@ -159,16 +159,16 @@ describe('Kubernetes manifests under deploy/', { skip: skipWithoutKubectl }, () 
         assert.equal(worker.owner.spec.replicas, undefined, 'the worker sets replicas KEDA owns')
         assert.ok(scaled.spec.minReplicaCount >= 1, 'delayed retries need a worker to promote them')
 
-        // Every process on the queue agrees on its name, and KEDA watches its waiting list
-        // under BullMQ's default prefix `bull` (the services set no other).
+        // Every process on the queue agrees on its prefix and name, and KEDA watches the
+        // waiting list they make: `<prefix>:<name>:wait`.
         const queues = workloads
           .filter((w) => 'ORDER_QUEUE_NAME' in w.entry.schema.shape)
-          .map((w) => parsedConfig(w).ORDER_QUEUE_NAME)
+          .map((w) => `${parsedConfig(w).ORDER_QUEUE_PREFIX}:${parsedConfig(w).ORDER_QUEUE_NAME}`)
         assert.equal(queues.length, 3)
-        assert.equal(new Set(queues).size, 1, `queue names differ: ${queues}`)
+        assert.equal(new Set(queues).size, 1, `queues differ: ${queues}`)
         const [trigger] = scaled.spec.triggers
         assert.equal(trigger.type, 'redis')
-        assert.equal(trigger.metadata.listName, `bull:${queues[0]}:wait`)
+        assert.equal(trigger.metadata.listName, `${queues[0]}:wait`)
 
         // KEDA's address and password are those of the worker's REDIS_URL.
         const auth = byName(objects, 'TriggerAuthentication', trigger.authenticationRef.name)

@@ -79,6 +79,8 @@ describe('user-service operations', () => {
     assert.equal(res.statusCode, 200)
     assert.match(String(res.headers['content-type']), /^text\/plain/)
     assert.match(res.body, /http_request_duration_seconds_count\{[^}]*route="\/users"/)
+    assert.match(res.body, /^db_pool_max_clients 10$/m)
+    assert.match(res.body, /^db_pool_clients\{state="total"\} \d+$/m)
   })
 
   it('echoes the x-request-id it was sent', async () => {

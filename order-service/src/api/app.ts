@@ -27,6 +27,7 @@ export async function buildApp(config: ApiConfig, { outboxGraceMs }: AppOptions 
   await app.register(orderQueuePlugin, {
     redisUrl: config.REDIS_URL,
     queueName: config.ORDER_QUEUE_NAME,
+    prefix: config.ORDER_QUEUE_PREFIX,
     maxAttempts: config.ORDER_MAX_ATTEMPTS,
     backoffMs: config.ORDER_BACKOFF_MS,
   })

@@ -59,7 +59,10 @@ export async function buildBoard(config: BoardConfig) {
   const app = await createServiceApp({ name: 'order-board', logLevel: config.LOG_LEVEL })
   // Fails fast while Redis is away, so the dashboard shows an error instead of hanging.
   const redis = createFailFastRedis(config.REDIS_URL)
-  const queue = new Queue(config.ORDER_QUEUE_NAME, { connection: redis })
+  const queue = new Queue(config.ORDER_QUEUE_NAME, {
+    connection: redis,
+    prefix: config.ORDER_QUEUE_PREFIX,
+  })
   queue.on('error', (error) => app.log.warn({ err: error }, 'order queue: redis error'))
   app.addHook('onClose', async () => {
     await queue.close().catch(() => {})

@@ -11,6 +11,8 @@ export { jobIdFor, type OrderJobData, PROCESS_ORDER_JOB }
 export interface OrderQueueOptions {
   redisUrl: string
   queueName: string
+  /** BullMQ's key prefix (`ORDER_QUEUE_PREFIX`); BullMQ's own `bull` when absent. */
+  prefix?: string
   maxAttempts: number
   backoffMs: number
   log: FastifyBaseLogger
@@ -36,6 +38,7 @@ export function createOrderQueue(options: OrderQueueOptions) {
   const {
     redisUrl,
     queueName,
+    prefix,
     maxAttempts,
     backoffMs,
     log,
@@ -45,6 +48,7 @@ export function createOrderQueue(options: OrderQueueOptions) {
   const redis = createFailFastRedis(redisUrl)
   const queue = new Queue<OrderJobData>(queueName, {
     connection: redis,
+    prefix,
     telemetry,
     defaultJobOptions: {
       attempts: maxAttempts,

@@ -13,7 +13,9 @@ import type { WorkerConfig } from '../config.js'
 import { isFinalFailure, OrderJobData, unavailableRetryDelay } from '../orders/order-job.js'
 import { orderRepository } from '../orders/order-repository.js'
 import { queueTelemetry } from '../orders/queue-telemetry.js'
+import { createJobTimings } from './job-timings.js'
 import { createOrderProcessor, type ProcessOrderOptions } from './process-order.js'
+import { registerQueueGauges } from './queue-gauges.js'
 
 export type WorkerOverrides = Pick<ProcessOrderOptions, 'random' | 'wait'>
 
@@ -85,35 +87,42 @@ export async function buildWorker(config: WorkerConfig, overrides: WorkerOverrid
     failureRate: config.PAYMENT_FAILURE_RATE,
     ...overrides,
   })
+  const timed = createJobTimings()
   const worker = new Worker(
     config.ORDER_QUEUE_NAME,
-    async (job, token) => {
-      let result: Awaited<ReturnType<typeof processOrder>>
-      try {
-        result = await processOrder(job)
-      } catch (error) {
-        if (token === undefined || !mustWait(error)) throw error
-        await waitForDependency(job, token, error)
-        throw new DelayedError()
-      }
-      // Counted when the database changes, not when the queue hears of it: a job whose
-      // completion never reaches Redis (paused, or this process killed right after) is run
-      // again elsewhere without effect, so each processed order is counted exactly once.
-      if (result.changed) processed.inc()
-      jobLog(job).info({ status: result.status, changed: result.changed }, 'order job done')
-      return result
-    },
+    (job, token) =>
+      timed(job, async () => {
+        let result: Awaited<ReturnType<typeof processOrder>>
+        try {
+          result = await processOrder(job)
+        } catch (error) {
+          if (token === undefined || !mustWait(error)) throw error
+          await waitForDependency(job, token, error)
+          throw new DelayedError()
+        }
+        // Counted when the database changes, not when the queue hears of it: a job whose
+        // completion never reaches Redis (paused, or this process killed right after) is run
+        // again elsewhere without effect, so each processed order is counted exactly once.
+        if (result.changed) processed.inc()
+        jobLog(job).info({ status: result.status, changed: result.changed }, 'order job done')
+        return result
+      }),
     {
       connection: redis,
+      prefix: config.ORDER_QUEUE_PREFIX,
       concurrency: config.WORKER_CONCURRENCY,
       lockDuration: config.WORKER_LOCK_DURATION_MS,
       stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
       telemetry: await queueTelemetry(),
     },
   )
-  // Only to read the state of jobs reported as stalled.
-  const queue = new Queue(config.ORDER_QUEUE_NAME, { connection: redis })
+  // Only to read: the state of jobs reported as stalled, and the queue's gauges.
+  const queue = new Queue(config.ORDER_QUEUE_NAME, {
+    connection: redis,
+    prefix: config.ORDER_QUEUE_PREFIX,
+  })
   queue.on('error', () => {})
+  registerQueueGauges({ queue, redis, log: app.log })
 
   const markFailed = (orderId: number, reason: string) =>
     orders.markFailed(orderId, reason).catch((error: unknown) => {

@@ -3,6 +3,7 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import type { PgDatabase } from 'drizzle-orm/pg-core'
 import fp from 'fastify-plugin'
 import pg from 'pg'
+import { registerPoolMetrics } from './pool-metrics.js'
 import { DependencyUnavailableError, unavailableDependency } from './problem.js'
 
 export interface PoolOptions {
@@ -93,12 +94,13 @@ declare module 'fastify' {
 
 /**
  * The one way a service reaches PostgreSQL: decorates the app with a pool and with Drizzle
- * over it (`app.db`), the pool closed when the app closes. Queries name their tables, so
- * Drizzle needs no schema here.
+ * over it (`app.db`), the pool's gauges at `/metrics`, the pool closed when the app closes.
+ * Queries name their tables, so Drizzle needs no schema here.
  */
 export const postgres = fp<PoolOptions>(
   async (app, options) => {
     const pool = createPool(options)
+    registerPoolMetrics(pool)
     app.decorate('pool', pool)
     app.decorate('db', drizzle({ client: pool }))
     app.addHook('onClose', async () => {

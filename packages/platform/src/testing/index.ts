@@ -1,5 +1,6 @@
 export * from './http.js'
 export * from './infra.js'
+export * from './metrics.js'
 export * from './migrate-entry.js'
 export * from './postgres-faults.js'
 export * from './raw-http.js'

@@ -1,0 +1,24 @@
+import type { FastifyInstance } from 'fastify'
+
+/** The app's `/metrics` text, failing unless it answers 200. */
+export async function scrapeMetrics(app: FastifyInstance): Promise<string> {
+  const response = await app.inject({ method: 'GET', url: '/metrics' })
+  if (response.statusCode !== 200) throw new Error(`/metrics answered ${response.statusCode}`)
+  return response.body
+}
+
+/**
+ * One sample's value from Prometheus text, e.g. `metricSample(text, 'db_pool_clients',
+ * { state: 'idle' })`; undefined when the series is absent. Labels are matched in the order
+ * given, as prom-client writes them in the order the metric declares them.
+ */
+export function metricSample(
+  text: string,
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
+  const pairs = Object.entries(labels).map(([key, value]) => `${key}="${value}"`)
+  const series = pairs.length > 0 ? `${name}{${pairs.join(',')}}` : name
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `))
+  return line === undefined ? undefined : Number(line.slice(series.length + 1))
+}
