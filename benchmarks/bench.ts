@@ -13,6 +13,7 @@ import { UsageError } from './lib/options.js'
 import { MissingToolError } from './lib/wrk.js'
 import { runMemoryBenchmark } from './memory.js'
 import { runPipelineBenchmark } from './pipeline.js'
+import { runQueueMemoryBenchmark } from './queue-memory.js'
 import { runWorkersBenchmark } from './workers.js'
 
 /** Prints its tables and returns its figures as plain data; registered here with one line. */
@@ -24,6 +25,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   pipeline: runPipelineBenchmark,
   memory: runMemoryBenchmark,
   workers: runWorkersBenchmark,
+  'queue-memory': runQueueMemoryBenchmark,
 }
 
 const USAGE = `usage: pnpm bench [${Object.keys(BENCHMARKS).join('|')}] [options] [--json FILE]`

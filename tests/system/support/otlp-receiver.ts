@@ -15,6 +15,9 @@ interface OtlpJsonSpan {
   parentSpanId?: string
   name: string
   kind: number
+  /** Nanoseconds since the epoch, as a decimal string (or a number). */
+  startTimeUnixNano: string | number
+  endTimeUnixNano: string | number
   attributes?: OtlpAttributes
 }
 type OtlpAttributes = { key: string; value: Record<string, unknown> }[]
@@ -30,6 +33,8 @@ function plain(value: Record<string, unknown>): unknown {
   const [first] = Object.values(value)
   return typeof first === 'string' && 'intValue' in value ? Number(first) : first
 }
+
+const millis = (unixNano: string | number) => Number(BigInt(unixNano) / 1_000n) / 1_000
 
 const attributesOf = (attributes: OtlpAttributes = []) =>
   Object.fromEntries(attributes.map(({ key, value }) => [key, plain(value)]))
@@ -80,6 +85,8 @@ export async function startOtlpReceiver() {
           kind: span.kind - 1,
           attributes: attributesOf(span.attributes),
           service,
+          startMs: millis(span.startTimeUnixNano),
+          endMs: millis(span.endTimeUnixNano),
         }))
     },
     async stop() {

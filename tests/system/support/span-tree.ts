@@ -9,6 +9,9 @@ export interface TraceSpan {
   attributes: Record<string, unknown>
   /** The `service.name` of the process that made it, where the exporter tells. */
   service?: string
+  /** When it started and ended, in milliseconds since the epoch, where the exporter tells. */
+  startMs?: number
+  endMs?: number
 }
 
 export const SpanKind = { INTERNAL: 0, SERVER: 1, CLIENT: 2, PRODUCER: 3, CONSUMER: 4 } as const
