@@ -7,7 +7,7 @@
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createPool } from '@shop/platform'
+import { createPool } from '@shop/platform/postgres'
 import { uniqueName } from '@shop/platform/testing'
 import { applyInitSql } from '../scripts/stack/infra.js'
 import { Cleanup } from './lib/cleanup.js'

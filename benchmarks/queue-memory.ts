@@ -7,7 +7,8 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { createLogger, createWorkerRedis } from '@shop/platform'
+import { createLogger } from '@shop/platform'
+import { createWorkerRedis } from '@shop/platform/redis'
 import { uniqueName } from '@shop/platform/testing'
 import { Worker } from 'bullmq'
 import type { Redis } from 'ioredis'

@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import rateLimit from '@fastify/rate-limit'
-import { createFailFastRedis, HttpProblem } from '@shop/platform'
+import { HttpProblem } from '@shop/platform'
 import type { FastifyInstance } from 'fastify'
 
 export interface RateLimitOptions {
@@ -18,7 +18,11 @@ const REDIS_WAIT_MS = 2_000
 export async function registerRateLimit(app: FastifyInstance, options: RateLimitOptions) {
   const { max, windowMs, redisUrl, nameSpace = 'shop-gateway-rate-limit:' } = options
   if (max === 0) return
-  const redis = redisUrl === undefined ? undefined : createFailFastRedis(redisUrl)
+  // Loaded only here: a gateway without a shared rate limit never loads ioredis.
+  const redis =
+    redisUrl === undefined
+      ? undefined
+      : (await import('@shop/platform/redis')).createFailFastRedis(redisUrl)
   if (redis) {
     let available = true
     redis.on('error', (err) => {

@@ -1,4 +1,5 @@
-import { BaseConfig, env, IdempotencyConfig, parseConfig, replicaUrls } from '@shop/platform'
+import { BaseConfig, env, parseConfig, replicaUrls } from '@shop/platform'
+import { IdempotencyConfig } from '@shop/platform/postgres'
 import { z } from 'zod'
 
 // BullMQ keys are `<prefix>:<queue>:<id>`: a ':' in the name would corrupt them.

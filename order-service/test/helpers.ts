@@ -1,5 +1,5 @@
-import { createPool } from '@shop/platform'
 import { freePort } from '@shop/platform/local-infra'
+import { createPool } from '@shop/platform/postgres'
 import {
   createTestDatabase,
   listenOnLoopback,

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { createPool } from '@shop/platform'
+import { createPool } from '@shop/platform/postgres'
 import { createUser, shopClient } from '@shop/system-tests/http'
 import { type FaultStack, startFaultStack } from './support/fault-stack.js'
 import {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { ShopClient } from '@shop/client'
-import { createFailFastRedis } from '@shop/platform'
+import { createFailFastRedis } from '@shop/platform/redis'
 import {
   createTestDatabase,
   type Stoppable,

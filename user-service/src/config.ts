@@ -1,4 +1,5 @@
-import { BaseConfig, env, IdempotencyConfig, parseConfig } from '@shop/platform'
+import { BaseConfig, env, parseConfig } from '@shop/platform'
+import { IdempotencyConfig } from '@shop/platform/postgres'
 import type { z } from 'zod'
 
 export const Config = BaseConfig.extend({

@@ -1,9 +1,5 @@
-import {
-  HttpProblem,
-  type ServiceDatabase,
-  type StoredResponse,
-  withIdempotency,
-} from '@shop/platform'
+import { HttpProblem } from '@shop/platform'
+import { type ServiceDatabase, type StoredResponse, withIdempotency } from '@shop/platform/postgres'
 import { idempotencyKeys } from './db/schema.js'
 import { type CreateUserBody, toUser, type User } from './schemas/users.js'
 import { EmailTakenError, type UsersRepository } from './users-repository.js'

@@ -1,4 +1,5 @@
-import type { Database, DbExecutor, PageQuery } from '@shop/platform'
+import type { PageQuery } from '@shop/platform'
+import type { Database, DbExecutor } from '@shop/platform/postgres'
 import { asc, eq, gt } from 'drizzle-orm'
 import { users } from './db/schema.js'
 

@@ -1,4 +1,4 @@
-import { createPool } from '@shop/platform'
+import { createPool } from '@shop/platform/postgres'
 import { createTestDatabase, type Stoppable } from '@shop/platform/testing'
 import type { LightMyRequestResponse } from 'fastify'
 import type pg from 'pg'

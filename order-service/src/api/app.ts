@@ -1,11 +1,5 @@
-import {
-  createServiceApp,
-  health,
-  idempotencyRetention,
-  openApi,
-  pingDatabase,
-  postgres,
-} from '@shop/platform'
+import { createServiceApp, health, openApi } from '@shop/platform'
+import { idempotencyRetention, pingDatabase, postgres } from '@shop/platform/postgres'
 import type { ApiConfig } from '../config.js'
 import { idempotencyKeys } from '../db/schema.js'
 import { orderQueuePlugin } from '../orders/order-queue.js'

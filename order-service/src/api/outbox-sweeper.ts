@@ -1,4 +1,5 @@
-import { inTransaction, runPeriodically, type ServiceDatabase } from '@shop/platform'
+import { runPeriodically } from '@shop/platform'
+import { inTransaction, type ServiceDatabase } from '@shop/platform/postgres'
 import type { FastifyBaseLogger } from 'fastify'
 import type { OrderQueue } from '../orders/order-queue.js'
 import { orderRepository } from '../orders/order-repository.js'

@@ -1,10 +1,10 @@
+import { HttpProblem } from '@shop/platform'
 import {
   findStoredResponse,
-  HttpProblem,
   type IdempotentResult,
   requestHash,
   type ServiceDatabase,
-} from '@shop/platform'
+} from '@shop/platform/postgres'
 import type { FastifyBaseLogger } from 'fastify'
 import { idempotencyKeys } from '../db/schema.js'
 import { KeyTakenError, type OrderRepository } from '../orders/order-repository.js'

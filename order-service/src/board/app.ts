@@ -5,12 +5,12 @@ import { FastifyAdapter } from '@bull-board/fastify'
 import basicAuth from '@fastify/basic-auth'
 import {
   ConfigError,
-  createFailFastRedis,
   createServiceApp,
   health,
   registerHtmlPages,
   sendProblem,
 } from '@shop/platform'
+import { createFailFastRedis } from '@shop/platform/redis'
 import { Queue } from 'bullmq'
 import type { FastifyInstance } from 'fastify'
 import type { BoardConfig } from '../config.js'

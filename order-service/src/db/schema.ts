@@ -1,4 +1,4 @@
-import { idempotencyKeysTable } from '@shop/platform'
+import { idempotencyKeysTable } from '@shop/platform/postgres'
 import { sql } from 'drizzle-orm'
 import { check, index, integer, pgSchema, text, timestamp } from 'drizzle-orm/pg-core'
 

@@ -1,4 +1,5 @@
-import { createFailFastRedis, withTimeout } from '@shop/platform'
+import { withTimeout } from '@shop/platform'
+import { createFailFastRedis } from '@shop/platform/redis'
 import { Queue, SpanKind, type Telemetry } from 'bullmq'
 import type { FastifyBaseLogger } from 'fastify'
 import fp from 'fastify-plugin'

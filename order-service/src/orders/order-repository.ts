@@ -1,4 +1,4 @@
-import type { DbExecutor, ServiceDatabase } from '@shop/platform'
+import type { DbExecutor, ServiceDatabase } from '@shop/platform/postgres'
 import { and, asc, eq, gt, inArray, isNull, lt, type SQL, sql } from 'drizzle-orm'
 import { type OrderStatus, orders } from '../db/schema.js'
 import { createBatcher } from './batcher.js'

@@ -1,12 +1,6 @@
-import {
-  createServiceApp,
-  createWorkerRedis,
-  health,
-  isDependencyUnavailable,
-  openApi,
-  pingDatabase,
-  postgres,
-} from '@shop/platform'
+import { createServiceApp, health, isDependencyUnavailable, openApi } from '@shop/platform'
+import { pingDatabase, postgres } from '@shop/platform/postgres'
+import { createWorkerRedis } from '@shop/platform/redis'
 import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullmq'
 import { Counter } from 'prom-client'
 import type { WorkerConfig } from '../config.js'

@@ -1,6 +1,7 @@
 /** Faults injected for real: a process paused or killed, every database connection cut. */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { createFailFastRedis, createPool } from '@shop/platform'
+import { createPool } from '@shop/platform/postgres'
+import { createFailFastRedis } from '@shop/platform/redis'
 
 /** The pid of the redis-server behind `url`, as it reports it itself. */
 export async function redisPid(url: string): Promise<number> {

@@ -3,7 +3,7 @@
  * problem+json, and a refused request leaves every row as it was.
  */
 import assert from 'node:assert/strict'
-import { createPool } from '@shop/platform'
+import { createPool } from '@shop/platform/postgres'
 import fc from 'fast-check'
 import type { RawAnswer } from './raw-http.js'
 

@@ -1,4 +1,4 @@
-import { idempotencyKeysTable } from '@shop/platform'
+import { idempotencyKeysTable } from '@shop/platform/postgres'
 import { sql } from 'drizzle-orm'
 import { integer, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
 

@@ -1,4 +1,5 @@
-import { IdempotencyHeaders, PageQuery, textLine } from '@shop/platform'
+import { PageQuery, textLine } from '@shop/platform'
+import { IdempotencyHeaders } from '@shop/platform/postgres'
 import { z } from 'zod'
 import type { UserRecord } from '../users-repository.js'
 

@@ -1,6 +1,5 @@
 import {
   HttpProblem,
-  IdempotencyHeaders,
   IdParams,
   NoQuery,
   paginate,
@@ -8,6 +7,7 @@ import {
   problemResponses,
   type ServiceApp,
 } from '@shop/platform'
+import { IdempotencyHeaders } from '@shop/platform/postgres'
 import type { OrderRepository } from '../../orders/order-repository.js'
 import type { OrderEnqueuer } from '../order-enqueuer.js'
 import { placeOrder } from '../place-order.js'
