@@ -521,7 +521,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A dependency is unavailable; try again (`Retry-After`); or, at the gateway: No replica of the service (named in `upstream`) is reachable */
+            /** @description A dependency, named in `dependency`, is unavailable; try again (`Retry-After`); or, at the gateway: No replica of the service (named in `upstream` and `dependency`) is reachable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -785,7 +785,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A dependency is unavailable; try again (`Retry-After`); or, at the gateway: No replica of the service (named in `upstream`) is reachable */
+            /** @description A dependency, named in `dependency`, is unavailable; try again (`Retry-After`); or, at the gateway: No replica of the service (named in `upstream` and `dependency`) is reachable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -971,7 +971,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A dependency is unavailable; try again (`Retry-After`); or, at the gateway: No replica of the service (named in `upstream`) is reachable */
+            /** @description A dependency, named in `dependency`, is unavailable; try again (`Retry-After`); or, at the gateway: No replica of the service (named in `upstream` and `dependency`) is reachable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1153,7 +1153,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A dependency is unavailable; try again (`Retry-After`); or, at the gateway: No replica of the service (named in `upstream`) is reachable */
+            /** @description A dependency, named in `dependency`, is unavailable; try again (`Retry-After`); or, at the gateway: No replica of the service (named in `upstream` and `dependency`) is reachable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1428,7 +1428,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description user-service, PostgreSQL or Redis is unavailable; try again (`Retry-After` where known); or, at the gateway: No replica of the service (named in `upstream`) is reachable */
+            /** @description user-service, PostgreSQL or Redis is unavailable; try again (`Retry-After` where known); or, at the gateway: No replica of the service (named in `upstream` and `dependency`) is reachable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1625,7 +1625,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A dependency is unavailable; try again (`Retry-After`); or, at the gateway: No replica of the service (named in `upstream`) is reachable */
+            /** @description A dependency, named in `dependency`, is unavailable; try again (`Retry-After`); or, at the gateway: No replica of the service (named in `upstream` and `dependency`) is reachable */
             503: {
                 headers: {
                     [name: string]: unknown;
