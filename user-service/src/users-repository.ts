@@ -1,6 +1,6 @@
 import type { PageQuery } from '@shop/platform'
 import type { Database, DbExecutor } from '@shop/platform/postgres'
-import { asc, eq, gt } from 'drizzle-orm'
+import { asc, eq, gt, sql } from 'drizzle-orm'
 import { users } from './db/schema.js'
 
 export interface UserRecord {
@@ -40,6 +40,14 @@ const columns = {
 }
 
 export function createUsersRepository(db: Database<Record<string, unknown>>) {
+  // The user check of every order reads one user by id: prepared once, by name, PostgreSQL
+  // parses and plans it once per connection and Drizzle builds its SQL once per process.
+  const selectById = db
+    .select(columns)
+    .from(users)
+    .where(eq(users.id, sql.placeholder('id')))
+    .prepare('users_find_by_id')
+
   return {
     async insert(user: NewUser, executor: DbExecutor = db): Promise<UserRecord> {
       try {
@@ -53,8 +61,11 @@ export function createUsersRepository(db: Database<Record<string, unknown>>) {
       }
     },
 
-    async findById(id: number, executor: DbExecutor = db): Promise<UserRecord | undefined> {
-      const [row] = await executor.select(columns).from(users).where(eq(users.id, id))
+    async findById(id: number, executor?: DbExecutor): Promise<UserRecord | undefined> {
+      const [row] =
+        executor === undefined
+          ? await selectById.execute({ id })
+          : await executor.select(columns).from(users).where(eq(users.id, id))
       return row
     },
 
