@@ -178,6 +178,14 @@ export async function runPipelineBenchmark(argv: string[]): Promise<Record<strin
       ),
     )
     if (load.errors > 0) say(`${load.errors} requests failed or answered other than 2xx`)
+    if (failed > 0) {
+      const { rows: reasons } = await pool.query<{ reason: string; count: number }>(
+        `select coalesce(failure_reason, status) as reason, count(*)::int as count
+           from orders.orders where id > $1 and status <> 'processed' group by 1 order by 2 desc`,
+        [from],
+      )
+      for (const { reason, count } of reasons) say(`not processed: ${count} × ${reason}`)
+    }
     if (profileDir) say(`CPU profiles are written to ${profileDir} as the processes stop`)
     return {
       orders,

@@ -1,18 +1,10 @@
 import cors from '@fastify/cors'
-import {
-  createServiceApp,
-  health,
-  type Lookup,
-  loggerOptions,
-  ReplicaBalancer,
-} from '@shop/platform'
+import { createServiceApp, health, type Lookup, ReplicaBalancer } from '@shop/platform'
 import type { Config } from './config.js'
 import { registerDocsRoutes, registerOpenApi } from './docs.js'
-import { batchedStdout } from './log-destination.js'
 import { proxyRoutes } from './proxy-routes.js'
 import { registerRateLimit } from './rate-limit.js'
 import { anyReplicaAlive } from './readiness.js'
-import { RequestLog } from './request-log.js'
 import { UpstreamDocs } from './upstream-docs.js'
 import { createUpstreamHistogram } from './upstream-metrics.js'
 
@@ -29,16 +21,10 @@ export interface GatewayOptions {
 
 /** The gateway without a port: tests listen on loopback, server.ts on PORT. */
 export async function buildGateway(config: Config, options: GatewayOptions = {}) {
-  // A person watching a terminal gets the pretty lines at once; a collector gets batches.
-  const batched = process.stdout.isTTY ? undefined : batchedStdout()
   const app = await createServiceApp({
     name: SERVICE_NAME,
     logLevel: config.LOG_LEVEL,
     fastify: {
-      ...(batched
-        ? { logger: { ...loggerOptions(SERVICE_NAME, config.LOG_LEVEL), stream: batched.stream } }
-        : {}),
-      logController: new RequestLog(),
       // The gateway is the edge: a client's X-Forwarded-For must not pick its rate-limit key.
       trustProxy: false,
       bodyLimit: config.BODY_LIMIT_BYTES,
@@ -68,7 +54,6 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
   app.addHook('onClose', async () => {
     upstreamDocs.close()
     for (const { replicas } of upstreams) replicas.close()
-    batched?.close()
   })
 
   await registerOpenApi(app)

@@ -1,6 +1,6 @@
 import type { PageQuery } from '@shop/platform'
 import type { Database, DbExecutor } from '@shop/platform/postgres'
-import { asc, eq, gt } from 'drizzle-orm'
+import { asc, eq, gt, sql } from 'drizzle-orm'
 import { users } from './db/schema.js'
 
 export interface UserRecord {
@@ -40,10 +40,27 @@ const columns = {
 }
 
 export function createUsersRepository(db: Database<Record<string, unknown>>) {
+  // The hot statements (the user check of every order reads one user by id) are prepared
+  // once, by name: PostgreSQL parses and plans them once per connection, and Drizzle builds
+  // their SQL once per process.
+  const selectById = db
+    .select(columns)
+    .from(users)
+    .where(eq(users.id, sql.placeholder('id')))
+    .prepare('users_find_by_id')
+  const insertUser = db
+    .insert(users)
+    .values({ email: sql.placeholder('email'), fullName: sql.placeholder('fullName') })
+    .returning(columns)
+    .prepare('users_insert')
+
   return {
     async insert(user: NewUser, executor: DbExecutor = db): Promise<UserRecord> {
       try {
-        const [row] = await executor.insert(users).values(user).returning(columns)
+        const [row] =
+          executor === db
+            ? await insertUser.execute({ email: user.email, fullName: user.fullName })
+            : await executor.insert(users).values(user).returning(columns)
         if (!row) throw new Error('insert returned no row')
         return row
       } catch (error) {
@@ -53,8 +70,11 @@ export function createUsersRepository(db: Database<Record<string, unknown>>) {
       }
     },
 
-    async findById(id: number, executor: DbExecutor = db): Promise<UserRecord | undefined> {
-      const [row] = await executor.select(columns).from(users).where(eq(users.id, id))
+    async findById(id: number, executor?: DbExecutor): Promise<UserRecord | undefined> {
+      const [row] =
+        executor === undefined
+          ? await selectById.execute({ id })
+          : await executor.select(columns).from(users).where(eq(users.id, id))
       return row
     },
 

@@ -73,12 +73,22 @@ describe('src/server.ts', () => {
     assert.equal(ready.status, 200)
     const created = await fetch(`${base}/users`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', 'x-request-id': 'server-test-create' },
       body: JSON.stringify({ email: 'server@example.com', full_name: 'Server' }),
     })
     assert.equal(created.status, 201)
     child.kill('SIGTERM')
     assert.equal(await exitCode(child), 0)
     assert.match(output.stdout, /"signal":"SIGTERM"/)
+    // Batched output is all written out by the time the process exits: one line per request.
+    const lines = output.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { reqId?: string; msg?: string; status_code?: number })
+      .filter((line) => line.reqId === 'server-test-create')
+    assert.deepEqual(
+      lines.map(({ msg, status_code }) => ({ msg, status_code })),
+      [{ msg: 'request completed', status_code: 201 }],
+    )
   })
 })

@@ -6,6 +6,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod'
 import { clientErrorHandler, frameworkErrors } from './framework-errors.js'
+import { flushLogs } from './log-output.js'
 import { fastifyOptions, REQUEST_ID_HEADER } from './logger.js'
 import { metrics } from './metrics.js'
 import { problemDetails } from './problem.js'
@@ -62,6 +63,10 @@ export async function createServiceApp({ name, logLevel, fastify = {} }: Service
   // A callback rather than an async function: no promise and no extra microtask per request.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id)
+    done()
+  })
+  app.addHook('onClose', (_app, done) => {
+    flushLogs()
     done()
   })
   await app.register(problemDetails)

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { FastifyServerOptions } from 'fastify'
 import { type LoggerOptions, pino } from 'pino'
+import { batchedStdout } from './log-output.js'
+import { RequestLog } from './request-log.js'
 
 export const REQUEST_ID_HEADER = 'x-request-id'
 
@@ -30,8 +32,13 @@ export function requestIdFrom(value: string | string[] | undefined): string {
 }
 
 export function fastifyOptions(name: string, level: string): FastifyServerOptions {
+  // A person watching a terminal gets the pretty lines at once; a collector gets batches.
+  const logger = process.stdout.isTTY
+    ? loggerOptions(name, level)
+    : { ...loggerOptions(name, level), stream: batchedStdout() }
   return {
-    logger: loggerOptions(name, level),
+    logger,
+    logController: new RequestLog(),
     requestIdHeader: false,
     genReqId: (request: IncomingMessage) => requestIdFrom(request.headers[REQUEST_ID_HEADER]),
     // Services sit behind the gateway and compose networks; trust the forwarded client address.
