@@ -27,21 +27,37 @@ export async function placeOrders(orderServiceUrl: string, userId: number, count
   return ids
 }
 
-/** Resolves once every order in `ids` is `processed`; fails if any fails or time runs out. */
+/**
+ * Resolves once every order in `ids` is `processed`; fails if any fails or time runs out.
+ * PostgreSQL's CPU is part of what the benchmarks measure, so the poll costs it next to
+ * nothing: while it waits it asks only whether any order of the ids' range is unfinished,
+ * which the `(status, id)` index answers from its first entry, and only once none is does it
+ * count the ids themselves (a count of them all, every 20 ms, cost PostgreSQL about as much
+ * as the workers' own statements).
+ */
 export async function waitUntilProcessed(pool: pg.Pool, ids: number[]) {
   const deadline = Date.now() + DRAIN_TIMEOUT_MS
+  const low = Math.min(...ids)
+  const high = Math.max(...ids)
   for (;;) {
-    const { rows } = await pool.query<{ processed: number; failed: number }>(
-      `select count(*) filter (where status = 'processed')::int as processed,
-              count(*) filter (where status = 'failed')::int as failed
-         from orders.orders where id = any($1::int[])`,
-      [ids],
+    const open = await pool.query<{ open: boolean }>(
+      `select exists (select 1 from orders.orders
+                       where status in ('pending', 'processing') and id between $1 and $2) as open`,
+      [low, high],
     )
-    const { processed = 0, failed = 0 } = rows[0] ?? {}
-    if (failed > 0) throw new Error(`${failed} orders failed`)
-    if (processed === ids.length) return
+    if (!open.rows[0]?.open) {
+      const { rows } = await pool.query<{ processed: number; failed: number }>(
+        `select count(*) filter (where status = 'processed')::int as processed,
+                count(*) filter (where status = 'failed')::int as failed
+           from orders.orders where id = any($1::int[])`,
+        [ids],
+      )
+      const { processed = 0, failed = 0 } = rows[0] ?? {}
+      if (failed > 0) throw new Error(`${failed} orders failed`)
+      if (processed === ids.length) return
+    }
     if (Date.now() > deadline) {
-      throw new Error(`only ${processed} of ${ids.length} orders processed within 120 s`)
+      throw new Error(`orders of ${ids.length} still unprocessed after 120 s`)
     }
     await sleep(POLL_MS)
   }
