@@ -96,8 +96,9 @@ EXPOSE 8001
 CMD ["node", "dist/server.js"]
 
 # order-service: the HTTP API by default; the same image runs the queue worker
-# (`node dist/worker/server.js`, health on WORKER_PORT 8003) and Bull Board
-# (`node dist/board/server.js`, BULL_BOARD_PORT 5555), as docker-compose.yml does.
+# (`node --max-semi-space-size=2 dist/worker/server.js`, health on WORKER_PORT 8003) and Bull
+# Board (`node --max-semi-space-size=1 dist/board/server.js`, BULL_BOARD_PORT 5555), as
+# docker-compose.yml does (node's flags per entry point: scripts/stack/node-flags.ts).
 FROM runtime-common AS runtime-order-service
 ENV PORT=8002
 EXPOSE 8002 8003 5555

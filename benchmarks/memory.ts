@@ -1,7 +1,9 @@
 /**
- * RSS of every Node process of `pnpm start` when idle: the built stack (scripts/dist/stack.js,
- * as `pnpm start` runs it after its build, minus pnpm itself) on free ports with a data
- * folder of its own, measured five seconds after every /readyz answered.
+ * RSS of every Node process of `pnpm start`: the built stack (scripts/dist/stack.js, as
+ * `pnpm start` runs it after its build, minus pnpm itself) on free ports with a data folder of
+ * its own, measured five seconds after every /readyz answered (idle), then again after a
+ * bounded run of orders through the gateway, drained by the workers at PROCESSING_DELAY_MS=0
+ * as the pipeline benchmark places them (after load).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -14,10 +16,14 @@ import { freeStackPorts, PORT_VARIABLES, ROOT, type StackPorts } from '../script
 import { Cleanup } from './lib/cleanup.js'
 import { commandLine, machineLine } from './lib/machine.js'
 import { parseNumberOptions } from './lib/options.js'
-import { nodeTreeRss } from './lib/rss.js'
+import { nodeTreeRss, type ProcessRss } from './lib/rss.js'
 import { fixed, formatTable } from './lib/table.js'
+import { assertWrkInstalled } from './lib/wrk.js'
+import { runWrkPost } from './lib/wrk-post.js'
 
-const USAGE = 'usage: pnpm bench memory [--workers N] [--settle S]'
+const USAGE =
+  'usage: pnpm bench memory [--workers N] [--settle S] [--load S (0: idle only)] [--connections N]'
+const DRAIN_TIMEOUT_MS = 180_000
 const READY = 'Distributed Shop is ready'
 const TARGET_TOTAL_MB = 550
 const TARGET_RUNNER_MB = 60
@@ -31,6 +37,44 @@ function portEnv(ports: StackPorts) {
       String(ports[key]),
     ]),
   )
+}
+
+/** Jobs the order queue still holds, by the first worker's `orders_queue_jobs` gauge. */
+async function openJobs(workerUrl: string) {
+  const text = await (await fetch(`${workerUrl}/metrics`)).text()
+  const open = [...text.matchAll(/^orders_queue_jobs\{state="(\w+)"\} (\d+)$/gm)]
+    .filter(([, state]) => state === 'waiting' || state === 'active' || state === 'delayed')
+    .map(([, , count]) => Number(count))
+  if (open.length === 0) throw new Error('the worker exports no orders_queue_jobs gauge')
+  return open.reduce((a, b) => a + b, 0)
+}
+
+async function untilDrained(workerUrl: string) {
+  const deadline = Date.now() + DRAIN_TIMEOUT_MS
+  while ((await openJobs(workerUrl)) > 0) {
+    if (Date.now() > deadline) throw new Error('the queue was not drained within 180 s')
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}
+
+/** Places orders through the gateway for `seconds` (wrk), then waits for the queue to drain. */
+async function placeOrders(
+  gatewayUrl: string,
+  workerUrl: string,
+  seconds: number,
+  connections: number,
+) {
+  const response = await fetch(`${gatewayUrl}/users`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: `bench-memory-${Date.now()}@example.com`, full_name: 'Bench' }),
+  })
+  if (response.status !== 201) throw new Error(`POST /users answered ${response.status}`)
+  const { id } = (await response.json()) as { id: number }
+  const body = { json: { user_id: id, item: 'benchmark item', quantity: 1 } }
+  const load = await runWrkPost(`${gatewayUrl}/orders`, body, { connections, durationS: seconds })
+  await untilDrained(workerUrl)
+  return load
 }
 
 async function untilReady(child: ChildProcess, output: () => string) {
@@ -50,7 +94,10 @@ export async function runMemoryBenchmark(argv: string[]): Promise<Record<string,
   const options = parseNumberOptions(argv, USAGE, {
     workers: { default: 2, min: 1, max: 32 },
     settle: { default: 5, min: 0, max: 600 },
+    load: { default: 10, min: 0, max: 300 },
+    connections: { default: 32, min: 1, max: 1_000 },
   })
+  if (options.load > 0) await assertWrkInstalled()
   const entry = join(ROOT, 'scripts', 'dist', 'stack.js')
   if (!existsSync(entry))
     throw new PrerequisiteError('scripts/dist/stack.js is missing: run pnpm build first')
@@ -60,6 +107,7 @@ export async function runMemoryBenchmark(argv: string[]): Promise<Record<string,
     cleanup.add('scratch directory', () => rm(dataDir, { recursive: true, force: true }))
     cleanup.tempDir(dataDir)
     say(`starting the built stack with ${options.workers} workers`)
+    const ports = await freeStackPorts(options.workers)
     const child = spawn(
       process.execPath,
       [entry, '--mode', 'built', '--workers', String(options.workers)],
@@ -67,8 +115,11 @@ export async function runMemoryBenchmark(argv: string[]): Promise<Record<string,
         cwd: ROOT,
         env: {
           ...process.env,
-          ...portEnv(await freeStackPorts(options.workers)),
+          ...portEnv(ports),
           SHOP_DATA_DIR: dataDir,
+          // As the pipeline benchmark runs the workers: the load is drained as fast as it can be.
+          PROCESSING_DELAY_MS: '0',
+          PAYMENT_FAILURE_RATE: '0',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -91,10 +142,31 @@ export async function runMemoryBenchmark(argv: string[]): Promise<Record<string,
     await new Promise((resolve) => setTimeout(resolve, options.settle * 1000))
 
     const processes = nodeTreeRss(child.pid as number)
-    const runner = processes.filter((p) => p.pid === child.pid)
-    const services = processes.filter((p) => p.pid !== child.pid)
-    const sum = (list: typeof processes, key: 'rssMb' | 'pssMb' = 'rssMb') =>
+    const isRunner = (p: ProcessRss) => p.pid === child.pid
+    const sum = (list: ProcessRss[], key: 'rssMb' | 'pssMb' = 'rssMb') =>
       list.reduce((total, p) => total + p[key], 0)
+    const totals = (list: ProcessRss[]) => ({
+      runner_mb: sum(list.filter(isRunner)),
+      services_mb: sum(list.filter((p) => !isRunner(p))),
+      total_mb: sum(list),
+      total_pss_mb: sum(list, 'pssMb'),
+    })
+
+    let afterLoad: ProcessRss[] | undefined
+    let load: Awaited<ReturnType<typeof placeOrders>> | undefined
+    if (options.load > 0) {
+      say(`placing orders through the gateway for ${options.load} s, then the drain`)
+      load = await placeOrders(
+        `http://127.0.0.1:${ports.gateway}`,
+        `http://127.0.0.1:${ports.firstWorker}`,
+        options.load,
+        options.connections,
+      )
+      say(`the queue is drained; measuring in ${options.settle} s`)
+      await new Promise((resolve) => setTimeout(resolve, options.settle * 1000))
+      afterLoad = nodeTreeRss(child.pid as number)
+    }
+    const after = new Map((afterLoad ?? []).map((p) => [p.pid, p]))
     const figures = {
       settle_seconds: options.settle,
       workers: options.workers,
@@ -103,31 +175,64 @@ export async function runMemoryBenchmark(argv: string[]): Promise<Record<string,
         name,
         rss_mb: rssMb,
         pss_mb: pssMb,
+        ...(afterLoad && {
+          after_load_rss_mb: after.get(pid)?.rssMb ?? Number.NaN,
+          after_load_pss_mb: after.get(pid)?.pssMb ?? Number.NaN,
+        }),
       })),
-      runner_mb: sum(runner),
-      services_mb: sum(services),
-      total_mb: sum(processes),
-      total_pss_mb: sum(processes, 'pssMb'),
+      ...totals(processes),
+      ...(afterLoad &&
+        load && {
+          after_load: {
+            load_seconds: options.load,
+            connections: options.connections,
+            orders: load.requests,
+            load_errors: load.errors,
+            ...totals(afterLoad),
+          },
+        }),
       target_runner_mb: TARGET_RUNNER_MB,
       target_total_mb: TARGET_TOTAL_MB,
     }
+    const row = (label: string, pid: string, which: (p: ProcessRss) => boolean) => [
+      label,
+      pid,
+      ...[processes, ...(afterLoad ? [afterLoad] : [])].flatMap((list) => [
+        fixed(sum(list.filter(which)), 1),
+        fixed(sum(list.filter(which), 'pssMb'), 1),
+      ]),
+    ]
     process.stdout.write(
       [
         `${commandLine('memory', argv)}  ·  ${machineLine()}`,
-        `Node processes of the built stack, ${options.settle} s after every /readyz answered:`,
+        `Node processes of the built stack, ${options.settle} s after every /readyz answered (idle)` +
+          (load
+            ? ` and ${options.settle} s after ${load.requests} orders placed through the gateway ` +
+              `in ${options.load} s (${options.connections} connections) were drained by the ` +
+              'workers at PROCESSING_DELAY_MS=0 (after load):'
+            : ':'),
         '',
         formatTable(
-          ['process', 'pid', 'RSS MB', 'PSS MB'],
           [
-            ...processes.map((p) => [p.name, String(p.pid), fixed(p.rssMb, 1), fixed(p.pssMb, 1)]),
-            ['stack runner', '', fixed(figures.runner_mb, 1), fixed(sum(runner, 'pssMb'), 1)],
-            ['services', '', fixed(figures.services_mb, 1), fixed(sum(services, 'pssMb'), 1)],
-            ['total', '', fixed(figures.total_mb, 1), fixed(figures.total_pss_mb, 1)],
+            'process',
+            'pid',
+            'idle RSS MB',
+            'idle PSS MB',
+            ...(afterLoad ? ['after load RSS MB', 'after load PSS MB'] : []),
+          ],
+          [
+            ...processes.map(({ name, pid }) => row(name, String(pid), (p) => p.pid === pid)),
+            row('stack runner', '', isRunner),
+            row('services', '', (p) => !isRunner(p)),
+            row('total', '', () => true),
           ],
         ),
         '',
-        `targets (RSS): total <= ${TARGET_TOTAL_MB} MB, stack runner <= ${TARGET_RUNNER_MB} MB. PSS counts`,
+        `targets (idle RSS): total <= ${TARGET_TOTAL_MB} MB, stack runner <= ${TARGET_RUNNER_MB} MB. PSS counts`,
         'pages shared between processes (the node binary) once: its sum is what the stack takes.',
+        ...(load && load.errors > 0
+          ? [`${load.errors} orders failed or answered other than 2xx`]
+          : []),
         '',
       ].join('\n'),
     )

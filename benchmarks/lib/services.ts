@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort } from '@shop/platform/local-infra'
 import { uniqueName } from '@shop/platform/testing'
+import { nodeFlags } from '../../scripts/stack/node-flags.js'
 import { type Child, startChild, waitForHttp } from './child.js'
 import type { Cleanup } from './cleanup.js'
 
@@ -19,10 +20,17 @@ export interface StartedServer {
   child: Child
 }
 
+/** The node flags production gives the entry point a source file is built into. */
+function productionFlags(file: string) {
+  const match = /([^/]+)\/src\/(.+)\.ts$/.exec(file)
+  return match ? nodeFlags(match[1] as string, `dist/${match[2]}.js`) : []
+}
+
 /**
  * One service of the shop in its own process on a free port, from the TypeScript sources,
- * ready once `/readyz` answers 200. `portVariable` names where it reads its port. With
- * `profileDir`, Node writes a CPU profile there when the process ends.
+ * with the node flags production gives it, ready once `/readyz` answers 200. `portVariable`
+ * names where it reads its port. With `profileDir`, Node writes a CPU profile there when the
+ * process ends.
  */
 export async function startServer(
   cleanup: Cleanup,
@@ -36,7 +44,13 @@ export async function startServer(
     ? // One folder per process: the main thread's profile is the largest file in it.
       ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, name.replace(/\W+/g, '-'))}`]
     : []
-  const args = [...profile, '--import', import.meta.resolve('tsx'), '--conditions=development']
+  const args = [
+    ...productionFlags(file),
+    ...profile,
+    '--import',
+    import.meta.resolve('tsx'),
+    '--conditions=development',
+  ]
   const child = startChild(name, process.execPath, [...args, file], {
     HOST: '127.0.0.1',
     [portVariable]: String(port),

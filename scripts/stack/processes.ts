@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { PrerequisiteError } from '@shop/platform/local-infra'
+import { nodeFlags } from './node-flags.js'
 import { ROOT, type StackOptions } from './options.js'
 
 export interface ProcessSpec {
@@ -45,14 +46,18 @@ export function assertEntryPointsExist(mode: StackOptions['mode']) {
   }
 }
 
-/** Node's arguments for one program: built, as production runs it, or from the sources. */
+/**
+ * Node's arguments for one program: built, as production runs it, or from the sources; its
+ * flags (node-flags.ts) in every mode (tsx hands them on to the node it runs).
+ */
 export function nodeArgs(mode: StackOptions['mode'], { service, file }: Entry) {
-  if (mode === 'built') return [join(ROOT, service, 'dist', `${file}.js`)]
+  const flags = nodeFlags(service, `dist/${file}.js`)
+  if (mode === 'built') return [...flags, join(ROOT, service, 'dist', `${file}.js`)]
   const source = `src/${file}.ts`
   if (mode === 'dev') {
-    return [TSX_CLI, 'watch', '--clear-screen=false', '--conditions=development', source]
+    return [TSX_CLI, 'watch', '--clear-screen=false', '--conditions=development', ...flags, source]
   }
-  return ['--import', TSX_LOADER, '--conditions=development', source]
+  return [...flags, '--import', TSX_LOADER, '--conditions=development', source]
 }
 
 export interface Endpoints {

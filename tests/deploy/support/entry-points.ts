@@ -8,6 +8,7 @@ import {
   MigrateConfig as OrderMigrateConfig,
   WorkerConfig,
 } from '../../../order-service/src/config.js'
+import { nodeFlags } from '../../../scripts/stack/node-flags.js'
 import {
   MigrateConfig as UserMigrateConfig,
   Config as UserServiceConfig,
@@ -77,11 +78,21 @@ export async function entryPointOf(container: Container): Promise<EntryPoint> {
   const service = /([^/]+?)(?::[^/:]+)?$/.exec(container.image)?.[1] ?? container.image
   const command = container.command ?? (await defaultCommand(service))
   const argv = [...command, ...(container.args ?? [])]
-  const script = argv[0] === 'node' ? argv[1] : undefined
+  // node, its flags, the script.
+  const at = argv[0] === 'node' ? argv.findIndex((arg, i) => i > 0 && !arg.startsWith('-')) : -1
+  const script = at > 0 ? argv[at] : undefined
   const found = ENTRY_POINTS.find((e) => e.service === service && e.script === script)
   if (!found) {
     throw new Error(
       `container ${container.name} runs ${argv.join(' ')} from ${service}: no known entry point`,
+    )
+  }
+  const flags = argv.slice(1, at)
+  const expected = nodeFlags(found.service, found.script)
+  if (flags.join(' ') !== expected.join(' ')) {
+    throw new Error(
+      `container ${container.name} runs ${found.service} ${found.script} with node flags ` +
+        `[${flags.join(' ')}], not [${expected.join(' ')}] as scripts/stack/node-flags.ts has them`,
     )
   }
   return found

@@ -1,0 +1,21 @@
+/**
+ * Node's flags per entry point (`<service> dist/<entry>.js`), the same wherever it runs: the
+ * native stack passes them (processes.ts), and compose's and the Kubernetes manifests'
+ * commands carry them, which tests/deploy holds to this table.
+ *
+ * V8 grows a process's young generation to its largest (16 MB semi-spaces, 32 MB in all)
+ * under the garbage of start-up, and keeps it until minutes of idling. Smaller semi-spaces
+ * keep 20-30 MB of that out of the RSS, for more frequent minor collections:
+ * - Bull Board is an admin page that idles: 1 MB;
+ * - a worker's jobs leave little alive between two collections, so its collections cost the
+ *   same with 2 MB (`pnpm bench workers --profile 1`: garbage collection the same share of
+ *   its CPU per order).
+ * The HTTP processes keep V8's default: on them the flag costs 20-55 % more CPU per request.
+ */
+export const NODE_FLAGS: Record<string, string[]> = {
+  'order-service dist/worker/server.js': ['--max-semi-space-size=2'],
+  'order-service dist/board/server.js': ['--max-semi-space-size=1'],
+}
+
+export const nodeFlags = (service: string, script: string) =>
+  NODE_FLAGS[`${service} ${script}`] ?? []
