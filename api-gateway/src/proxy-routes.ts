@@ -195,6 +195,11 @@ export const proxyRoutes: FastifyPluginAsync<ProxyRouteOptions> = async (app, op
     },
     undici: new UpstreamClient({
       connections: 128,
+      // No pipelining. undici pipelines only idempotent requests, and only once every
+      // connection allowed is busy (with 128 it opens one per request in flight anyway); with
+      // fewer connections so that it does, a Node upstream spends more CPU per request, as its
+      // server holds back each pipelined answer until the one before it is written, and a slow
+      // answer delays every request queued behind it on the same connection.
       pipelining: 1,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
