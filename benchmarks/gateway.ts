@@ -11,13 +11,14 @@ import { applyInitSql } from '../scripts/stack/infra.js'
 import { type Child, startNodeChild, waitForHttp } from './lib/child.js'
 import { Cleanup } from './lib/cleanup.js'
 import { descendantsCpuSeconds } from './lib/cpu.js'
-import { type Measured, type Route, report, type Target } from './lib/gateway-report.js'
+import { type Measured, type Path, type Route, report, type Target } from './lib/gateway-report.js'
 import { postgresFor } from './lib/infra.js'
 import { findNginx, startNginx } from './lib/nginx.js'
 import { parseNumberOptions } from './lib/options.js'
 import { assertWrkInstalled, runWrk } from './lib/wrk.js'
 
-const USAGE = 'usage: pnpm bench gateway [--duration S] [--warmup S] [--connections N] [--rounds N]'
+const USAGE =
+  'usage: pnpm bench gateway [--duration S] [--warmup S] [--connections N] [--rounds N] [--floors 0|1]'
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 const GATEWAY_ENTRY = here('../api-gateway/src/server.ts')
 const USER_SERVICE_ENTRY = here('../user-service/src/server.ts')
@@ -116,7 +117,23 @@ async function pathsTo(
   return targets
 }
 
-async function startTargets(cleanup: Cleanup): Promise<Target[]> {
+/** What a proxy in front of the trivial upstream costs with less and less of the gateway. */
+const FLOORS: { path: Path; file: string }[] = [
+  { path: 'floor: Node http + undici client', file: 'servers/floor/node-undici.ts' },
+  { path: 'floor: Fastify + undici client', file: 'servers/floor/fastify-undici.ts' },
+  { path: 'floor: Fastify + @fastify/http-proxy', file: 'servers/floor/fastify-proxy.ts' },
+]
+
+async function floorsTo(cleanup: Cleanup, upstream: string): Promise<Target[]> {
+  const targets: Target[] = []
+  for (const floor of FLOORS) {
+    const url = await startServer(cleanup, floor.path, here(floor.file), { UPSTREAM_URL: upstream })
+    targets.push({ route: 'trivial', path: floor.path, url: `${url}/users/1` })
+  }
+  return targets
+}
+
+async function startTargets(cleanup: Cleanup, floors: boolean): Promise<Target[]> {
   if (!(await findNginx())) {
     say('nginx is not installed (apt-get install -y nginx): its rows are left out')
   }
@@ -128,6 +145,7 @@ async function startTargets(cleanup: Cleanup): Promise<Target[]> {
     { users: upstream, orders: upstream },
     '/users/1',
   )
+  if (floors) trivial.push(...(await floorsTo(cleanup, upstream)))
 
   const databaseUrl = await postgresFor(cleanup, say)
   await applyInitSql(databaseUrl)
@@ -182,11 +200,12 @@ export async function runGatewayBenchmark(argv: string[]) {
     warmup: { default: 3, min: 0, max: 60 },
     connections: { default: 64, min: 1, max: 1000 },
     rounds: { default: 3, min: 1, max: 20 },
+    floors: { default: 0, min: 0, max: 1 },
   })
   await assertWrkInstalled()
   const cleanup = new Cleanup()
   try {
-    const targets = await startTargets(cleanup)
+    const targets = await startTargets(cleanup, options.floors === 1)
     // Rounds interleave the configurations, so a burst of other work hits one round of
     // each rather than every round of one.
     const rounds: Measured[][] = targets.map(() => [])

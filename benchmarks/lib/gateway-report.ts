@@ -9,6 +9,15 @@ export type Path =
   | 'api-gateway, LOG_LEVEL=warn'
   | 'nginx'
   | 'stock proxy'
+  | 'floor: Node http + undici client'
+  | 'floor: Fastify + undici client'
+  | 'floor: Fastify + @fastify/http-proxy'
+
+const FLOORS: Path[] = [
+  'floor: Node http + undici client',
+  'floor: Fastify + undici client',
+  'floor: Fastify + @fastify/http-proxy',
+]
 
 export interface Target {
   route: Route
@@ -97,6 +106,7 @@ export function report(
       ['api-gateway, LOG_LEVEL=warn', 'stock proxy'],
       ['api-gateway', 'nginx'],
       ['api-gateway, LOG_LEVEL=warn', 'api-gateway'],
+      ...FLOORS.map((path): [Path, Path] => [path, 'stock proxy']),
     ]
     for (const [of, to] of pairs) {
       const a = find(route, of)
