@@ -7,11 +7,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PrerequisiteError } from '@shop/platform/local-infra'
 import { freeStackPorts, PORT_VARIABLES, ROOT, type StackPorts } from '../scripts/stack/index.js'
 import { Cleanup } from './lib/cleanup.js'
 import { commandLine, machineLine } from './lib/machine.js'
@@ -90,6 +88,16 @@ async function untilReady(child: ChildProcess, output: () => string) {
   exited.catch(() => {})
 }
 
+function runBuild() {
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn('pnpm', ['build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] })
+    child.on('error', reject)
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`pnpm build exited with ${code}`)),
+    )
+  })
+}
+
 export async function runMemoryBenchmark(argv: string[]): Promise<Record<string, unknown>> {
   const options = parseNumberOptions(argv, USAGE, {
     workers: { default: 2, min: 1, max: 32 },
@@ -98,9 +106,10 @@ export async function runMemoryBenchmark(argv: string[]): Promise<Record<string,
     connections: { default: 32, min: 1, max: 1_000 },
   })
   if (options.load > 0) await assertWrkInstalled()
+  // As `pnpm start` does: what is measured is the code of this checkout, never an older build.
+  say('building, as pnpm start does')
+  await runBuild()
   const entry = join(ROOT, 'scripts', 'dist', 'stack.js')
-  if (!existsSync(entry))
-    throw new PrerequisiteError('scripts/dist/stack.js is missing: run pnpm build first')
   const cleanup = new Cleanup()
   try {
     const dataDir = await mkdtemp(join(tmpdir(), 'shop-bench-memory-'))
