@@ -164,15 +164,19 @@ describe('users and orders through the gateway and direct', () => {
   let gateway: RunningGateway
 
   before(async () => {
-    ;[direct, behind] = await Promise.all([startRealServices(), startRealServices()])
+    // One after the other: apps built at once in one process race on prom-client's global
+    // registry, which each clears as it starts (one app per process in production).
+    direct = await startRealServices()
+    behind = await startRealServices()
     gateway = await startGateway({
       USER_SERVICE_URL: behind.usersUrl,
       ORDER_SERVICE_URL: behind.ordersUrl,
     })
   })
   after(async () => {
-    await gateway.close()
-    await Promise.all([direct.stop(), behind.stop()])
+    // Whatever started, even when a later start failed: a server left open keeps the file alive.
+    await gateway?.close()
+    await Promise.all([direct?.stop(), behind?.stop()])
   })
 
   const toDirect = (path: string) =>
