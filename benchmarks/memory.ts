@@ -10,11 +10,13 @@ import { once } from 'node:events'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { freeStackPorts, PORT_VARIABLES, ROOT, type StackPorts } from '../scripts/stack/index.js'
 import { Cleanup } from './lib/cleanup.js'
 import { commandLine, machineLine } from './lib/machine.js'
 import { parseNumberOptions } from './lib/options.js'
 import { nodeTreeRss, type ProcessRss } from './lib/rss.js'
+import { createUser } from './lib/services.js'
 import { fixed, formatTable } from './lib/table.js'
 import { assertWrkInstalled } from './lib/wrk.js'
 import { runWrkPost } from './lib/wrk-post.js'
@@ -51,7 +53,7 @@ async function untilDrained(workerUrl: string) {
   const deadline = Date.now() + DRAIN_TIMEOUT_MS
   while ((await openJobs(workerUrl)) > 0) {
     if (Date.now() > deadline) throw new Error('the queue was not drained within 180 s')
-    await new Promise((resolve) => setTimeout(resolve, 200))
+    await sleep(200)
   }
 }
 
@@ -62,13 +64,7 @@ async function placeOrders(
   seconds: number,
   connections: number,
 ) {
-  const response = await fetch(`${gatewayUrl}/users`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: `bench-memory-${Date.now()}@example.com`, full_name: 'Bench' }),
-  })
-  if (response.status !== 201) throw new Error(`POST /users answered ${response.status}`)
-  const { id } = (await response.json()) as { id: number }
+  const id = await createUser(gatewayUrl)
   const body = { json: { user_id: id, item: 'benchmark item', quantity: 1 } }
   const load = await runWrkPost(`${gatewayUrl}/orders`, body, { connections, durationS: seconds })
   await untilDrained(workerUrl)
@@ -148,7 +144,7 @@ export async function runMemoryBenchmark(argv: string[]): Promise<Record<string,
     })
     await untilReady(child, () => output)
     say(`every /readyz answered; measuring in ${options.settle} s`)
-    await new Promise((resolve) => setTimeout(resolve, options.settle * 1000))
+    await sleep(options.settle * 1000)
 
     const processes = nodeTreeRss(child.pid as number)
     const isRunner = (p: ProcessRss) => p.pid === child.pid
@@ -172,7 +168,7 @@ export async function runMemoryBenchmark(argv: string[]): Promise<Record<string,
         options.connections,
       )
       say(`the queue is drained; measuring in ${options.settle} s`)
-      await new Promise((resolve) => setTimeout(resolve, options.settle * 1000))
+      await sleep(options.settle * 1000)
       afterLoad = nodeTreeRss(child.pid as number)
     }
     const after = new Map((afterLoad ?? []).map((p) => [p.pid, p]))

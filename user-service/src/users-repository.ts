@@ -70,9 +70,9 @@ export function createUsersRepository(db: Database<Record<string, unknown>>) {
       }
     },
 
-    async findById(id: number, executor?: DbExecutor): Promise<UserRecord | undefined> {
+    async findById(id: number, executor: DbExecutor = db): Promise<UserRecord | undefined> {
       const [row] =
-        executor === undefined
+        executor === db
           ? await selectById.execute({ id })
           : await executor.select(columns).from(users).where(eq(users.id, id))
       return row

@@ -1,7 +1,6 @@
 export * from './app.js'
 export * from './config.js'
 export * from './health.js'
-export * from './log-output.js'
 export * from './logger.js'
 export * from './metrics.js'
 export * from './openapi.js'

@@ -3,12 +3,12 @@ import { pino } from 'pino'
 const BATCH_BYTES = 4096
 const FLUSH_MS = 1_000
 
-let batched: pino.DestinationStream | undefined
+let batched: ReturnType<typeof pino.destination> | undefined
 
 /** Writes out whatever the batched output holds; a no-op when nothing was batched. */
 export function flushLogs() {
   try {
-    ;(batched as { flushSync?: () => void } | undefined)?.flushSync?.()
+    batched?.flushSync()
   } catch {
     // Not open yet, or already closed: nothing is held.
   }
