@@ -6,14 +6,14 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { context, trace } from '@opentelemetry/api'
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace'
 import { startTracing } from '@shop/platform/tracing'
 import { assertOrderTrace } from './support/order-trace.js'
 import { SpanTree, type TraceSpan } from './support/span-tree.js'
 
 const exporter = new InMemorySpanExporter()
 const tracing = await startTracing('shop-test', {
-  spanProcessors: [new SimpleSpanProcessor(exporter)],
+  spanProcessors: [new SimpleSpanProcessor({ exporter })],
 })
 
 const { createLogger } = await import('@shop/platform')

@@ -1,6 +1,6 @@
 import { register } from 'node:module'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { tracing } from '@opentelemetry/sdk-node'
+import type { SpanProcessor } from '@opentelemetry/sdk-trace'
 
 /**
  * Tracing is on when an OTLP endpoint is configured, through the standard variables. Nothing
@@ -39,7 +39,7 @@ export async function shutdownTracing() {
 
 export interface TracingOptions {
   /** Where spans go instead of the OTLP exporter the environment picks (tests). */
-  spanProcessors?: tracing.SpanProcessor[]
+  spanProcessors?: SpanProcessor[]
 }
 
 /**
