@@ -75,7 +75,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
     nameSpace: options.rateLimitNameSpace,
   })
   await registerDocsRoutes(app, upstreamDocs)
-  const histogram = createUpstreamHistogram()
+  const histogram = createUpstreamHistogram(app.metricsRegistry)
   for (const { path, replicas } of upstreams) {
     await app.register(proxyRoutes, {
       path,

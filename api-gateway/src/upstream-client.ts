@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { Readable } from 'node:stream'
-import { Agent, type Dispatcher, util } from 'undici'
+import { Agent, type Dispatcher } from 'undici'
 
 /**
  * Answers up to this size, announced by Content-Length, are read whole and sent on as one
@@ -23,7 +23,6 @@ export interface UpstreamResponse {
 type Callback = (error: Error | null, response?: UpstreamResponse) => void
 
 const NO_CHUNKS: Buffer[] = []
-const noAbort = () => {}
 
 /** RFC 9110 §7.6.1: about the upstream connection alone, never passed on to the client. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding'])
@@ -31,27 +30,19 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding'])
 /**
  * The upstream's headers without its hop-by-hop ones (nor those its Connection header names):
  * the client's connection is the gateway's own, so an upstream's `connection: close` or
- * keep-alive timeout must not reach it. Skipping them here also spares the proxy a header
- * copy and validation each per answer. Repeated headers become arrays, as undici's do.
+ * keep-alive timeout must not reach it. Leaving them out here also spares the proxy a header
+ * copy and validation each per answer.
  */
-function endToEndHeaders(raw: Buffer[]): IncomingHttpHeaders {
-  const headers: Record<string, string | string[]> = {}
-  let connection: string | undefined
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = util.headerNameToString(raw[i] as Buffer)
-    const value = (raw[i + 1] as Buffer).toString('latin1')
-    if (HOP_BY_HOP.has(name)) {
-      if (name === 'connection') connection = value
-      continue
-    }
-    if (name === '__proto__') continue
-    const prior = headers[name]
-    if (prior === undefined) headers[name] = value
-    else if (typeof prior === 'string') headers[name] = [prior, value]
-    else prior.push(value)
+function endToEndHeaders(parsed: IncomingHttpHeaders): IncomingHttpHeaders {
+  const headers: IncomingHttpHeaders = {}
+  for (const name in parsed) {
+    if (HOP_BY_HOP.has(name) || name === '__proto__') continue
+    headers[name] = parsed[name]
   }
+  // Typed as one string, yet an array when the upstream repeats it: either is a list.
+  const connection: unknown = parsed.connection
   if (connection !== undefined) {
-    for (const token of connection.toLowerCase().split(',')) {
+    for (const token of String(connection).toLowerCase().split(',')) {
       const named = token.trim()
       if (named !== '') Reflect.deleteProperty(headers, named)
     }
@@ -61,18 +52,16 @@ function endToEndHeaders(raw: Buffer[]): IncomingHttpHeaders {
 
 /** Streams a large answer with back-pressure: the upstream socket pauses while the client lags. */
 class StreamedBody extends Readable {
-  #resume: () => void
-  #abort: (reason: Error) => void
+  readonly #exchange: Dispatcher.DispatchController
   #ended = false
 
-  constructor(resume: () => void, abort: (reason: Error) => void) {
+  constructor(exchange: Dispatcher.DispatchController) {
     super()
-    this.#resume = resume
-    this.#abort = abort
+    this.#exchange = exchange
   }
 
   override _read() {
-    this.#resume()
+    this.#exchange.resume()
   }
 
   end() {
@@ -87,7 +76,7 @@ class StreamedBody extends Readable {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void) {
-    if (!this.#ended) this.#abort(error ?? new Error('the client went away'))
+    if (!this.#ended) this.#exchange.abort(error ?? new Error('the client went away'))
     callback(error)
   }
 }
@@ -98,7 +87,6 @@ class StreamedBody extends Readable {
  */
 class ExchangeHandler implements Dispatcher.DispatchHandler {
   #callback: Callback | undefined
-  #abort: (reason: Error) => void = noAbort
   #statusCode = 0
   #headers: IncomingHttpHeaders = {}
   #chunks = NO_CHUNKS
@@ -112,19 +100,17 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
     this.#callback = callback
   }
 
-  onConnect(abort: (reason?: Error) => void) {
-    this.#abort = abort
-  }
+  /** undici calls it on every handler; the controller comes again with each later call. */
+  onRequestStart() {}
 
-  onHeaders(
+  onResponseStart(
+    exchange: Dispatcher.DispatchController,
     statusCode: number,
-    rawHeaders: Buffer[],
-    resume: () => void,
-    _statusText: string,
-  ): boolean {
-    if (statusCode < 200) return true
+    headers: IncomingHttpHeaders,
+  ) {
+    if (statusCode < 200) return
     this.#statusCode = statusCode
-    this.#headers = endToEndHeaders(rawHeaders)
+    this.#headers = endToEndHeaders(headers)
     const length = this.#headers['content-length']
     const small =
       this.#method === 'HEAD' ||
@@ -133,20 +119,18 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
       (length !== undefined && Number(length) <= BUFFERED_LIMIT_BYTES)
     if (small) {
       this.#chunks = []
-      return true
+      return
     }
-    this.#stream = new StreamedBody(resume, this.#abort)
+    this.#stream = new StreamedBody(exchange)
     this.#respond(this.#stream)
-    return true
   }
 
-  onData(chunk: Buffer): boolean {
-    if (this.#stream) return this.#stream.push(chunk)
-    this.#chunks.push(chunk)
-    return true
+  onResponseData(exchange: Dispatcher.DispatchController, chunk: Buffer) {
+    if (!this.#stream) this.#chunks.push(chunk)
+    else if (!this.#stream.push(chunk)) exchange.pause()
   }
 
-  onComplete() {
+  onResponseEnd() {
     this.#body = undefined
     if (this.#stream) return this.#stream.end()
     const chunks = this.#chunks
@@ -154,7 +138,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
     this.#respond(new BufferedBody(bytes))
   }
 
-  onError(error: Error) {
+  onResponseError(_exchange: Dispatcher.DispatchController | undefined, error: Error) {
     const body = this.#body as Readable | undefined
     this.#body = undefined
     // As undici's own request API does: the request body stream is done with either way.
@@ -191,7 +175,7 @@ export class UpstreamClient {
     try {
       this.#agent.dispatch(options, handler)
     } catch (error) {
-      handler.onError(error as Error)
+      handler.onResponseError(undefined, error as Error)
     }
   }
 

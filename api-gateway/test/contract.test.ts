@@ -164,10 +164,8 @@ describe('users and orders through the gateway and direct', () => {
   let gateway: RunningGateway
 
   before(async () => {
-    // One after the other: apps built at once in one process race on prom-client's global
-    // registry, which each clears as it starts (one app per process in production).
-    direct = await startRealServices()
-    behind = await startRealServices()
+    // Side by side: each app keeps its metrics in a registry of its own.
+    ;[direct, behind] = await Promise.all([startRealServices(), startRealServices()])
     gateway = await startGateway({
       USER_SERVICE_URL: behind.usersUrl,
       ORDER_SERVICE_URL: behind.ordersUrl,

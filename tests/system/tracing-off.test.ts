@@ -21,7 +21,7 @@ import { startServiceProcess } from './support/service-process.js'
 const RECORDER = fileURLToPath(new URL('./support/loaded-modules.mjs', import.meta.url))
 /**
  * The SDK, an instrumentation, a loader hook or BullMQ's adapter. OpenTelemetry's API alone
- * is left out: prom-client loads it (a no-op until an SDK registers) for its exemplars.
+ * is left out: the Prometheus client loads it (a no-op until an SDK registers) for exemplars.
  */
 const OPENTELEMETRY =
   /\/node_modules\/(@opentelemetry\/(?!api\/)|bullmq-otel\/|import-in-the-middle\/|require-in-the-middle\/|@fastify\/otel\/)/

@@ -20,8 +20,7 @@ export interface RealServices {
 /**
  * The real user-service and order-service on loopback ports, each on a freshly migrated
  * database of its own, order-service asking this user-service. No worker runs, so orders
- * stay `pending`. Start one set at a time: the apps share prom-client's global registry, and
- * two built at once can both register the pool's gauges between two clears.
+ * stay `pending`.
  */
 export async function startRealServices(): Promise<RealServices> {
   const [usersDb, ordersDb, redis] = await Promise.all([

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks'
+import { Histogram, type Registry } from '@prometheus-io/client'
 import { DelayedError, type Job } from 'bullmq'
-import { Histogram } from 'prom-client'
 
 const WAIT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900]
 const PROCESSING_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
@@ -10,17 +10,20 @@ const PROCESSING_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
  * {outcome} (one attempt). The labelled children are made once: an attempt pays for two
  * observations and no label lookup.
  */
-export function createJobTimings() {
+export function createJobTimings(registry: Registry) {
+  const registers = [registry]
   const wait = new Histogram({
     name: 'orders_job_wait_seconds',
     help: 'Time from a job added to the queue to its first processing attempt',
     buckets: WAIT_BUCKETS,
+    registers,
   })
   const processing = new Histogram({
     name: 'orders_job_processing_seconds',
     help: 'Time one processing attempt took, by outcome',
     labelNames: ['outcome'] as const,
     buckets: PROCESSING_BUCKETS,
+    registers,
   })
   const completed = processing.labels({ outcome: 'completed' })
   const failed = processing.labels({ outcome: 'failed' })

@@ -1,8 +1,8 @@
+import { Counter } from '@prometheus-io/client'
 import { createServiceApp, health, isDependencyUnavailable, openApi } from '@shop/platform'
 import { pingDatabase, postgres } from '@shop/platform/postgres'
 import { createWorkerRedis } from '@shop/platform/redis'
 import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullmq'
-import { Counter } from 'prom-client'
 import type { WorkerConfig } from '../config.js'
 import { isFinalFailure, OrderJobData, unavailableRetryDelay } from '../orders/order-job.js'
 import { orderRepository } from '../orders/order-repository.js'
@@ -34,14 +34,21 @@ export async function buildWorker(config: WorkerConfig, overrides: WorkerOverrid
   // Its own errors surface through /readyz; BullMQ reports those of its connections below.
   redis.on('error', () => {})
 
-  const processed = new Counter({ name: 'orders_processed_total', help: 'Orders processed' })
+  const registers = [app.metricsRegistry]
+  const processed = new Counter({
+    name: 'orders_processed_total',
+    help: 'Orders processed',
+    registers,
+  })
   const failed = new Counter({
     name: 'orders_failed_total',
     help: 'Orders that failed for good',
+    registers,
   })
   const failedAttempts = new Counter({
     name: 'order_job_failed_attempts_total',
     help: 'Processing attempts that failed (retried or not)',
+    registers,
   })
 
   /** The order a job is about, if its data is well formed. */
@@ -54,6 +61,7 @@ export async function buildWorker(config: WorkerConfig, overrides: WorkerOverrid
   const dependencyWaits = new Counter({
     name: 'order_job_dependency_waits_total',
     help: 'Processing attempts put off, uncounted, because a dependency was unavailable',
+    registers,
   })
   const mustWait = (error: unknown) =>
     !(error instanceof UnrecoverableError) && isDependencyUnavailable(error)
@@ -81,7 +89,7 @@ export async function buildWorker(config: WorkerConfig, overrides: WorkerOverrid
     failureRate: config.PAYMENT_FAILURE_RATE,
     ...overrides,
   })
-  const timed = createJobTimings()
+  const timed = createJobTimings(app.metricsRegistry)
   const worker = new Worker(
     config.ORDER_QUEUE_NAME,
     (job, token) =>
@@ -116,7 +124,7 @@ export async function buildWorker(config: WorkerConfig, overrides: WorkerOverrid
     prefix: config.ORDER_QUEUE_PREFIX,
   })
   queue.on('error', () => {})
-  registerQueueGauges({ queue, redis, log: app.log })
+  registerQueueGauges({ queue, redis, log: app.log, registry: app.metricsRegistry })
 
   const markFailed = (orderId: number, reason: string) =>
     orders.markFailed(orderId, reason).catch((error: unknown) => {

@@ -1,8 +1,8 @@
+import { Gauge, type Registry } from '@prometheus-io/client'
 import { withTimeout } from '@shop/platform'
 import type { Queue } from 'bullmq'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
-import { Gauge } from 'prom-client'
 
 export const QUEUE_JOB_STATES = [
   'waiting',
@@ -19,6 +19,8 @@ export interface QueueGaugeOptions {
   /** The queue's connection: read only while it is up. */
   redis: Redis
   log: FastifyBaseLogger
+  /** Its app's registry, which `/metrics` serves. */
+  registry: Registry
   /** How long one scrape may wait for Redis. */
   timeoutMs?: number
 }
@@ -29,7 +31,14 @@ export interface QueueGaugeOptions {
  * so a Redis outage never fails or holds up the scrape. Commands on a lost connection would
  * wait for it to come back: none is sent then.
  */
-export function registerQueueGauges({ queue, redis, log, timeoutMs = 1_000 }: QueueGaugeOptions) {
+export function registerQueueGauges({
+  queue,
+  redis,
+  log,
+  registry,
+  timeoutMs = 1_000,
+}: QueueGaugeOptions) {
+  const registers = [registry]
   async function read<T>(what: string, work: () => Promise<T>): Promise<T | undefined> {
     try {
       if (redis.status !== 'ready') throw new Error(`redis connection is ${redis.status}`)
@@ -43,6 +52,7 @@ export function registerQueueGauges({ queue, redis, log, timeoutMs = 1_000 }: Qu
     name: 'orders_queue_jobs',
     help: 'Jobs in the order queue, by state',
     labelNames: ['state'] as const,
+    registers,
     async collect() {
       const counts = await read('job counts', () => queue.getJobCounts(...QUEUE_JOB_STATES))
       if (!counts) return
@@ -52,6 +62,7 @@ export function registerQueueGauges({ queue, redis, log, timeoutMs = 1_000 }: Qu
   new Gauge({
     name: 'orders_queue_workers',
     help: 'Workers connected to the order queue, as Redis lists them',
+    registers,
     async collect() {
       const workers = await read('live workers', () => queue.getWorkersCount())
       if (workers !== undefined) this.set(workers)

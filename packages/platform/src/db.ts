@@ -100,14 +100,14 @@ declare module 'fastify' {
 export const postgres = fp<PoolOptions>(
   async (app, options) => {
     const pool = createPool(options)
-    registerPoolMetrics(pool)
+    registerPoolMetrics(pool, app.metricsRegistry)
     app.decorate('pool', pool)
     app.decorate('db', drizzle({ client: pool }))
     app.addHook('onClose', async () => {
       await pool.end()
     })
   },
-  { name: 'postgres' },
+  { name: 'postgres', dependencies: ['metrics'] },
 )
 
 /** A Drizzle database over a pool, as `drizzle({ client: pool })` returns it. */

@@ -10,7 +10,7 @@ export async function scrapeMetrics(app: FastifyInstance): Promise<string> {
 /**
  * One sample's value from Prometheus text, e.g. `metricSample(text, 'db_pool_clients',
  * { state: 'idle' })`; undefined when the series is absent. Labels are matched in the order
- * given, as prom-client writes them in the order the metric declares them.
+ * given, as the Prometheus client writes them in the order the metric declares them.
  */
 export function metricSample(
   text: string,
