@@ -3,6 +3,8 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import type { PgDatabase } from 'drizzle-orm/pg-core'
 import fp from 'fastify-plugin'
 import pg from 'pg'
+// The plugin this one depends on, and with it the type of `app.metricsRegistry`.
+import './metrics.js'
 import { registerPoolMetrics } from './pool-metrics.js'
 import { DependencyUnavailableError, unavailableDependency } from './problem.js'
 
