@@ -67,14 +67,16 @@ describe('PostgreSQL pool gauges at /metrics', () => {
     assert.deepEqual(await poolGauges(first), { total: 2, idle: 2, waiting: 0, max: 2 })
   })
 
-  it('are registered once, for the newest app, when another is built beside it', async () => {
-    // The metrics plugin clears the registry each app shares: the newest app's pool counts.
+  it("are each app's own when another is built beside it", async () => {
+    // Every app keeps its metrics in a registry of its own: neither pool hides the other.
     const second = await poolApp(database.url, 3)
     try {
       const text = await scrapeMetrics(second)
       assert.equal(metricSample(text, 'db_pool_max_clients'), 3)
       assert.equal(text.match(/^db_pool_max_clients /gm)?.length, 1)
       assert.equal(text.match(/^db_pool_clients\{state="idle"\} /gm)?.length, 1)
+      assert.ok(app, 'the app of the test before')
+      assert.equal((await poolGauges(app)).max, 2)
     } finally {
       await second.close()
     }
