@@ -41,11 +41,25 @@ interface Exchange {
 
 type Forwarded = Pick<FastifyRequest, 'id' | 'ip' | 'body'> & { headers: IncomingHttpHeaders }
 
+/**
+ * Request headers about the client's connection to the gateway (RFC 9110 §7.6.1), or meant
+ * for a proxy: undici refuses to send several of them, and none is the upstream's business.
+ * The proxy has already removed `Connection` and the headers it names.
+ */
+const HOP_BY_HOP = new Set(['expect', 'upgrade', 'keep-alive', 'te', 'trailer'])
+
+function isHopByHop(name: string) {
+  return HOP_BY_HOP.has(name) || name.startsWith('proxy-')
+}
+
 function forwardedHeaders(request: Forwarded, copied: IncomingHttpHeaders) {
   // The proxy hands over a copy made by object spread. V8 gives such an object a hidden class
   // of its own, so each key added to it builds a new one: about a microsecond a key, per
   // request. A copy made by Object.assign takes the keys along the usual shared transitions.
   const headers: IncomingHttpHeaders = Object.assign({}, copied)
+  for (const name in headers) {
+    if (isHopByHop(name) && headers[name] !== undefined) headers[name] = undefined
+  }
   headers[REQUEST_ID_HEADER] = request.id
   // The client's Host, as services build absolute links from it.
   if (request.headers.host) headers.host = request.headers.host

@@ -3,6 +3,8 @@ import { once } from 'node:events'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
+import { sendRawRequest } from '@shop/platform/testing'
+import { type Echo, type RunningEcho, startEcho } from './support/echo-upstream.js'
 import { type RunningGateway, startGateway } from './support/gateway.js'
 
 /** An upstream that names a header of its own as hop-by-hop and asks to close its connection. */
@@ -53,4 +55,68 @@ describe('headers about the upstream connection', () => {
     assert.equal(response.headers.get('x-kept'), 'end to end')
     assert.deepEqual(response.headers.getSetCookie(), ['a=1', 'b=2'])
   })
+})
+
+describe('hop-by-hop and proxy-only request headers', () => {
+  let upstream: RunningEcho
+  let gateway: RunningGateway
+
+  before(async () => {
+    upstream = await startEcho({ name: 'orders-1' })
+    gateway = await startGateway({
+      USER_SERVICE_URL: upstream.url,
+      ORDER_SERVICE_URL: upstream.url,
+    })
+  })
+  after(async () => {
+    await gateway.close()
+    await upstream.close()
+  })
+
+  const cases: Array<[string, Record<string, string>]> = [
+    ['Expect: 100-continue', { expect: '100-continue' }],
+    ['Upgrade: websocket', { upgrade: 'websocket' }],
+    ['Upgrade: websocket named by Connection', { upgrade: 'websocket', connection: 'upgrade' }],
+    ['Keep-Alive: timeout=5', { 'keep-alive': 'timeout=5' }],
+    ['TE: trailers', { te: 'trailers', connection: 'te' }],
+    ['TE: gzip', { te: 'gzip' }],
+    ['Trailer: x-sum', { trailer: 'x-sum' }],
+    [
+      'Proxy-Authorization and Proxy-Connection',
+      { 'proxy-authorization': 'Basic eDp5', 'proxy-connection': 'keep-alive' },
+    ],
+    ['a header named by Connection', { connection: 'x-for-the-gateway', 'x-for-the-gateway': '1' }],
+  ]
+  const dropped = [
+    'expect',
+    'upgrade',
+    'keep-alive',
+    'te',
+    'trailer',
+    'proxy-authorization',
+    'proxy-connection',
+    'x-for-the-gateway',
+  ]
+
+  for (const [name, headers] of cases) {
+    for (const method of ['GET', 'POST']) {
+      it(`${method} with ${name} is proxied, the header kept to the gateway's own connection`, async () => {
+        const body = Buffer.from(method === 'POST' ? '{"item":"x"}' : '')
+        const answer = await sendRawRequest(gateway.url, {
+          method,
+          path: '/orders/7',
+          headers: {
+            ...headers,
+            ...(body.length > 0 ? { 'content-type': 'application/json' } : {}),
+          },
+          body,
+        })
+        assert.equal(answer.status, 200, answer.body)
+        const echo = JSON.parse(answer.body) as Echo
+        assert.equal(echo.method, method)
+        assert.equal(Buffer.from(echo.body, 'base64').toString(), body.toString())
+        for (const header of dropped) assert.equal(echo.headers[header], undefined, header)
+      })
+    }
+  }
 })

@@ -61,9 +61,8 @@ export const WorkerConfig = BaseConfig.extend({
 })
 export type WorkerConfig = z.output<typeof WorkerConfig>
 
-// What compose and the native stack fall back to: fine on loopback, refused where other
-// machines can reach the board.
-const DEFAULT_BOARD_PASSWORD = 'admin'
+/** Shorter passwords are refused where other machines can reach the board. */
+const MIN_REACHABLE_PASSWORD_LENGTH = 16
 const isLoopback = (address: string) =>
   /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|\[::1\]|localhost)$/i.test(address)
 
@@ -75,6 +74,9 @@ export const BoardConfig = BaseConfig.extend({
   BULL_BOARD_USER: z.string().optional(),
   BULL_BOARD_PASSWORD: z.string().optional(),
   BULL_BOARD_AUTH: env.flag(true),
+  BULL_BOARD_READ_ONLY: env.flag(true),
+  BULL_BOARD_MAX_FAILED_LOGINS: env.positiveInt(10),
+  BULL_BOARD_LOGIN_WINDOW_MS: env.positiveInt(15 * 60_000),
   // Where the board is reachable when that is not HOST: a container listens on 0.0.0.0 and
   // compose publishes its port on this host address.
   BULL_BOARD_PUBLISHED_ADDRESS: z.string().optional(),
@@ -92,11 +94,12 @@ export const BoardConfig = BaseConfig.extend({
     return
   }
   const reachableOn = config.BULL_BOARD_PUBLISHED_ADDRESS ?? config.HOST
-  if (config.BULL_BOARD_PASSWORD === DEFAULT_BOARD_PASSWORD && !isLoopback(reachableOn)) {
+  const password = config.BULL_BOARD_PASSWORD ?? ''
+  if (password.length < MIN_REACHABLE_PASSWORD_LENGTH && !isLoopback(reachableOn)) {
     context.addIssue({
       code: 'custom',
       path: ['BULL_BOARD_PASSWORD'],
-      message: `the default password is refused where the board is reachable beyond loopback (on ${reachableOn}): set BULL_BOARD_PASSWORD to a password of your own`,
+      message: `a password under ${MIN_REACHABLE_PASSWORD_LENGTH} characters is refused where the board is reachable beyond loopback (on ${reachableOn}): set BULL_BOARD_PASSWORD to a longer password of your own`,
     })
   }
 })

@@ -123,6 +123,38 @@ describe('hostile requests to every process', () => {
     }
   })
 
+  it('answers requests carrying hop-by-hop or proxy-only headers as it answers without them', async () => {
+    // What curl, browsers and proxies send on their own: never the upstream's business.
+    const hopByHop: Array<Record<string, string>> = [
+      { expect: '100-continue' },
+      { upgrade: 'websocket' },
+      {
+        upgrade: 'h2c',
+        connection: 'upgrade, http2-settings',
+        'http2-settings': 'AAMAAABkAAQAoAAAAAIAAAAA',
+      },
+      { 'keep-alive': 'timeout=5' },
+      { te: 'trailers' },
+      { te: 'gzip, chunked' },
+      { 'proxy-connection': 'keep-alive' },
+      { 'proxy-authorization': 'Basic eDp5' },
+      { connection: 'x-junk', 'x-junk': 'for the next hop only' },
+    ]
+    for (const target of targets) {
+      for (const path of target.routes) {
+        const plain = await send(target.base, { method: 'GET', path, headers: target.headers })
+        for (const extra of hopByHop) {
+          const headers = { ...target.headers, ...extra }
+          const what = `GET ${path} with ${JSON.stringify(extra)} at ${target.name}`
+          const answer = await sendChecked(rows, what, () =>
+            send(target.base, { method: 'GET', path, headers }),
+          )
+          assert.equal(answer.status, plain.status, what)
+        }
+      }
+    }
+  })
+
   it("refuses a NUL in Bull Board's API with a 400, where its validator would fail", async () => {
     const board = targets.find((t) => t.name === 'bull-board')
     assert.ok(board)

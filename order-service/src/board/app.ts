@@ -15,6 +15,7 @@ import { Queue } from 'bullmq'
 import type { FastifyInstance } from 'fastify'
 import type { BoardConfig } from '../config.js'
 import { refuseNulCharacters } from './board-input.js'
+import { type LoginGuard, loginGuard } from './login-guard.js'
 
 /** The dashboard lives at the root; the adapter's base path and the plugin prefix must agree. */
 const BASE_PATH = '/'
@@ -28,7 +29,10 @@ function credentialsCheck(user: string, password: string) {
     timingSafeEqual(Buffer.concat([digest(givenUser), digest(givenPassword)]), expected)
 }
 
-async function requireBasicAuth(board: FastifyInstance, user: string, password: string) {
+async function requireBasicAuth(
+  board: FastifyInstance,
+  { user, password, guard }: { user: string; password: string; guard: LoginGuard },
+) {
   const matches = credentialsCheck(user, password)
   await board.register(basicAuth, {
     authenticate: { realm: 'bull-board' },
@@ -36,21 +40,42 @@ async function requireBasicAuth(board: FastifyInstance, user: string, password: 
       if (!matches(givenUser, givenPassword)) throw new Error('wrong credentials')
     },
   })
-  board.addHook('onRequest', (request, reply, done) => {
-    board.basicAuth(request, reply, (error?: Error) => {
-      if (!error) return done()
-      // The plugin has set WWW-Authenticate; answer in the house format and stop here.
-      sendProblem(reply, 401, 'valid Basic credentials are required')
-    })
+  board.addHook('onRequest', async (request, reply) => {
+    if (await guard.lockedOut(request, reply)) return reply
+    const error = await new Promise<Error | undefined>((resolve) =>
+      board.basicAuth(request, reply, (failure?: Error) => resolve(failure)),
+    )
+    if (!error) return
+    // Only a wrong password counts: a browser's first request carries none.
+    if (request.headers.authorization !== undefined && (await guard.failed(request, reply))) {
+      return reply
+    }
+    // The plugin has set WWW-Authenticate; answer in the house format and stop here.
+    return sendProblem(reply, 401, 'valid Basic credentials are required')
+  })
+}
+
+const READS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/** The adapter's read-only mode hides the UI's actions; this refuses any change outright. */
+function refuseChanges(board: FastifyInstance) {
+  board.addHook('preHandler', async (request, reply) => {
+    if (READS.has(request.method)) return
+    return sendProblem(
+      reply,
+      403,
+      'the dashboard is read-only; BULL_BOARD_READ_ONLY=false allows changes to the queue',
+    )
   })
 }
 
 /**
  * Bull Board for the orders queue, behind HTTP Basic auth (except `/healthz`, `/readyz`,
- * `/metrics`). Built apart from its entry point so tests can drive it with `inject`.
+ * `/metrics`), with failed logins limited per address, and read-only unless configured not to be. Built apart from its entry point so tests can drive it with `inject`.
  */
 export async function buildBoard(config: BoardConfig) {
   const { BULL_BOARD_AUTH: auth, BULL_BOARD_USER: user, BULL_BOARD_PASSWORD: password } = config
+  const readOnly = config.BULL_BOARD_READ_ONLY
   if (auth && (user === undefined || password === undefined)) {
     throw new ConfigError(
       'BULL_BOARD_USER and BULL_BOARD_PASSWORD must be set (or BULL_BOARD_AUTH=off)',
@@ -72,12 +97,20 @@ export async function buildBoard(config: BoardConfig) {
 
   await registerHtmlPages(app, async (board) => {
     if (auth && user !== undefined && password !== undefined) {
-      await requireBasicAuth(board, user, password)
+      const guard = loginGuard({
+        maxFailures: config.BULL_BOARD_MAX_FAILED_LOGINS,
+        windowMs: config.BULL_BOARD_LOGIN_WINDOW_MS,
+      })
+      await requireBasicAuth(board, { user, password, guard })
     }
+    if (readOnly) refuseChanges(board)
     refuseNulCharacters(board)
     const serverAdapter = new FastifyAdapter()
     serverAdapter.setBasePath(BASE_PATH)
-    createBullBoard({ queues: [new BullMQAdapter(queue)], serverAdapter })
+    createBullBoard({
+      queues: [new BullMQAdapter(queue, { readOnlyMode: readOnly })],
+      serverAdapter,
+    })
     await board.register(serverAdapter.registerPlugin(), { prefix: BASE_PATH })
   })
   return app

@@ -22,9 +22,20 @@ export function parseConfig<Schema extends z.ZodType>(
     if (value === undefined) return `${variable} is required (${issue.message})`
     // A list variable's issue points into the parsed list: say which item, counting from 1.
     const item = typeof inner[0] === 'number' ? ` (item ${inner[0] + 1})` : ''
-    return `${variable}=${JSON.stringify(value)}${item}: ${issue.message}`
+    return `${variable}=${shown(variable, value)}${item}: ${issue.message}`
   })
   throw new ConfigError(`invalid configuration: ${problems.join('; ')}`)
+}
+
+/** Variables whose whole value is a secret: never printed back. */
+const SECRET_NAME = /PASSWORD|SECRET|TOKEN|PRIVATE|CREDENTIAL|_KEY(S)?$/i
+/** `user:password@` in a URL, well formed or not. */
+const USER_INFO = /[^\s/@,]*:[^\s/@,]*@/g
+
+/** A bad value as the error shows it: its credentials masked, so logs never hold them. */
+function shown(variable: string, value: string) {
+  if (SECRET_NAME.test(variable)) return '(hidden)'
+  return JSON.stringify(value.replace(USER_INFO, '***@'))
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const

@@ -39,6 +39,29 @@ describe('parseConfig', () => {
     )
   })
 
+  it('never prints back a password, in a URL or in a secret variable', () => {
+    const Secrets = Config.extend({ BULL_BOARD_PASSWORD: z.string().min(16) })
+    assert.throws(
+      () =>
+        parseConfig(Secrets, {
+          DATABASE_URL: 'mysql://shop:s3cret-pw@db/shop',
+          BULL_BOARD_PASSWORD: 'short-s3cret',
+        }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        !/s3cret/.test(error.message) &&
+        /DATABASE_URL="mysql:\/\/\*\*\*@db\/shop"/.test(error.message) &&
+        /BULL_BOARD_PASSWORD=\(hidden\)/.test(error.message),
+    )
+  })
+
+  it('masks credentials even in a URL it cannot parse', () => {
+    assert.throws(
+      () => parseConfig(Config, { DATABASE_URL: 'postgres//shop:s3cret@db:5432/shop' }),
+      (error: unknown) => error instanceof ConfigError && !/s3cret/.test(error.message),
+    )
+  })
+
   it('refuses a missing required variable', () => {
     assert.throws(() => parseConfig(Config, {}), /DATABASE_URL is required/)
   })

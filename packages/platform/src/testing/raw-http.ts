@@ -84,6 +84,10 @@ export function sendRawRequest(
 function parse(data: Buffer): RawResponse | undefined {
   const end = data.indexOf('\r\n\r\n')
   if (end === -1) return undefined
+  // An interim answer (100 Continue to an Expect) comes before the real one.
+  if (data.subarray(0, 13).toString('latin1').startsWith('HTTP/1.1 1')) {
+    return parse(data.subarray(end + 4))
+  }
   const [statusLine = '', ...lines] = data.subarray(0, end).toString('latin1').split('\r\n')
   const headers: Record<string, string> = {}
   for (const line of lines) {
