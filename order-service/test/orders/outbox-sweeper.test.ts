@@ -1,60 +1,42 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { after, afterEach, before, describe, it } from 'node:test'
+import { afterEach, describe, it } from 'node:test'
 import { createLogger } from '@shop/platform'
-import { freePort, type LocalRedis, startLocalRedis } from '@shop/platform/local-infra'
 import { eventually } from '@shop/platform/testing'
-import { drizzle } from 'drizzle-orm/node-postgres'
-import { buildApp } from '../src/api/app.js'
-import { startOutboxSweeper } from '../src/api/outbox-sweeper.js'
-import * as schema from '../src/db/schema.js'
-import { createOrderQueue } from '../src/orders/order-queue.js'
-import { buildWorker } from '../src/worker/order-worker.js'
+import { buildApp } from '../../src/api/app.js'
+import { createOrderQueue } from '../../src/orders/order-queue.js'
+import { startOutboxSweeper } from '../../src/orders/outbox-sweeper.js'
+import { buildWorker } from '../../src/worker/order-worker.js'
 import {
   apiConfig,
-  createOrdersDatabase,
-  type FakeUserService,
   insertOrder,
   inspectQueue,
-  type OrdersDatabase,
-  startFakeUserService,
-  startTestRedis,
+  startOwnRedis,
   uniqueName,
+  useFakeUserService,
+  useOrdersDatabase,
+  useTestRedis,
   workerConfig,
-} from './helpers.js'
+} from '../helpers.js'
 
 const log = createLogger('test', 'silent')
 
 describe('outbox', () => {
-  let db: OrdersDatabase
-  let users: FakeUserService
+  const db = useOrdersDatabase()
+  const users = useFakeUserService([1])
   const cleanups: (() => Promise<unknown>)[] = []
-
-  before(async () => {
-    db = await createOrdersDatabase()
-    users = await startFakeUserService([1])
-  })
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
   })
-  after(async () => {
-    await users.stop()
-    await db.stop()
-  })
 
-  it('accepts an order while Redis is down and queues it once Redis is back', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'order-outbox-'))
-    cleanups.push(() => rm(dir, { recursive: true, force: true }))
-    const port = await freePort()
-    let local: LocalRedis = await startLocalRedis({ port, dir })
-    cleanups.push(() => local.stop())
+  /** The API on a Redis of the test's own, sweeping every 100 ms orders unqueued for 200 ms. */
+  async function apiOnOwnRedis() {
+    const redis = await startOwnRedis()
+    cleanups.push(() => redis.remove())
     const queueName = uniqueName('orders')
     const app = await buildApp(
       apiConfig({
         DATABASE_URL: db.url,
-        REDIS_URL: local.url,
+        REDIS_URL: redis.url,
         ORDER_QUEUE_NAME: queueName,
         USER_SERVICE_URL: users.url,
         OUTBOX_SWEEP_INTERVAL_MS: '100',
@@ -63,8 +45,30 @@ describe('outbox', () => {
     )
     cleanups.push(() => app.close())
     await eventually(async () => (app.orderQueue.redis.status === 'ready' ? true : undefined))
+    return { redis, queueName, app }
+  }
 
-    await local.stop()
+  /** A producer adding jobs as the API does, and the queue to read, closed after the test. */
+  function openQueue(redisUrl: string, queueName: string, maxAttempts = 3, backoffMs = 10) {
+    const producer = createOrderQueue({ redisUrl, queueName, maxAttempts, backoffMs, log })
+    cleanups.push(() => producer.close())
+    const inspector = inspectQueue(redisUrl, queueName)
+    cleanups.push(() => inspector.close())
+    return { producer, queue: inspector.queue }
+  }
+
+  /** A worker on `queueName`, closed after the test. */
+  async function startWorker(redisUrl: string, queueName: string) {
+    const { app } = await buildWorker(
+      workerConfig({ DATABASE_URL: db.url, REDIS_URL: redisUrl, ORDER_QUEUE_NAME: queueName }),
+    )
+    cleanups.push(() => app.close())
+  }
+
+  it('accepts an order while Redis is down and queues it once Redis is back', async () => {
+    const { redis, queueName, app } = await apiOnOwnRedis()
+
+    await redis.stop()
     await eventually(async () => (app.orderQueue.redis.status === 'ready' ? undefined : true))
     const response = await app.inject({
       method: 'POST',
@@ -77,11 +81,8 @@ describe('outbox', () => {
     assert.equal(row?.status, 'pending')
     assert.equal(row?.enqueued_at, null)
 
-    local = await startLocalRedis({ port, dir })
-    const { app: worker } = await buildWorker(
-      workerConfig({ DATABASE_URL: db.url, REDIS_URL: local.url, ORDER_QUEUE_NAME: queueName }),
-    )
-    cleanups.push(() => worker.close())
+    await redis.restart()
+    await startWorker(redis.url, queueName)
     const processed = await eventually(
       async () => {
         const current = await db.orderRow(id)
@@ -93,25 +94,9 @@ describe('outbox', () => {
   })
 
   it('loses no order of batches Redis stops answering half way', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'order-outbox-'))
-    cleanups.push(() => rm(dir, { recursive: true, force: true }))
-    const local = await startLocalRedis({ port: await freePort(), dir })
-    cleanups.push(() => local.stop())
-    const queueName = uniqueName('orders')
-    const app = await buildApp(
-      apiConfig({
-        DATABASE_URL: db.url,
-        REDIS_URL: local.url,
-        ORDER_QUEUE_NAME: queueName,
-        USER_SERVICE_URL: users.url,
-        OUTBOX_SWEEP_INTERVAL_MS: '100',
-      }),
-      { outboxGraceMs: 200 },
-    )
-    cleanups.push(() => app.close())
-    const inspector = inspectQueue(local.url, queueName)
+    const { redis, queueName, app } = await apiOnOwnRedis()
+    const inspector = inspectQueue(redis.url, queueName)
     cleanups.push(() => inspector.close())
-    await eventually(async () => (app.orderQueue.redis.status === 'ready' ? true : undefined))
     const pid = Number(/process_id:(\d+)/.exec(await app.orderQueue.redis.info('server'))?.[1])
     assert.ok(pid > 0)
 
@@ -157,23 +142,13 @@ describe('outbox', () => {
   })
 
   it('queues again, once, the orders whose jobs Redis lost after they were queued', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'order-outbox-'))
-    cleanups.push(() => rm(dir, { recursive: true, force: true }))
-    const local = await startLocalRedis({ port: await freePort(), dir })
-    cleanups.push(() => local.stop())
+    const redis = await startOwnRedis()
+    cleanups.push(() => redis.remove())
     const queueName = uniqueName('orders')
-    const producer = createOrderQueue({
-      redisUrl: local.url,
-      queueName,
-      maxAttempts: 3,
-      backoffMs: 10,
-      log,
-    })
-    cleanups.push(() => producer.close())
-    const inspector = inspectQueue(local.url, queueName)
-    cleanups.push(() => inspector.close())
+    const { producer, queue } = openQueue(redis.url, queueName)
     const sweeper = startOutboxSweeper({
-      db: drizzle(db.pool, { schema }),
+      db: db.orm,
+      orders: db.repository,
       queue: producer,
       intervalMs: 600_000,
       requeueAfterMs: 60_000,
@@ -193,7 +168,7 @@ describe('outbox', () => {
       [lost[2]],
     )
     await producer.redis.flushall()
-    assert.equal(await inspector.queue.count(), 0)
+    assert.equal(await queue.count(), 0)
     // One whose job survives (queued after the flush) must not be queued twice.
     const kept = await insertOrder(db)
     await producer.enqueue([kept])
@@ -206,14 +181,11 @@ describe('outbox', () => {
 
     assert.equal(await sweeper.sweep(), lost.length)
     assert.equal(await sweeper.sweep(), 0, 'a checked order waits for its next turn')
-    const waiting = (await inspector.queue.getJobs(['waiting'])).map((job) => job.id).sort()
+    const waiting = (await queue.getJobs(['waiting'])).map((job) => job.id).sort()
     assert.deepEqual(waiting, stale.map((id) => `order-${id}`).sort())
-    assert.equal(await inspector.queue.getJob(`order-${recent}`), undefined, 'recent left alone')
+    assert.equal(await queue.getJob(`order-${recent}`), undefined, 'recent left alone')
 
-    const { app: worker } = await buildWorker(
-      workerConfig({ DATABASE_URL: db.url, REDIS_URL: local.url, ORDER_QUEUE_NAME: queueName }),
-    )
-    cleanups.push(() => worker.close())
+    await startWorker(redis.url, queueName)
     for (const id of stale) {
       const row = await eventually(
         async () => {
@@ -224,38 +196,19 @@ describe('outbox', () => {
       )
       assert.equal(row.attempts, 1, `order ${id} run once`)
     }
-    const counts = await inspector.queue.getJobCounts('completed', 'failed', 'waiting', 'delayed')
+    const counts = await queue.getJobCounts('completed', 'failed', 'waiting', 'delayed')
     assert.deepEqual(counts, { completed: stale.length, failed: 0, waiting: 0, delayed: 0 })
     assert.equal((await db.orderRow(recent))?.status, 'pending')
   })
 
   describe('sweeper', () => {
-    let redis: Awaited<ReturnType<typeof startTestRedis>>
-    before(async () => {
-      redis = await startTestRedis()
-    })
-    after(async () => {
-      await redis.stop()
-    })
-
-    async function setup() {
-      const queueName = uniqueName('orders')
-      const producer = createOrderQueue({
-        redisUrl: redis.url,
-        queueName,
-        maxAttempts: 1,
-        backoffMs: 0,
-        log,
-      })
-      cleanups.push(() => producer.close())
-      const inspector = inspectQueue(redis.url, queueName)
-      cleanups.push(() => inspector.close())
-      return { producer, queue: inspector.queue }
-    }
+    const redis = useTestRedis()
+    const setup = async () => openQueue(redis.url, uniqueName('orders'), 1, 0)
 
     const sweeper = (queue: ReturnType<typeof createOrderQueue>, graceMs: number) => {
       const started = startOutboxSweeper({
-        db: drizzle(db.pool, { schema }),
+        db: db.orm,
+        orders: db.repository,
         queue,
         intervalMs: 600_000,
         graceMs,

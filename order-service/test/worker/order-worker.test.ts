@@ -1,28 +1,9 @@
 import assert from 'node:assert/strict'
-import { after, afterEach, before, describe, it } from 'node:test'
-import { createLogger } from '@shop/platform'
+import { describe, it } from 'node:test'
 import { eventually } from '@shop/platform/testing'
 import type { Queue } from 'bullmq'
-import { createOrderQueue } from '../src/orders/order-queue.js'
-import { buildWorker, type WorkerOverrides } from '../src/worker/order-worker.js'
-import {
-  createOrdersDatabase,
-  insertOrder,
-  inspectQueue,
-  type OrdersDatabase,
-  startTestRedis,
-  uniqueName,
-  workerConfig,
-} from './helpers.js'
-
-/** A processing delay that lasts until the test opens it. */
-function gate() {
-  let open = () => {}
-  const opened = new Promise<void>((resolve) => {
-    open = resolve
-  })
-  return { wait: () => opened, open }
-}
+import { gate, insertOrder } from '../helpers.js'
+import { useWorkers } from './workers.js'
 
 /**
  * The job once it has failed for good. Its state is checked before it is read: a job read
@@ -38,55 +19,7 @@ async function failedJob(queue: Queue, id: string) {
 }
 
 describe('order worker', () => {
-  let db: OrdersDatabase
-  let redis: Awaited<ReturnType<typeof startTestRedis>>
-  const cleanups: (() => Promise<unknown>)[] = []
-
-  before(async () => {
-    db = await createOrdersDatabase()
-    redis = await startTestRedis()
-  })
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-  })
-  after(async () => {
-    await redis.stop()
-    await db.stop()
-  })
-
-  /** A queue of its own, a producer adding jobs as the API does, and a worker on it. */
-  async function setup({
-    env = {},
-    overrides = {},
-    maxAttempts = 3,
-  }: {
-    env?: Record<string, string>
-    overrides?: WorkerOverrides
-    maxAttempts?: number
-  } = {}) {
-    const queueName = uniqueName('orders')
-    const producer = createOrderQueue({
-      redisUrl: redis.url,
-      queueName,
-      maxAttempts,
-      backoffMs: 10,
-      log: createLogger('test', 'silent'),
-    })
-    cleanups.push(() => producer.close())
-    const inspector = inspectQueue(redis.url, queueName)
-    cleanups.push(() => inspector.close())
-    const { app, worker } = await buildWorker(
-      workerConfig({
-        DATABASE_URL: db.url,
-        REDIS_URL: redis.url,
-        ORDER_QUEUE_NAME: queueName,
-        ...env,
-      }),
-      overrides,
-    )
-    cleanups.push(() => app.close())
-    return { producer, queue: inspector.queue, app, worker }
-  }
+  const { db, start: setup } = useWorkers()
 
   const statusOf = async (id: number, status: string) => {
     const row = await db.orderRow(id)
