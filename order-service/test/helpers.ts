@@ -1,11 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before } from 'node:test'
+import { after, afterEach, before } from 'node:test'
 import { freePort, startLocalRedis } from '@shop/platform/local-infra'
 import { createPool } from '@shop/platform/postgres'
 import {
   createTestDatabase,
+  eventually,
   listenOnLoopback,
   startTestRedis,
   uniqueName,
@@ -28,15 +29,24 @@ export async function createOrdersDatabase(on?: { url: string }) {
   // suite's end while a client just ended may still be closing.
   const pool = createPool({ url: database.url, applicationName: 'orders-test', max: 3 })
   const orm = drizzle(pool, { schema })
+  const orderRow = async (id: number) => {
+    const { rows } = await pool.query('select * from orders.orders where id = $1', [id])
+    return rows[0] as Record<string, unknown> | undefined
+  }
   return {
     url: database.url,
     pool,
     /** Drizzle over the suite's pool, and the repository the service builds on it. */
     orm,
     repository: createOrdersRepository(orm),
-    async orderRow(id: number) {
-      const { rows } = await pool.query('select * from orders.orders where id = $1', [id])
-      return rows[0] as Record<string, unknown> | undefined
+    orderRow,
+    /** The order's row once it is in `status`. */
+    untilStatus(id: number, status: string, timeoutMs = 30_000) {
+      const reached = async () => {
+        const row = await orderRow(id)
+        return row?.status === status ? row : undefined
+      }
+      return eventually(reached, { timeoutMs, what: `order ${id} ${status}` })
     },
     async orderCount() {
       const { rows } = await pool.query('select count(*)::int as n from orders.orders')
@@ -100,17 +110,16 @@ export async function startOwnRedis() {
   const dir = await mkdtemp(join(tmpdir(), 'orders-redis-'))
   const port = await freePort()
   let server = await startLocalRedis({ port, dir })
+  const restart = async () => {
+    server = await startLocalRedis({ port, dir })
+  }
+  const remove = () => server.stop().then(() => rm(dir, { recursive: true, force: true }))
   return {
+    restart,
+    remove,
+    stop: () => server.stop(),
     get url() {
       return server.url
-    },
-    stop: () => server.stop(),
-    async restart() {
-      server = await startLocalRedis({ port, dir })
-    },
-    async remove() {
-      await server.stop()
-      await rm(dir, { recursive: true, force: true })
     },
   }
 }
@@ -119,6 +128,19 @@ export async function startOwnRedis() {
 export async function unreachableUrl() {
   return `http://127.0.0.1:${await freePort()}`
 }
+
+/** The API's settings for a database, a Redis, a queue and a user-service. */
+export const apiEnv = (
+  db: { url: string },
+  redisUrl: string,
+  queueName: string,
+  users: { url: string },
+) => ({
+  DATABASE_URL: db.url,
+  REDIS_URL: redisUrl,
+  ORDER_QUEUE_NAME: queueName,
+  USER_SERVICE_URL: users.url,
+})
 
 export function apiConfig(env: Record<string, string>): ApiConfig {
   return loadConfig({ LOG_LEVEL: 'silent', OUTBOX_SWEEP_INTERVAL_MS: '600000', ...env })
@@ -156,6 +178,17 @@ export async function insertOrder(
     [values.userId ?? 1, values.item ?? 'book', values.quantity ?? 1],
   )
   return (rows[0] as { id: number }).id
+}
+
+/** Runs what a test deferred (`defer`) when it ends, the last deferred first. */
+export function useCleanups() {
+  const cleanups: (() => Promise<unknown>)[] = []
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+  })
+  return (cleanup: () => Promise<unknown>) => {
+    cleanups.push(cleanup)
+  }
 }
 
 /**
@@ -210,13 +243,7 @@ export function useOrderApi(knownIds: number[] = [1]) {
       const redis = await startTestRedis()
       const users = await startFakeUserService(knownIds)
       const config = (env: Record<string, string> = {}) =>
-        apiConfig({
-          DATABASE_URL: db.url,
-          REDIS_URL: redis.url,
-          ORDER_QUEUE_NAME: uniqueName('orders'),
-          USER_SERVICE_URL: users.url,
-          ...env,
-        })
+        apiConfig({ ...apiEnv(db, redis.url, uniqueName('orders'), users), ...env })
       return { db, redis, users, config, app: await buildApp(config()) }
     },
     async ({ db, redis, users, app }) => {

@@ -237,10 +237,7 @@ export function createOrdersRepository(db: ServiceDatabase) {
         .where(and(inArray(orders.id, ids), isNull(orders.enqueuedAt)))
     },
 
-    /**
-     * Orders committed at least `graceMs` ago whose job is not known to be queued, locked for
-     * the caller's transaction; rows another replica is sweeping are skipped, not waited for.
-     */
+    /** Orders committed at least `graceMs` ago whose job is not known to be queued, locked. */
     async lockNotEnqueued(tx: DbExecutor, graceMs: number, limit: number): Promise<number[]> {
       const notEnqueued = and(isNull(orders.enqueuedAt), lt(orders.createdAt, ago(graceMs)))
       return lockIds(tx, notEnqueued, orders.id, limit)
@@ -248,7 +245,7 @@ export function createOrdersRepository(db: ServiceDatabase) {
 
     /**
      * Unfinished orders marked as queued and unchanged for `staleMs`, the longest unchecked
-     * first, locked for the caller's transaction (rows another replica holds are skipped).
+     * first, locked.
      */
     async lockStale(tx: DbExecutor, staleMs: number, limit: number): Promise<number[]> {
       const stale = and(

@@ -5,6 +5,7 @@ import { buildApp } from '../../src/api/app.js'
 import { jobIdFor } from '../../src/orders/order-queue.js'
 import {
   apiConfig,
+  apiEnv,
   insertOrder,
   inspectQueue,
   uniqueName,
@@ -26,10 +27,7 @@ describe('POST /orders', () => {
   const appWith = (overrides: Record<string, string> = {}) =>
     buildApp(
       apiConfig({
-        DATABASE_URL: db.url,
-        REDIS_URL: redis.url,
-        ORDER_QUEUE_NAME: queueName,
-        USER_SERVICE_URL: users.url,
+        ...apiEnv(db, redis.url, queueName, users),
         ORDER_MAX_ATTEMPTS: '3',
         ORDER_BACKOFF_MS: '250',
         ...overrides,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { afterEach, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { createLogger } from '@shop/platform'
 import { eventually } from '@shop/platform/testing'
 import { buildApp } from '../../src/api/app.js'
@@ -8,10 +8,12 @@ import { startOutboxSweeper } from '../../src/orders/outbox-sweeper.js'
 import { buildWorker } from '../../src/worker/order-worker.js'
 import {
   apiConfig,
+  apiEnv,
   insertOrder,
   inspectQueue,
   startOwnRedis,
   uniqueName,
+  useCleanups,
   useFakeUserService,
   useOrdersDatabase,
   useTestRedis,
@@ -23,27 +25,18 @@ const log = createLogger('test', 'silent')
 describe('outbox', () => {
   const db = useOrdersDatabase()
   const users = useFakeUserService([1])
-  const cleanups: (() => Promise<unknown>)[] = []
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-  })
+  const defer = useCleanups()
 
   /** The API on a Redis of the test's own, sweeping every 100 ms orders unqueued for 200 ms. */
   async function apiOnOwnRedis() {
     const redis = await startOwnRedis()
-    cleanups.push(() => redis.remove())
+    defer(() => redis.remove())
     const queueName = uniqueName('orders')
     const app = await buildApp(
-      apiConfig({
-        DATABASE_URL: db.url,
-        REDIS_URL: redis.url,
-        ORDER_QUEUE_NAME: queueName,
-        USER_SERVICE_URL: users.url,
-        OUTBOX_SWEEP_INTERVAL_MS: '100',
-      }),
+      apiConfig({ ...apiEnv(db, redis.url, queueName, users), OUTBOX_SWEEP_INTERVAL_MS: '100' }),
       { outboxGraceMs: 200 },
     )
-    cleanups.push(() => app.close())
+    defer(() => app.close())
     await eventually(async () => (app.orderQueue.redis.status === 'ready' ? true : undefined))
     return { redis, queueName, app }
   }
@@ -51,9 +44,9 @@ describe('outbox', () => {
   /** A producer adding jobs as the API does, and the queue to read, closed after the test. */
   function openQueue(redisUrl: string, queueName: string, maxAttempts = 3, backoffMs = 10) {
     const producer = createOrderQueue({ redisUrl, queueName, maxAttempts, backoffMs, log })
-    cleanups.push(() => producer.close())
+    defer(() => producer.close())
     const inspector = inspectQueue(redisUrl, queueName)
-    cleanups.push(() => inspector.close())
+    defer(() => inspector.close())
     return { producer, queue: inspector.queue }
   }
 
@@ -62,7 +55,7 @@ describe('outbox', () => {
     const { app } = await buildWorker(
       workerConfig({ DATABASE_URL: db.url, REDIS_URL: redisUrl, ORDER_QUEUE_NAME: queueName }),
     )
-    cleanups.push(() => app.close())
+    defer(() => app.close())
   }
 
   it('accepts an order while Redis is down and queues it once Redis is back', async () => {
@@ -83,20 +76,14 @@ describe('outbox', () => {
 
     await redis.restart()
     await startWorker(redis.url, queueName)
-    const processed = await eventually(
-      async () => {
-        const current = await db.orderRow(id)
-        return current?.status === 'processed' ? current : undefined
-      },
-      { what: 'the order processed after Redis came back', timeoutMs: 30_000 },
-    )
+    const processed = await db.untilStatus(id, 'processed')
     assert.ok(processed.enqueued_at instanceof Date)
   })
 
   it('loses no order of batches Redis stops answering half way', async () => {
     const { redis, queueName, app } = await apiOnOwnRedis()
     const inspector = inspectQueue(redis.url, queueName)
-    cleanups.push(() => inspector.close())
+    defer(() => inspector.close())
     const pid = Number(/process_id:(\d+)/.exec(await app.orderQueue.redis.info('server'))?.[1])
     assert.ok(pid > 0)
 
@@ -143,7 +130,7 @@ describe('outbox', () => {
 
   it('queues again, once, the orders whose jobs Redis lost after they were queued', async () => {
     const redis = await startOwnRedis()
-    cleanups.push(() => redis.remove())
+    defer(() => redis.remove())
     const queueName = uniqueName('orders')
     const { producer, queue } = openQueue(redis.url, queueName)
     const sweeper = startOutboxSweeper({
@@ -154,7 +141,7 @@ describe('outbox', () => {
       requeueAfterMs: 60_000,
       log,
     })
-    cleanups.push(() => sweeper.stop())
+    defer(() => sweeper.stop())
 
     // Queued while no worker runs; one was started before its job was lost.
     const lost = [await insertOrder(db), await insertOrder(db), await insertOrder(db)]
@@ -187,13 +174,7 @@ describe('outbox', () => {
 
     await startWorker(redis.url, queueName)
     for (const id of stale) {
-      const row = await eventually(
-        async () => {
-          const current = await db.orderRow(id)
-          return current?.status === 'processed' ? current : undefined
-        },
-        { what: `order ${id} processed`, timeoutMs: 30_000 },
-      )
+      const row = await db.untilStatus(id, 'processed')
       assert.equal(row.attempts, 1, `order ${id} run once`)
     }
     const counts = await queue.getJobCounts('completed', 'failed', 'waiting', 'delayed')
@@ -214,7 +195,7 @@ describe('outbox', () => {
         graceMs,
         log,
       })
-      cleanups.push(() => started.stop())
+      defer(() => started.stop())
       return started
     }
 

@@ -21,11 +21,6 @@ async function failedJob(queue: Queue, id: string) {
 describe('order worker', () => {
   const { db, start: setup } = useWorkers()
 
-  const statusOf = async (id: number, status: string) => {
-    const row = await db.orderRow(id)
-    return row?.status === status ? row : undefined
-  }
-
   it('takes an order from pending through processing to processed', async () => {
     const delay = gate()
     const { producer } = await setup({ overrides: { wait: delay.wait } })
@@ -33,11 +28,11 @@ describe('order worker', () => {
     assert.equal((await db.orderRow(id))?.status, 'pending')
     await producer.enqueue([id])
 
-    const processing = await eventually(() => statusOf(id, 'processing'), { what: 'processing' })
+    const processing = await db.untilStatus(id, 'processing')
     assert.equal(processing.attempts, 1)
     assert.equal(processing.processed_at, null)
     delay.open()
-    const processed = await eventually(() => statusOf(id, 'processed'), { what: 'processed' })
+    const processed = await db.untilStatus(id, 'processed')
     assert.ok(processed.processed_at instanceof Date)
     assert.equal(processed.failure_reason, null)
     assert.equal(processed.attempts, 1)
@@ -48,7 +43,7 @@ describe('order worker', () => {
     const id = await insertOrder(db)
     await producer.enqueue([id])
 
-    const failed = await eventually(() => statusOf(id, 'failed'), { what: 'failed' })
+    const failed = await db.untilStatus(id, 'failed')
     assert.equal(failed.failure_reason, 'payment declined')
     assert.equal(failed.attempts, 3)
     assert.equal(failed.processed_at, null)
@@ -65,7 +60,7 @@ describe('order worker', () => {
     const id = await insertOrder(db)
     await producer.enqueue([id])
 
-    const processed = await eventually(() => statusOf(id, 'processed'), { what: 'processed' })
+    const processed = await db.untilStatus(id, 'processed')
     assert.equal(processed.attempts, 2)
     assert.equal(processed.failure_reason, null)
   })
@@ -100,7 +95,7 @@ describe('order worker', () => {
       assert.equal(job.attemptsMade, 1)
       assert.match(job.failedReason, /^malformed order job: .*order_id/s)
     }
-    await eventually(() => statusOf(id, 'processed'), { what: 'the valid order processed' })
+    await db.untilStatus(id, 'processed')
   })
 
   it('counts an attempt lost to a database error among the attempts an order had', async () => {
@@ -126,7 +121,7 @@ describe('order worker', () => {
         maxAttempts: 3,
       })
       await producer.enqueue([id])
-      const failed = await eventually(() => statusOf(id, 'failed'), { what: 'failed' })
+      const failed = await db.untilStatus(id, 'failed')
       assert.equal(failed.failure_reason, 'payment declined')
       const job = await failedJob(queue, `order-${id}`)
       assert.equal(job.attemptsMade, 3)
@@ -151,14 +146,14 @@ describe('order worker', () => {
     })
     assert.equal(await queue.getWaitingCount(), 2)
     delay.open()
-    for (const id of ids) await eventually(() => statusOf(id, 'processed'), { what: `order ${id}` })
+    for (const id of ids) await db.untilStatus(id, 'processed')
   })
 
   it('serves health, readiness and job counters', async () => {
     const { producer, app } = await setup()
     const id = await insertOrder(db)
     await producer.enqueue([id])
-    await eventually(() => statusOf(id, 'processed'), { what: 'processed' })
+    await db.untilStatus(id, 'processed')
 
     assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200)
     const ready = await eventually(async () => {

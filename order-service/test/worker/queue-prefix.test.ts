@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { eventually } from '@shop/platform/testing'
 import { Redis } from 'ioredis'
 import { insertOrder, uniqueName } from '../helpers.js'
 import { useWorkers } from './workers.js'
@@ -15,10 +14,7 @@ describe('ORDER_QUEUE_PREFIX', () => {
     defer(async () => client.disconnect())
     const id = await insertOrder(db)
     await producer.enqueue([id])
-    await eventually(
-      async () => ((await db.orderRow(id))?.status === 'processed' ? true : undefined),
-      { what: `order ${id} processed` },
-    )
+    await db.untilStatus(id, 'processed')
     const keys = await client.keys(`*${queueName}*`)
     assert.ok(keys.length > 0, 'the queue has keys')
     // One hash tag for all: on Redis Cluster they share one slot, as BullMQ's scripts need.

@@ -78,10 +78,7 @@ describe('worker metrics', () => {
     const ids = [await insertOrder(db), await insertOrder(db)]
     await producer.enqueue(ids)
     for (const id of ids) {
-      await eventually(
-        async () => ((await db.orderRow(id))?.status === 'processed' ? true : undefined),
-        { what: `order ${id} processed` },
-      )
+      await db.untilStatus(id, 'processed')
     }
     const completed = { outcome: 'completed' }
     const text = await untilMetrics(

@@ -1,10 +1,10 @@
-import { afterEach } from 'node:test'
 import { createLogger } from '@shop/platform'
 import { createOrderQueue } from '../../src/orders/order-queue.js'
 import { buildWorker, type WorkerOverrides } from '../../src/worker/order-worker.js'
 import {
   inspectQueue,
   uniqueName,
+  useCleanups,
   useOrdersDatabase,
   useTestRedis,
   workerConfig,
@@ -27,10 +27,7 @@ export interface WorkerSetup {
 export function useWorkers() {
   const db = useOrdersDatabase()
   const redis = useTestRedis()
-  const cleanups: (() => Promise<unknown>)[] = []
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-  })
+  const defer = useCleanups()
 
   async function start(setup: WorkerSetup = {}) {
     const { env = {}, overrides = {}, maxAttempts = 3, redisUrl = redis.url, prefix } = setup
@@ -43,7 +40,7 @@ export function useWorkers() {
       backoffMs: 10,
       log: createLogger('test', 'silent'),
     })
-    cleanups.push(() => producer.close())
+    defer(() => producer.close())
     const { app, worker } = await buildWorker(
       workerConfig({
         DATABASE_URL: db.url,
@@ -54,7 +51,7 @@ export function useWorkers() {
       }),
       overrides,
     )
-    cleanups.push(() => app.close())
+    defer(() => app.close())
     let inspector: ReturnType<typeof inspectQueue> | undefined
     return {
       producer,
@@ -65,17 +62,12 @@ export function useWorkers() {
       get queue() {
         if (!inspector) {
           const opened = inspectQueue(redisUrl, queueName)
-          cleanups.push(() => opened.close())
+          defer(() => opened.close())
           inspector = opened
         }
         return inspector.queue
       },
     }
-  }
-
-  /** Runs `cleanup` when the test ends, before what `start` made is closed. */
-  const defer = (cleanup: () => Promise<unknown>) => {
-    cleanups.push(cleanup)
   }
 
   return { db, redis, start, defer }
