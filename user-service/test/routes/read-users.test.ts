@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { before, describe, it } from 'node:test'
-import { assertProblem, createUser, useUserService } from './helpers.js'
+import { assertProblem, createUser, useUserService } from '../helpers.js'
 
 interface UserJson {
   id: number

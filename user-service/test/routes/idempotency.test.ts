@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { uniqueName } from '@shop/platform/testing'
-import { assertProblem, createUser, useUserService } from './helpers.js'
+import { assertProblem, createUser, useUserService } from '../helpers.js'
 
 describe('POST /users with an Idempotency-Key', () => {
   const service = useUserService()

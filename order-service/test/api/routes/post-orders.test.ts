@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, it } from 'node:test'
 import { requestHash } from '@shop/platform/postgres'
-import { buildApp } from '../../src/api/app.js'
-import { jobIdFor } from '../../src/orders/order-queue.js'
+import { buildApp } from '../../../src/api/app.js'
+import { jobIdFor } from '../../../src/orders/order-queue.js'
 import {
   apiConfig,
   apiEnv,
@@ -13,7 +13,7 @@ import {
   useFakeUserService,
   useOrdersDatabase,
   useTestRedis,
-} from '../helpers.js'
+} from '../../helpers.js'
 
 describe('POST /orders', () => {
   const db = useOrdersDatabase()

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { before, describe, it } from 'node:test'
 import type { LightMyRequestResponse } from 'fastify'
-import { useOrderApi } from '../helpers.js'
+import { useOrderApi } from '../../helpers.js'
 
 /** A 400, answered as problem+json. */
 function assertBadRequest(response: LightMyRequestResponse) {

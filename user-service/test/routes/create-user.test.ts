@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { uniqueName } from '@shop/platform/testing'
-import { assertProblem, createUser, postRaw, useUserService } from './helpers.js'
+import { assertProblem, createUser, postRaw, useUserService } from '../helpers.js'
 
 function newEmail() {
   return `${uniqueName('user')}@example.com`
