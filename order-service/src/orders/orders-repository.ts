@@ -8,26 +8,7 @@ import { and, asc, eq, gt, inArray, isNull, lt, type SQL, sql } from 'drizzle-or
 import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import { idempotencyKeys, type OrderStatus, orders } from '../db/schema.js'
 import { createBatcher } from './batcher.js'
-
-export interface OrderRecord {
-  id: number
-  userId: number
-  item: string
-  quantity: number
-  status: OrderStatus
-  failureReason: string | null
-  attempts: number
-  createdAt: Date
-  updatedAt: Date
-  processedAt: Date | null
-  enqueuedAt: Date | null
-}
-
-export interface NewOrder {
-  userId: number
-  item: string
-  quantity: number
-}
+import { fromRow, type NewOrder, type OrderRecord, type OrderRow } from './order-record.js'
 
 export interface OrderFilter {
   userId?: number | undefined
@@ -66,39 +47,6 @@ const INSERT_WITH_KEY = `
   select id, user_id, item, quantity, status, failure_reason, attempts, created_at, updated_at,
          processed_at, enqueued_at
   from created`
-
-interface OrderRow {
-  id: number
-  user_id: number
-  item: string
-  quantity: number
-  status: OrderStatus
-  failure_reason: string | null
-  attempts: number
-  created_at: string | Date
-  updated_at: string | Date
-  processed_at: string | Date | null
-  /** Absent from the rows kept by keys stored before the row itself was. */
-  enqueued_at?: string | Date | null
-}
-
-const toDate = (value: string | Date) => (value instanceof Date ? value : new Date(value))
-
-function fromRow(row: OrderRow): OrderRecord {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    item: row.item,
-    quantity: row.quantity,
-    status: row.status,
-    failureReason: row.failure_reason,
-    attempts: row.attempts,
-    createdAt: toDate(row.created_at),
-    updatedAt: toDate(row.updated_at),
-    processedAt: row.processed_at ? toDate(row.processed_at) : null,
-    enqueuedAt: row.enqueued_at ? toDate(row.enqueued_at) : null,
-  }
-}
 
 const UNFINISHED: OrderStatus[] = ['pending', 'processing']
 

@@ -2,7 +2,8 @@ import { HttpProblem } from '@shop/platform'
 import { requestHash } from '@shop/platform/postgres'
 import type { FastifyBaseLogger } from 'fastify'
 import type { OrderEnqueuer } from './order-enqueuer.js'
-import { KeyTakenError, type OrderRecord, type OrdersRepository } from './orders-repository.js'
+import type { OrderRecord } from './order-record.js'
+import { KeyTakenError, type OrdersRepository } from './orders-repository.js'
 import type { UserClient } from './user-client.js'
 
 /** An order as the client asked for it: the body of `POST /orders`, which a key's fingerprint covers. */
