@@ -1,16 +1,25 @@
-import { freePort } from '@shop/platform/local-infra'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, afterEach, before } from 'node:test'
+import { freePort, startLocalRedis } from '@shop/platform/local-infra'
 import { createPool } from '@shop/platform/postgres'
 import {
   createTestDatabase,
+  eventually,
   listenOnLoopback,
   startTestRedis,
   uniqueName,
 } from '@shop/platform/testing'
 import { Queue } from 'bullmq'
+import { drizzle } from 'drizzle-orm/node-postgres'
 import Fastify from 'fastify'
 import { Redis } from 'ioredis'
+import { buildApp } from '../src/api/app.js'
 import { type ApiConfig, loadConfig, loadWorkerConfig, type WorkerConfig } from '../src/config.js'
 import { migrateDatabase } from '../src/db/migrate.js'
+import * as schema from '../src/db/schema.js'
+import { createOrdersRepository } from '../src/orders/orders-repository.js'
 
 /** A database with the orders schema migrated, for one suite (on the server `on`, if given). */
 export async function createOrdersDatabase(on?: { url: string }) {
@@ -19,12 +28,25 @@ export async function createOrdersDatabase(on?: { url: string }) {
   // The platform's pool: its clients' errors are handled, as the database is dropped at the
   // suite's end while a client just ended may still be closing.
   const pool = createPool({ url: database.url, applicationName: 'orders-test', max: 3 })
+  const orm = drizzle(pool, { schema })
+  const orderRow = async (id: number) => {
+    const { rows } = await pool.query('select * from orders.orders where id = $1', [id])
+    return rows[0] as Record<string, unknown> | undefined
+  }
   return {
     url: database.url,
     pool,
-    async orderRow(id: number) {
-      const { rows } = await pool.query('select * from orders.orders where id = $1', [id])
-      return rows[0] as Record<string, unknown> | undefined
+    /** Drizzle over the suite's pool, and the repository the service builds on it. */
+    orm,
+    repository: createOrdersRepository(orm),
+    orderRow,
+    /** The order's row once it is in `status`. */
+    untilStatus(id: number, status: string, timeoutMs = 30_000) {
+      const reached = async () => {
+        const row = await orderRow(id)
+        return row?.status === status ? row : undefined
+      }
+      return eventually(reached, { timeoutMs, what: `order ${id} ${status}` })
     },
     async orderCount() {
       const { rows } = await pool.query('select count(*)::int as n from orders.orders')
@@ -80,10 +102,45 @@ export async function startFakeUserService(knownIds: number[]) {
 }
 export type FakeUserService = Awaited<ReturnType<typeof startFakeUserService>>
 
+/**
+ * A Redis of the test's own, to stop and start again on its port and folder; `remove` stops
+ * it for good and deletes its folder.
+ */
+export async function startOwnRedis() {
+  const dir = await mkdtemp(join(tmpdir(), 'orders-redis-'))
+  const port = await freePort()
+  let server = await startLocalRedis({ port, dir })
+  const restart = async () => {
+    server = await startLocalRedis({ port, dir })
+  }
+  const remove = () => server.stop().then(() => rm(dir, { recursive: true, force: true }))
+  return {
+    restart,
+    remove,
+    stop: () => server.stop(),
+    get url() {
+      return server.url
+    },
+  }
+}
+
 /** A loopback URL nothing listens on. */
 export async function unreachableUrl() {
   return `http://127.0.0.1:${await freePort()}`
 }
+
+/** The API's settings for a database, a Redis, a queue and a user-service. */
+export const apiEnv = (
+  db: { url: string },
+  redisUrl: string,
+  queueName: string,
+  users: { url: string },
+) => ({
+  DATABASE_URL: db.url,
+  REDIS_URL: redisUrl,
+  ORDER_QUEUE_NAME: queueName,
+  USER_SERVICE_URL: users.url,
+})
 
 export function apiConfig(env: Record<string, string>): ApiConfig {
   return loadConfig({ LOG_LEVEL: 'silent', OUTBOX_SWEEP_INTERVAL_MS: '600000', ...env })
@@ -121,4 +178,79 @@ export async function insertOrder(
     [values.userId ?? 1, values.item ?? 'book', values.quantity ?? 1],
   )
   return (rows[0] as { id: number }).id
+}
+
+/** Runs what a test deferred (`defer`) when it ends, the last deferred first. */
+export function useCleanups() {
+  const cleanups: (() => Promise<unknown>)[] = []
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+  })
+  return (cleanup: () => Promise<unknown>) => {
+    cleanups.push(cleanup)
+  }
+}
+
+/**
+ * What `start` makes, for one suite: made before its first test and stopped after its last.
+ * Call it in the suite's body; the object it returns stands for what was made once tests run.
+ */
+export function forSuite<T extends object>(start: () => Promise<T>, stop: (made: T) => unknown): T {
+  let made: T | undefined
+  before(async () => {
+    made = await start()
+  })
+  after(() => made && stop(made))
+  return new Proxy({} as T, {
+    get(_, key) {
+      if (!made) throw new Error('read before the suite started')
+      const value = Reflect.get(made, key)
+      return typeof value === 'function' ? value.bind(made) : value
+    },
+  })
+}
+
+/** The suite's migrated database. */
+export const useOrdersDatabase = () => forSuite(createOrdersDatabase, (db) => db.stop())
+
+/** The suite's Redis. */
+export const useTestRedis = () => forSuite(startTestRedis, (redis) => redis.stop())
+
+/** The suite's stand-in for user-service, knowing the users `knownIds`. */
+export const useFakeUserService = (knownIds: number[]) =>
+  forSuite(
+    () => startFakeUserService(knownIds),
+    (users) => users.stop(),
+  )
+
+/** A processing delay that lasts until the test opens it. */
+export function gate() {
+  let open = () => {}
+  const opened = new Promise<void>((resolve) => {
+    open = resolve
+  })
+  return { wait: () => opened, open }
+}
+
+/**
+ * The order API on the suite's database, Redis and stand-in user-service (knowing the users
+ * `knownIds`); `config` gives the settings of another app on them.
+ */
+export function useOrderApi(knownIds: number[] = [1]) {
+  return forSuite(
+    async () => {
+      const db = await createOrdersDatabase()
+      const redis = await startTestRedis()
+      const users = await startFakeUserService(knownIds)
+      const config = (env: Record<string, string> = {}) =>
+        apiConfig({ ...apiEnv(db, redis.url, uniqueName('orders'), users), ...env })
+      return { db, redis, users, config, app: await buildApp(config()) }
+    },
+    async ({ db, redis, users, app }) => {
+      await app.close()
+      await users.stop()
+      await redis.stop()
+      await db.stop()
+    },
+  )
 }

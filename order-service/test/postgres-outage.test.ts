@@ -42,6 +42,26 @@ describe('orders when PostgreSQL hangs', () => {
   let base: string
   let queueName: string
 
+  /** Runs `during` while PostgreSQL is paused, resuming it whatever happens. */
+  async function whilePaused<T>(during: () => Promise<T>): Promise<T> {
+    await postgres.pause()
+    try {
+      return await during()
+    } finally {
+      await postgres.resume()
+    }
+  }
+
+  /** The job of order `id` once it has started `runs` times. */
+  const untilStarted = (id: number, runs: number, timeoutMs: number) =>
+    eventually(
+      async () => {
+        const job = await inspector.queue.getJob(jobIdFor(id))
+        return job && job.attemptsStarted >= runs ? job : undefined
+      },
+      { timeoutMs, what: `${runs} runs of order ${id} put off while PostgreSQL was paused` },
+    )
+
   const placeOrder = (item: string, headers: Record<string, string> = {}) =>
     fetchAnswer(`${base}/orders`, {
       method: 'POST',
@@ -76,54 +96,29 @@ describe('orders when PostgreSQL hangs', () => {
 
   it('answers 503 naming postgres to every order route while it is paused, and takes orders again once it resumes', async () => {
     const before = await db.orderCount()
-    await postgres.pause()
-    try {
+    await whilePaused(async () => {
       assertUnavailable(await placeOrder('paused'), 'postgres')
       assertUnavailable(await placeOrder('paused', { 'idempotency-key': 'paused-1' }), 'postgres')
       assertUnavailable(await fetchAnswer(`${base}/orders`), 'postgres')
       assertUnavailable(await fetchAnswer(`${base}/orders/1`), 'postgres')
       assertUnavailable(await fetchAnswer(`${base}/readyz`), 'postgres')
-    } finally {
-      await postgres.resume()
-    }
+    })
     await untilReady(base, '/readyz 200 after PostgreSQL resumed')
     // Nothing attempted while paused was committed behind the client's back.
     assert.equal(await db.orderCount(), before)
     const placed = await placeOrder('resumed', { 'idempotency-key': 'paused-1' })
     assert.equal(placed.status, 201)
-    await eventually(
-      async () =>
-        (await db.orderRow(Number(placed.body.id)))?.status === 'processed' ? true : undefined,
-      {
-        timeoutMs: ANSWER_DEADLINE_MS,
-        what: 'the order placed after the outage processed',
-      },
-    )
+    await db.untilStatus(Number(placed.body.id), 'processed', ANSWER_DEADLINE_MS)
   })
 
   it('has the worker retry an order it could not read while PostgreSQL was paused, until it is processed', async () => {
     const id = await insertOrder(db, { userId: 1, item: 'queued during the outage' })
-    await postgres.pause()
-    try {
+    await whilePaused(async () => {
       await app.orderQueue.enqueue([id])
       // At least one run ended on PostgreSQL's silence, and was put off, before it answers again.
-      await eventually(
-        async () => {
-          const job = await inspector.queue.getJob(jobIdFor(id))
-          return job && job.attemptsStarted >= 2 ? job : undefined
-        },
-        { timeoutMs: ANSWER_DEADLINE_MS, what: 'a processing run put off' },
-      )
-    } finally {
-      await postgres.resume()
-    }
-    const row = await eventually(
-      async () => {
-        const found = await db.orderRow(id)
-        return found?.status === 'processed' ? found : undefined
-      },
-      { timeoutMs: 60_000, what: `order ${id} processed after PostgreSQL resumed` },
-    )
+      await untilStarted(id, 2, ANSWER_DEADLINE_MS)
+    })
+    const row = await db.untilStatus(id, 'processed', 60_000)
     assert.equal(row.attempts, 1, 'the failed attempts never reached the order')
   })
 
@@ -139,29 +134,14 @@ describe('orders when PostgreSQL hangs', () => {
     })
     try {
       const id = await insertOrder(db, { userId: 1, item: 'queued during a long outage' })
-      await postgres.pause()
-      try {
+      await whilePaused(async () => {
         await producer.enqueue([id])
         // Twice as many runs as the job has attempts, each ended by PostgreSQL's silence.
-        const job = await eventually(
-          async () => {
-            const found = await inspector.queue.getJob(jobIdFor(id))
-            return found && found.attemptsStarted >= 4 ? found : undefined
-          },
-          { timeoutMs: 120_000, what: 'four runs put off while PostgreSQL was paused' },
-        )
+        const job = await untilStarted(id, 4, 120_000)
         assert.equal(job.attemptsMade, 0, 'no run put off counted as an attempt')
         assert.notEqual(await inspector.queue.getJobState(jobIdFor(id)), 'failed')
-      } finally {
-        await postgres.resume()
-      }
-      const row = await eventually(
-        async () => {
-          const found = await db.orderRow(id)
-          return found?.status === 'processed' ? found : undefined
-        },
-        { timeoutMs: 60_000, what: `order ${id} processed after PostgreSQL resumed` },
-      )
+      })
+      const row = await db.untilStatus(id, 'processed', 60_000)
       assert.equal(row.attempts, 1, 'the outage added no attempt to the order')
       assert.equal(row.failure_reason, null)
     } finally {

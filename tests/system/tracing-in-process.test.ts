@@ -30,7 +30,7 @@ const { migrateDatabase: migrateOrders } = await import('../../order-service/src
 const { buildWorker } = await import('../../order-service/src/worker/order-worker.js')
 const { createOrderQueue, jobIdFor } = await import('../../order-service/src/orders/order-queue.js')
 const { queueTelemetry } = await import('../../order-service/src/orders/queue-telemetry.js')
-const { createOrderEnqueuer } = await import('../../order-service/src/api/order-enqueuer.js')
+const { createOrderEnqueuer } = await import('../../order-service/src/orders/order-enqueuer.js')
 
 /** The exporter's spans in the shape the assertions read. */
 const finishedSpans = (): TraceSpan[] =>

@@ -3,6 +3,7 @@ import { idempotencyRetention, pingDatabase, postgres } from '@shop/platform/pos
 import type { Config } from './config.js'
 import { idempotencyKeys } from './db/schema.js'
 import { USERS_TAG, usersRoutes } from './routes/users.js'
+import { createUsersRepository } from './users-repository.js'
 
 export const SERVICE_NAME = 'user-service'
 
@@ -16,7 +17,7 @@ export async function buildApp(config: Config) {
   })
   await app.register(postgres, { url: config.DATABASE_URL, applicationName: SERVICE_NAME })
   await app.register(health, { checks: { postgres: () => pingDatabase(app.pool) } })
-  await app.register(usersRoutes)
+  await app.register(usersRoutes, { users: createUsersRepository(app.db) })
   await app.register(idempotencyRetention, {
     table: idempotencyKeys,
     retentionHours: config.IDEMPOTENCY_RETENTION_HOURS,

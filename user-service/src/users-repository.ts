@@ -1,4 +1,6 @@
-import type { PageQuery } from '@shop/platform'
+// Queries are Drizzle's builder; a statement on the hot path (every order's user check reads
+// one user by id) is prepared once by name (`.prepare()`).
+import { isUniqueViolation, type PageQuery } from '@shop/platform'
 import type { Database, DbExecutor } from '@shop/platform/postgres'
 import { asc, eq, gt, sql } from 'drizzle-orm'
 import { users } from './db/schema.js'
@@ -22,16 +24,6 @@ export class EmailTakenError extends Error {
   }
 }
 
-const UNIQUE_VIOLATION = '23505'
-
-function isUniqueViolation(error: unknown): boolean {
-  // Drizzle wraps the driver's error; the SQLSTATE sits on the cause.
-  for (let e = error; e instanceof Error; e = e.cause) {
-    if ((e as { code?: unknown }).code === UNIQUE_VIOLATION) return true
-  }
-  return false
-}
-
 const columns = {
   id: users.id,
   email: users.email,
@@ -40,8 +32,7 @@ const columns = {
 }
 
 export function createUsersRepository(db: Database<Record<string, unknown>>) {
-  // The hot statements (the user check of every order reads one user by id) are prepared
-  // once, by name: PostgreSQL parses and plans them once per connection, and Drizzle builds
+  // Prepared by name: PostgreSQL parses and plans them once per connection, and Drizzle builds
   // their SQL once per process.
   const selectById = db
     .select(columns)

@@ -1,3 +1,4 @@
+import { after, before } from 'node:test'
 import { createPool } from '@shop/platform/postgres'
 import { createTestDatabase, type Stoppable } from '@shop/platform/testing'
 import type { LightMyRequestResponse } from 'fastify'
@@ -39,6 +40,33 @@ export async function startUserService(): Promise<TestService> {
       await pool.end()
       await database.stop()
     },
+  }
+}
+
+/**
+ * The suite's service, started before its first test and stopped after its last: call it in
+ * the suite's body; what it returns reads the service once the tests run.
+ */
+export function useUserService(): TestService {
+  let service: TestService | undefined
+  before(async () => {
+    service = await startUserService()
+  })
+  after(() => service?.stop())
+  const started = () => {
+    if (!service) throw new Error('read before the suite started')
+    return service
+  }
+  return {
+    get app() {
+      return started().app
+    },
+    get database() {
+      return started().database
+    },
+    sql: <Row extends pg.QueryResultRow>(text: string, values?: unknown[]) =>
+      started().sql<Row>(text, values),
+    stop: () => started().stop(),
   }
 }
 

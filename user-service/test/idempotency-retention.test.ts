@@ -1,19 +1,15 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { eventually } from '@shop/platform/testing'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
-import { createUser, startUserService, type TestService } from './helpers.js'
+import { createUser, type TestService, useUserService } from './helpers.js'
 
 const keyExists = async (service: TestService, key: string) =>
   (await service.sql('select 1 from users.idempotency_keys where key = $1', [key])).length > 0
 
 describe('idempotency keys past their retention window', () => {
-  let service: TestService
-  before(async () => {
-    service = await startUserService()
-  })
-  after(() => service.stop())
+  const service = useUserService()
 
   it('are deleted by the sweep, while younger keys still replay', async () => {
     const old = await createUser(

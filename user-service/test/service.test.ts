@@ -2,20 +2,10 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { freePort } from '@shop/platform/local-infra'
 import { buildApp } from '../src/app.js'
-import {
-  type App,
-  assertProblem,
-  startUserService,
-  type TestService,
-  testConfig,
-} from './helpers.js'
+import { type App, assertProblem, testConfig, useUserService } from './helpers.js'
 
 describe('user-service operations', () => {
-  let service: TestService
-  before(async () => {
-    service = await startUserService()
-  })
-  after(() => service.stop())
+  const service = useUserService()
 
   it('answers /healthz with 200', async () => {
     const res = await service.app.inject({ method: 'GET', url: '/healthz' })

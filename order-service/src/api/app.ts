@@ -2,12 +2,12 @@ import { createServiceApp, health, openApi } from '@shop/platform'
 import { idempotencyRetention, pingDatabase, postgres } from '@shop/platform/postgres'
 import type { ApiConfig } from '../config.js'
 import { idempotencyKeys } from '../db/schema.js'
+import { createOrderEnqueuer } from '../orders/order-enqueuer.js'
 import { orderQueuePlugin } from '../orders/order-queue.js'
-import { orderRepository } from '../orders/order-repository.js'
-import { createOrderEnqueuer } from './order-enqueuer.js'
-import { startOutboxSweeper } from './outbox-sweeper.js'
+import { createOrdersRepository } from '../orders/orders-repository.js'
+import { startOutboxSweeper } from '../orders/outbox-sweeper.js'
+import { createUserClient } from '../orders/user-client.js'
 import { ORDERS_TAG, ordersRoutes } from './routes/orders.js'
-import { createUserClient } from './user-client.js'
 
 export interface AppOptions {
   /** How old an unqueued order must be before the sweeper takes it over from its request. */
@@ -34,7 +34,7 @@ export async function buildApp(config: ApiConfig, { outboxGraceMs }: AppOptions 
   })
   app.addHook('onReady', () => users.start())
   app.addHook('onClose', () => users.close())
-  const orders = orderRepository(app.db)
+  const orders = createOrdersRepository(app.db)
   const enqueuer = createOrderEnqueuer({
     queue: app.orderQueue,
     orders,
@@ -61,6 +61,7 @@ export async function buildApp(config: ApiConfig, { outboxGraceMs }: AppOptions 
 
   const sweeper = startOutboxSweeper({
     db: app.db,
+    orders,
     queue: app.orderQueue,
     intervalMs: config.OUTBOX_SWEEP_INTERVAL_MS,
     requeueAfterMs: config.OUTBOX_REQUEUE_AFTER_MS,

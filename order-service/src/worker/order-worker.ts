@@ -5,7 +5,7 @@ import { createWorkerRedis } from '@shop/platform/redis'
 import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullmq'
 import type { WorkerConfig } from '../config.js'
 import { isFinalFailure, OrderJobData, unavailableRetryDelay } from '../orders/order-job.js'
-import { orderRepository } from '../orders/order-repository.js'
+import { createOrdersRepository } from '../orders/orders-repository.js'
 import { queueTelemetry } from '../orders/queue-telemetry.js'
 import { createJobTimings } from './job-timings.js'
 import { createOrderProcessor, type ProcessOrderOptions } from './process-order.js'
@@ -29,7 +29,7 @@ export async function buildWorker(config: WorkerConfig, overrides: WorkerOverrid
     applicationName: 'order-worker',
     max: config.WORKER_CONCURRENCY + 2,
   })
-  const orders = orderRepository(app.db)
+  const orders = createOrdersRepository(app.db)
   const redis = createWorkerRedis(config.REDIS_URL)
   // Its own errors surface through /readyz; BullMQ reports those of its connections below.
   redis.on('error', () => {})

@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type Job, UnrecoverableError } from 'bullmq'
 import { isFinalFailure, orderJobData, runNumber } from '../orders/order-job.js'
-import type { OrderRepository } from '../orders/order-repository.js'
+import type { OrdersRepository } from '../orders/orders-repository.js'
 
 export const PAYMENT_DECLINED = 'payment declined'
 
 export interface ProcessOrderOptions {
-  orders: Pick<OrderRepository, 'startProcessing' | 'markProcessed' | 'markFailed' | 'findById'>
+  orders: Pick<OrdersRepository, 'startProcessing' | 'markProcessed' | 'markFailed' | 'findById'>
   delayMs: number
   /** Share of payment attempts declined, 0 to 1: a demo of retries and failures. */
   failureRate: number

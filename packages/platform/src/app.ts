@@ -9,7 +9,7 @@ import { clientErrorHandler, frameworkErrors } from './framework-errors.js'
 import { flushLogs } from './log-output.js'
 import { fastifyOptions, REQUEST_ID_HEADER } from './logger.js'
 import { metrics } from './metrics.js'
-import { problemDetails } from './problem.js'
+import { problemDetails } from './problem-details.js'
 
 /**
  * A client that sends its headers or its body slowly (or never) holds a connection and a

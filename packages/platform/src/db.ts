@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { drizzle, type NodePgDatabase, type NodePgQueryResultHKT } from 'drizzle-orm/node-postgres'
 import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import type { PgDatabase } from 'drizzle-orm/pg-core'
@@ -5,8 +6,8 @@ import fp from 'fastify-plugin'
 import pg from 'pg'
 // The plugin this one depends on, and with it the type of `app.metricsRegistry`.
 import './metrics.js'
+import { DependencyUnavailableError, unavailableDependency } from './driver-errors.js'
 import { registerPoolMetrics } from './pool-metrics.js'
-import { DependencyUnavailableError, unavailableDependency } from './problem.js'
 
 export interface PoolOptions {
   url: string
@@ -81,6 +82,18 @@ export async function runMigrations({ url, schema, migrationsFolder }: MigrateOp
     })
   } finally {
     await client.end()
+  }
+}
+
+/**
+ * A service's migrations: its `drizzle/` folder, found from `moduleUrl`, the service's
+ * `src/db/` module under tsx or `dist/db/` under node (one depth, so one path serves both).
+ */
+export function serviceMigrations(schema: string, moduleUrl: string) {
+  const migrationsFolder = fileURLToPath(new URL('../../drizzle', moduleUrl))
+  return {
+    migrationsFolder,
+    migrateDatabase: (url: string) => runMigrations({ url, schema, migrationsFolder }),
   }
 }
 

@@ -157,14 +157,13 @@ export function startIdempotencySweeper(options: IdempotencySweeperOptions): Ide
       if (deleted.length < batchSize) return total
     }
   }
-  const periodic = runPeriodically(async () => {
-    try {
+  const periodic = runPeriodically(
+    async () => {
       const deleted = await sweep()
       if (deleted > 0) log.info({ deleted }, 'idempotency keys past their retention deleted')
-    } catch (error) {
-      log.warn({ err: error }, 'idempotency key sweep failed; retrying on the next tick')
-    }
-  }, intervalMs)
+    },
+    { intervalMs, log, name: 'idempotency key sweep' },
+  )
   return { sweep, stop: () => periodic.stop() }
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
+import { problemResponses } from './problem.js'
 import { decimalInteger, Id } from './route-params.js'
 
 export const PageQuery = z.object({
@@ -7,6 +8,25 @@ export const PageQuery = z.object({
   after_id: Id.optional().describe('Return rows whose id is greater than this (keyset cursor)'),
 })
 export type PageQuery = z.output<typeof PageQuery>
+
+/**
+ * The schema of a route that lists one page of rows by id (`paginate` answers it): its query,
+ * its page and the problems any list can answer.
+ */
+export function pageRouteSchema<Query extends z.ZodType, Page extends z.ZodType>(route: {
+  operationId: string
+  summary: string
+  querystring: Query
+  page: Page
+}) {
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    description: 'When more rows exist, a `Link: <…>; rel="next"` header points to them.',
+    querystring: route.querystring,
+    response: { 200: route.page, ...problemResponses(400, 503) },
+  }
+}
 
 /**
  * Repositories fetch `limit + 1` rows; when the extra row is there, the page is trimmed and a

@@ -1,7 +1,7 @@
 import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance } from 'fastify'
 import { ConfigError } from './config.js'
-import { isDependencyUnavailable } from './problem.js'
+import { isDependencyUnavailable } from './driver-errors.js'
 import { shutdownTracing } from './tracing/index.js'
 
 export interface ListenOptions {

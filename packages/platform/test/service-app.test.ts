@@ -2,8 +2,9 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { z } from 'zod'
 import { createServiceApp, type ServiceApp } from '../src/app.js'
+import { DependencyUnavailableError } from '../src/driver-errors.js'
 import { health } from '../src/health.js'
-import { DependencyUnavailableError, HttpProblem, problemResponses } from '../src/problem.js'
+import { HttpProblem, problemResponses } from '../src/problem.js'
 
 async function buildApp() {
   const app = await createServiceApp({ name: 'test', logLevel: 'silent' })

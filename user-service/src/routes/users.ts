@@ -2,11 +2,12 @@ import {
   HttpProblem,
   IdParams,
   NoQuery,
+  pageRouteSchema,
   paginate,
   problemResponse,
   problemResponses,
+  type ServiceApp,
 } from '@shop/platform'
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { createUser } from '../create-user.js'
 import {
   CreateUserBody,
@@ -16,15 +17,16 @@ import {
   User,
   UserList,
 } from '../schemas/users.js'
-import { createUsersRepository } from '../users-repository.js'
+import type { UsersRepository } from '../users-repository.js'
 
 export const USERS_TAG = { name: 'users', description: 'Registering and looking up users' }
 const tags = [USERS_TAG.name]
 
-export const usersRoutes: FastifyPluginAsyncZod = async (app) => {
-  const db = app.db
-  const repository = createUsersRepository(db)
+export interface UsersRoutesOptions {
+  users: UsersRepository
+}
 
+export async function usersRoutes(app: ServiceApp, { users }: UsersRoutesOptions) {
   app.post(
     '/users',
     {
@@ -51,7 +53,7 @@ export const usersRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const result = await createUser(
-        { db, users: repository },
+        { db: app.db, users },
         request.body,
         request.headers['idempotency-key'],
       )
@@ -66,18 +68,16 @@ export const usersRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags,
-        operationId: 'listUsers',
-        summary: 'List users by id, one page at a time',
-        description: 'When more rows exist, a `Link: <…>; rel="next"` header points to them.',
-        querystring: ListUsersQuery,
-        response: {
-          200: UserList.describe('One page of users, by id'),
-          ...problemResponses(400, 503),
-        },
+        ...pageRouteSchema({
+          operationId: 'listUsers',
+          summary: 'List users by id, one page at a time',
+          querystring: ListUsersQuery,
+          page: UserList.describe('One page of users, by id'),
+        }),
       },
     },
     async (request, reply) => {
-      const rows = await repository.listPage(request.query)
+      const rows = await users.listPage(request.query)
       return paginate(request, reply, rows, request.query.limit).map(toUser)
     },
   )
@@ -101,7 +101,7 @@ export const usersRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const user = await repository.findById(request.params.id)
+      const user = await users.findById(request.params.id)
       if (!user) throw new HttpProblem(404, `user ${request.params.id} does not exist`)
       return toUser(user)
     },

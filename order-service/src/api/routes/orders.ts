@@ -2,22 +2,19 @@ import {
   HttpProblem,
   IdParams,
   NoQuery,
+  pageRouteSchema,
   paginate,
   problemResponse,
   problemResponses,
   type ServiceApp,
 } from '@shop/platform'
 import { IdempotencyHeaders } from '@shop/platform/postgres'
-import type { OrderRepository } from '../../orders/order-repository.js'
-import type { OrderEnqueuer } from '../order-enqueuer.js'
-import { placeOrder } from '../place-order.js'
+import type { OrdersRepository } from '../../orders/orders-repository.js'
+import { type PlaceOrderDeps, placeOrder } from '../../orders/place-order.js'
 import { CreateOrderBody, Order, OrderList, OrdersQuery, toOrder } from '../schemas/orders.js'
-import type { UserClient } from '../user-client.js'
 
-export interface OrdersRoutesOptions {
-  users: UserClient
-  orders: OrderRepository
-  enqueuer: OrderEnqueuer
+export interface OrdersRoutesOptions extends PlaceOrderDeps {
+  orders: OrdersRepository
 }
 
 export const ORDERS_TAG = {
@@ -59,14 +56,14 @@ export async function ordersRoutes(
       },
     },
     async (request, reply) => {
-      const placed = await placeOrder({ db: app.db, orders, users, enqueuer }, request.body, {
+      const { order, replayed } = await placeOrder({ orders, users, enqueuer }, request.body, {
         idempotencyKey: request.headers['idempotency-key'],
         requestId: request.id,
         log: request.log,
       })
-      if (placed.location) reply.header('location', placed.location)
-      if (placed.replayed) reply.header('idempotent-replayed', 'true')
-      return reply.code(201).send(placed.body)
+      reply.header('location', `/orders/${order.id}`)
+      if (replayed) reply.header('idempotent-replayed', 'true')
+      return reply.code(201).send(toOrder(order))
     },
   )
 
@@ -75,14 +72,12 @@ export async function ordersRoutes(
     {
       schema: {
         tags,
-        operationId: 'listOrders',
-        summary: 'List orders by id, optionally of one user or in one status',
-        description: 'When more rows exist, a `Link: <…>; rel="next"` header points to them.',
-        querystring: OrdersQuery,
-        response: {
-          200: OrderList.describe('One page of orders, by id'),
-          ...problemResponses(400, 503),
-        },
+        ...pageRouteSchema({
+          operationId: 'listOrders',
+          summary: 'List orders by id, optionally of one user or in one status',
+          querystring: OrdersQuery,
+          page: OrderList.describe('One page of orders, by id'),
+        }),
       },
     },
     async (request, reply) => {

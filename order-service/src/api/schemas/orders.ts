@@ -1,7 +1,7 @@
 import { Id, MAX_ID, PageQuery, textLine } from '@shop/platform'
 import { z } from 'zod'
 import { ORDER_STATUSES } from '../../db/schema.js'
-import type { OrderRecord } from '../../orders/order-repository.js'
+import type { OrderRecord } from '../../orders/order-record.js'
 
 /** Whole numbers within the PostgreSQL `integer` column, so no input reaches a database error. */
 const positiveInteger = () => z.number().int().min(1).max(MAX_ID)

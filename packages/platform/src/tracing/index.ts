@@ -1,6 +1,8 @@
 import { register } from 'node:module'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { SpanProcessor } from '@opentelemetry/sdk-trace'
+import type { Tracing, TracingOptions } from './options.js'
+
+export type { Tracing, TracingOptions }
 
 /**
  * Tracing is on when an OTLP endpoint is configured, through the standard variables. Nothing
@@ -8,11 +10,6 @@ import type { SpanProcessor } from '@opentelemetry/sdk-trace'
  */
 export function tracingEnabled(env: NodeJS.ProcessEnv = process.env) {
   return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)
-}
-
-export interface Tracing {
-  /** Ends the SDK, exporting the spans still buffered. */
-  shutdown(): Promise<void>
 }
 
 let started: Tracing | undefined
@@ -35,11 +32,6 @@ export async function shutdownTracing() {
     tracing.shutdown().catch(() => {}),
     sleep(SHUTDOWN_MS, undefined, { ref: false }),
   ])
-}
-
-export interface TracingOptions {
-  /** Where spans go instead of the OTLP exporter the environment picks (tests). */
-  spanProcessors?: SpanProcessor[]
 }
 
 /**

@@ -8,7 +8,7 @@ import {
   type UndiciInstrumentationConfig,
 } from '@opentelemetry/instrumentation-undici'
 import { NodeSDK } from '@opentelemetry/sdk-node'
-import type { Tracing, TracingOptions } from './index.js'
+import type { Tracing, TracingOptions } from './options.js'
 
 /**
  * Probes, scrapes and the API documents (which the gateway fetches from every service, again

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { buildBoard } from '../src/board/app.js'
-import { loadBoardConfig } from '../src/config.js'
-import { startTestRedis, uniqueName } from './helpers.js'
+import { buildBoard } from '../../src/board/app.js'
+import { loadBoardConfig } from '../../src/config.js'
+import { startTestRedis, uniqueName } from '../helpers.js'
 
 describe('Bull Board', () => {
   let redis: Awaited<ReturnType<typeof startTestRedis>>

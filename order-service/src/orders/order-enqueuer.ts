@@ -1,11 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify'
-import { createBatcher } from '../orders/batcher.js'
-import type { JobOrigin, OrderQueue } from '../orders/order-queue.js'
-import type { OrderRepository } from '../orders/order-repository.js'
+import { createBatcher } from './batcher.js'
+import type { JobOrigin, OrderQueue } from './order-queue.js'
+import type { OrdersRepository } from './orders-repository.js'
 
 export interface OrderEnqueuerOptions {
   queue: Pick<OrderQueue, 'enqueue' | 'withEnqueueSpan'>
-  orders: Pick<OrderRepository, 'markEnqueued'>
+  orders: Pick<OrdersRepository, 'markEnqueued'>
   log: FastifyBaseLogger
 }
 

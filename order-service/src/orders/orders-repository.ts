@@ -1,27 +1,14 @@
-import type { DbExecutor, ServiceDatabase } from '@shop/platform/postgres'
+// Queries are Drizzle's builder; a statement on the hot path (the intake, the worker's loop) is
+// prepared once by name (`.prepare()`), or, where the builder cannot say it (the data-modifying
+// CTE of `insert` with a key, the worker's joins on `unnest`), written as SQL and sent through
+// node-postgres (`$client.query`), its rows mapped by `fromRow`.
+import { isUniqueViolation } from '@shop/platform'
+import { type DbExecutor, findStoredResponse, type ServiceDatabase } from '@shop/platform/postgres'
 import { and, asc, eq, gt, inArray, isNull, lt, type SQL, sql } from 'drizzle-orm'
-import { type OrderStatus, orders } from '../db/schema.js'
+import type { AnyPgColumn } from 'drizzle-orm/pg-core'
+import { idempotencyKeys, type OrderStatus, orders } from '../db/schema.js'
 import { createBatcher } from './batcher.js'
-
-export interface OrderRecord {
-  id: number
-  userId: number
-  item: string
-  quantity: number
-  status: OrderStatus
-  failureReason: string | null
-  attempts: number
-  createdAt: Date
-  updatedAt: Date
-  processedAt: Date | null
-  enqueuedAt: Date | null
-}
-
-export interface NewOrder {
-  userId: number
-  item: string
-  quantity: number
-}
+import { fromRow, type NewOrder, type OrderRecord, type OrderRow } from './order-record.js'
 
 export interface OrderFilter {
   userId?: number | undefined
@@ -44,74 +31,43 @@ export class KeyTakenError extends Error {
   }
 }
 
-const UNIQUE_VIOLATION = '23505'
-const isUniqueViolation = (error: unknown) => {
-  for (let e = error; e instanceof Error; e = e.cause) {
-    if ((e as { code?: unknown }).code === UNIQUE_VIOLATION) return true
-  }
-  return false
-}
-
-/** `toOrder`'s timestamps, in SQL: UTC, milliseconds (truncated, as a JS Date keeps them). */
-const iso = (column: string) =>
-  `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
-
 /**
- * Inserts the order and stores the answer to its `Idempotency-Key` in one statement, so one
- * round trip commits both or neither. The stored body is built by PostgreSQL in the shape
- * `toOrder` gives the first answer; a test holds the two equal.
+ * Inserts the order and claims its `Idempotency-Key` in one statement, so one round trip
+ * commits both or neither. The key keeps the order's row as it was created (its columns, not
+ * an answer): a replay answers it through `fromRow` and the API's one representation.
  */
 const INSERT_WITH_KEY = `
   with created as (
     insert into orders.orders (user_id, item, quantity) values ($1, $2, $3) returning *
   ), claimed as (
     insert into orders.idempotency_keys (key, request_hash, status_code, response_body, location)
-    select $4, $5, 201, jsonb_build_object(
-      'id', id, 'user_id', user_id, 'item', item, 'quantity', quantity, 'status', status,
-      'failure_reason', failure_reason, 'attempts', attempts,
-      'created_at', ${iso('created_at')}, 'updated_at', ${iso('updated_at')},
-      'processed_at', null), '/orders/' || id
+    select $4, $5, 201, to_jsonb(created), '/orders/' || id
     from created
   )
   select id, user_id, item, quantity, status, failure_reason, attempts, created_at, updated_at,
          processed_at, enqueued_at
   from created`
 
-interface OrderRow {
-  id: number
-  user_id: number
-  item: string
-  quantity: number
-  status: OrderStatus
-  failure_reason: string | null
-  attempts: number
-  created_at: string | Date
-  updated_at: string | Date
-  processed_at: string | Date | null
-  enqueued_at: string | Date | null
-}
-
-const toDate = (value: string | Date) => (value instanceof Date ? value : new Date(value))
-
-function fromRow(row: OrderRow): OrderRecord {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    item: row.item,
-    quantity: row.quantity,
-    status: row.status,
-    failureReason: row.failure_reason,
-    attempts: row.attempts,
-    createdAt: toDate(row.created_at),
-    updatedAt: toDate(row.updated_at),
-    processedAt: row.processed_at === null ? null : toDate(row.processed_at),
-    enqueuedAt: row.enqueued_at === null ? null : toDate(row.enqueued_at),
-  }
-}
-
 const UNFINISHED: OrderStatus[] = ['pending', 'processing']
 
-export function orderRepository(db: ServiceDatabase) {
+const ago = (ms: number) => sql`now() - make_interval(secs => ${ms / 1000})`
+
+/**
+ * The ids of the first `limit` orders matching `where`, by `order`, locked for the caller's
+ * transaction; rows another replica is sweeping are skipped, not waited for.
+ */
+async function lockIds(tx: DbExecutor, where: SQL | undefined, order: AnyPgColumn, limit: number) {
+  const rows = await tx
+    .select({ id: orders.id })
+    .from(orders)
+    .where(where)
+    .orderBy(asc(order))
+    .limit(limit)
+    .for('update', { skipLocked: true })
+  return rows.map((row) => row.id)
+}
+
+export function createOrdersRepository(db: ServiceDatabase) {
   // The hot statements are prepared once, by name: PostgreSQL parses and plans them once per
   // connection, and Drizzle builds their SQL once per process.
   const insertOrder = db
@@ -190,6 +146,15 @@ export function orderRepository(db: ServiceDatabase) {
       }
     },
 
+    /**
+     * The order created by the request that used `key`, as it was then; undefined while no
+     * such request has committed. Throws 422 when `request` is not the body that used it.
+     */
+    async findByIdempotencyKey(key: string, request: unknown): Promise<OrderRecord | undefined> {
+      const stored = await findStoredResponse<OrderRow>(db, idempotencyKeys, key, request)
+      return stored && fromRow(stored.body)
+    },
+
     async findById(id: number, tx: DbExecutor = db): Promise<OrderRecord | undefined> {
       const [found] = await tx.select().from(orders).where(eq(orders.id, id))
       return found
@@ -220,46 +185,23 @@ export function orderRepository(db: ServiceDatabase) {
         .where(and(inArray(orders.id, ids), isNull(orders.enqueuedAt)))
     },
 
-    /**
-     * Orders committed at least `graceMs` ago whose job is not known to be queued, locked for
-     * the caller's transaction; rows another replica is sweeping are skipped, not waited for.
-     */
+    /** Orders committed at least `graceMs` ago whose job is not known to be queued, locked. */
     async lockNotEnqueued(tx: DbExecutor, graceMs: number, limit: number): Promise<number[]> {
-      const rows = await tx
-        .select({ id: orders.id })
-        .from(orders)
-        .where(
-          and(
-            isNull(orders.enqueuedAt),
-            lt(orders.createdAt, sql`now() - make_interval(secs => ${graceMs / 1000})`),
-          ),
-        )
-        .orderBy(asc(orders.id))
-        .limit(limit)
-        .for('update', { skipLocked: true })
-      return rows.map((row) => row.id)
+      const notEnqueued = and(isNull(orders.enqueuedAt), lt(orders.createdAt, ago(graceMs)))
+      return lockIds(tx, notEnqueued, orders.id, limit)
     },
 
     /**
      * Unfinished orders marked as queued and unchanged for `staleMs`, the longest unchecked
-     * first, locked for the caller's transaction (rows another replica holds are skipped).
+     * first, locked.
      */
     async lockStale(tx: DbExecutor, staleMs: number, limit: number): Promise<number[]> {
-      const before = sql`now() - make_interval(secs => ${staleMs / 1000})`
-      const rows = await tx
-        .select({ id: orders.id })
-        .from(orders)
-        .where(
-          and(
-            inArray(orders.status, UNFINISHED),
-            lt(orders.enqueuedAt, before),
-            lt(orders.updatedAt, before),
-          ),
-        )
-        .orderBy(asc(orders.enqueuedAt))
-        .limit(limit)
-        .for('update', { skipLocked: true })
-      return rows.map((row) => row.id)
+      const stale = and(
+        inArray(orders.status, UNFINISHED),
+        lt(orders.enqueuedAt, ago(staleMs)),
+        lt(orders.updatedAt, ago(staleMs)),
+      )
+      return lockIds(tx, stale, orders.enqueuedAt, limit)
     },
 
     /** Their job was just found in the queue, or queued again: the next check is due later. */
@@ -292,4 +234,4 @@ export function orderRepository(db: ServiceDatabase) {
   }
 }
 
-export type OrderRepository = ReturnType<typeof orderRepository>
+export type OrdersRepository = ReturnType<typeof createOrdersRepository>

@@ -1,24 +1,14 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { createLogger } from '@shop/platform'
-import { freePort, startLocalRedis } from '@shop/platform/local-infra'
 import { eventually } from '@shop/platform/testing'
-import { createOrderQueue, jobIdFor } from '../src/orders/order-queue.js'
-import { inspectQueue, startTestRedis, uniqueName } from './helpers.js'
+import { createOrderQueue, jobIdFor } from '../../src/orders/order-queue.js'
+import { inspectQueue, startOwnRedis, uniqueName, useTestRedis } from '../helpers.js'
 
 const log = createLogger('test', 'silent')
 
 describe('order queue', () => {
-  let redis: Awaited<ReturnType<typeof startTestRedis>>
-  before(async () => {
-    redis = await startTestRedis()
-  })
-  after(async () => {
-    await redis.stop()
-  })
+  const redis = useTestRedis()
 
   const open = (queueName: string) =>
     createOrderQueue({ redisUrl: redis.url, queueName, maxAttempts: 5, backoffMs: 1000, log })
@@ -63,8 +53,7 @@ describe('order queue', () => {
   })
 
   it('refuses an add at once while Redis is down', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'order-queue-'))
-    const local = await startLocalRedis({ port: await freePort(), dir })
+    const local = await startOwnRedis()
     const producer = createOrderQueue({
       redisUrl: local.url,
       queueName: uniqueName('orders'),
@@ -81,8 +70,7 @@ describe('order queue', () => {
       await assert.rejects(producer.enqueue([2]))
     } finally {
       await producer.close()
-      await local.stop()
-      await rm(dir, { recursive: true, force: true })
+      await local.remove()
     }
   })
 })

@@ -3,8 +3,8 @@ import { connect } from 'node:net'
 import { describe, it } from 'node:test'
 import { Redis } from 'ioredis'
 import pg from 'pg'
+import { isUniqueViolation, unavailableDependency } from '../src/driver-errors.js'
 import { freePort } from '../src/local-infra/index.js'
-import { unavailableDependency } from '../src/problem.js'
 
 /** The error a real client gives when nothing listens on `port`. */
 function refusedBy(attempt: (port: number) => Promise<unknown>) {
@@ -51,5 +51,19 @@ describe('the dependency a 503 names', () => {
       return client.connect()
     })
     assert.equal(unavailableDependency(error), `127.0.0.1:${port}`)
+  })
+})
+
+describe('a unique violation', () => {
+  it('is told by its SQLSTATE, on the error or on the cause Drizzle wraps it in', () => {
+    const driverError = Object.assign(new Error('duplicate key'), { code: '23505' })
+    assert.equal(isUniqueViolation(driverError), true)
+    assert.equal(isUniqueViolation(new Error('Failed query', { cause: driverError })), true)
+  })
+
+  it('is not any other error', () => {
+    assert.equal(isUniqueViolation(Object.assign(new Error('fk'), { code: '23503' })), false)
+    assert.equal(isUniqueViolation(new Error('boom')), false)
+    assert.equal(isUniqueViolation('23505'), false)
   })
 })

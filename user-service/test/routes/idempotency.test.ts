@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { uniqueName } from '@shop/platform/testing'
-import { assertProblem, createUser, startUserService, type TestService } from './helpers.js'
+import { assertProblem, createUser, useUserService } from '../helpers.js'
 
 describe('POST /users with an Idempotency-Key', () => {
-  let service: TestService
-  before(async () => {
-    service = await startUserService()
-  })
-  after(() => service.stop())
+  const service = useUserService()
 
   async function usersWithEmail(email: string) {
     return service.sql('select id from users.users where lower(email) = lower($1)', [email])

@@ -1,70 +1,67 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { after, afterEach, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { createLogger } from '@shop/platform'
-import { freePort, type LocalRedis, startLocalRedis } from '@shop/platform/local-infra'
 import { eventually } from '@shop/platform/testing'
-import { drizzle } from 'drizzle-orm/node-postgres'
-import { buildApp } from '../src/api/app.js'
-import { startOutboxSweeper } from '../src/api/outbox-sweeper.js'
-import * as schema from '../src/db/schema.js'
-import { createOrderQueue } from '../src/orders/order-queue.js'
-import { buildWorker } from '../src/worker/order-worker.js'
+import { buildApp } from '../../src/api/app.js'
+import { createOrderQueue } from '../../src/orders/order-queue.js'
+import { startOutboxSweeper } from '../../src/orders/outbox-sweeper.js'
+import { buildWorker } from '../../src/worker/order-worker.js'
 import {
   apiConfig,
-  createOrdersDatabase,
-  type FakeUserService,
+  apiEnv,
   insertOrder,
   inspectQueue,
-  type OrdersDatabase,
-  startFakeUserService,
-  startTestRedis,
+  startOwnRedis,
   uniqueName,
+  useCleanups,
+  useFakeUserService,
+  useOrdersDatabase,
+  useTestRedis,
   workerConfig,
-} from './helpers.js'
+} from '../helpers.js'
 
 const log = createLogger('test', 'silent')
 
 describe('outbox', () => {
-  let db: OrdersDatabase
-  let users: FakeUserService
-  const cleanups: (() => Promise<unknown>)[] = []
+  const db = useOrdersDatabase()
+  const users = useFakeUserService([1])
+  const defer = useCleanups()
 
-  before(async () => {
-    db = await createOrdersDatabase()
-    users = await startFakeUserService([1])
-  })
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-  })
-  after(async () => {
-    await users.stop()
-    await db.stop()
-  })
-
-  it('accepts an order while Redis is down and queues it once Redis is back', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'order-outbox-'))
-    cleanups.push(() => rm(dir, { recursive: true, force: true }))
-    const port = await freePort()
-    let local: LocalRedis = await startLocalRedis({ port, dir })
-    cleanups.push(() => local.stop())
+  /** The API on a Redis of the test's own, sweeping every 100 ms orders unqueued for 200 ms. */
+  async function apiOnOwnRedis() {
+    const redis = await startOwnRedis()
+    defer(() => redis.remove())
     const queueName = uniqueName('orders')
     const app = await buildApp(
-      apiConfig({
-        DATABASE_URL: db.url,
-        REDIS_URL: local.url,
-        ORDER_QUEUE_NAME: queueName,
-        USER_SERVICE_URL: users.url,
-        OUTBOX_SWEEP_INTERVAL_MS: '100',
-      }),
+      apiConfig({ ...apiEnv(db, redis.url, queueName, users), OUTBOX_SWEEP_INTERVAL_MS: '100' }),
       { outboxGraceMs: 200 },
     )
-    cleanups.push(() => app.close())
+    defer(() => app.close())
     await eventually(async () => (app.orderQueue.redis.status === 'ready' ? true : undefined))
+    return { redis, queueName, app }
+  }
 
-    await local.stop()
+  /** A producer adding jobs as the API does, and the queue to read, closed after the test. */
+  function openQueue(redisUrl: string, queueName: string, maxAttempts = 3, backoffMs = 10) {
+    const producer = createOrderQueue({ redisUrl, queueName, maxAttempts, backoffMs, log })
+    defer(() => producer.close())
+    const inspector = inspectQueue(redisUrl, queueName)
+    defer(() => inspector.close())
+    return { producer, queue: inspector.queue }
+  }
+
+  /** A worker on `queueName`, closed after the test. */
+  async function startWorker(redisUrl: string, queueName: string) {
+    const { app } = await buildWorker(
+      workerConfig({ DATABASE_URL: db.url, REDIS_URL: redisUrl, ORDER_QUEUE_NAME: queueName }),
+    )
+    defer(() => app.close())
+  }
+
+  it('accepts an order while Redis is down and queues it once Redis is back', async () => {
+    const { redis, queueName, app } = await apiOnOwnRedis()
+
+    await redis.stop()
     await eventually(async () => (app.orderQueue.redis.status === 'ready' ? undefined : true))
     const response = await app.inject({
       method: 'POST',
@@ -77,41 +74,16 @@ describe('outbox', () => {
     assert.equal(row?.status, 'pending')
     assert.equal(row?.enqueued_at, null)
 
-    local = await startLocalRedis({ port, dir })
-    const { app: worker } = await buildWorker(
-      workerConfig({ DATABASE_URL: db.url, REDIS_URL: local.url, ORDER_QUEUE_NAME: queueName }),
-    )
-    cleanups.push(() => worker.close())
-    const processed = await eventually(
-      async () => {
-        const current = await db.orderRow(id)
-        return current?.status === 'processed' ? current : undefined
-      },
-      { what: 'the order processed after Redis came back', timeoutMs: 30_000 },
-    )
+    await redis.restart()
+    await startWorker(redis.url, queueName)
+    const processed = await db.untilStatus(id, 'processed')
     assert.ok(processed.enqueued_at instanceof Date)
   })
 
   it('loses no order of batches Redis stops answering half way', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'order-outbox-'))
-    cleanups.push(() => rm(dir, { recursive: true, force: true }))
-    const local = await startLocalRedis({ port: await freePort(), dir })
-    cleanups.push(() => local.stop())
-    const queueName = uniqueName('orders')
-    const app = await buildApp(
-      apiConfig({
-        DATABASE_URL: db.url,
-        REDIS_URL: local.url,
-        ORDER_QUEUE_NAME: queueName,
-        USER_SERVICE_URL: users.url,
-        OUTBOX_SWEEP_INTERVAL_MS: '100',
-      }),
-      { outboxGraceMs: 200 },
-    )
-    cleanups.push(() => app.close())
-    const inspector = inspectQueue(local.url, queueName)
-    cleanups.push(() => inspector.close())
-    await eventually(async () => (app.orderQueue.redis.status === 'ready' ? true : undefined))
+    const { redis, queueName, app } = await apiOnOwnRedis()
+    const inspector = inspectQueue(redis.url, queueName)
+    defer(() => inspector.close())
     const pid = Number(/process_id:(\d+)/.exec(await app.orderQueue.redis.info('server'))?.[1])
     assert.ok(pid > 0)
 
@@ -157,29 +129,19 @@ describe('outbox', () => {
   })
 
   it('queues again, once, the orders whose jobs Redis lost after they were queued', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'order-outbox-'))
-    cleanups.push(() => rm(dir, { recursive: true, force: true }))
-    const local = await startLocalRedis({ port: await freePort(), dir })
-    cleanups.push(() => local.stop())
+    const redis = await startOwnRedis()
+    defer(() => redis.remove())
     const queueName = uniqueName('orders')
-    const producer = createOrderQueue({
-      redisUrl: local.url,
-      queueName,
-      maxAttempts: 3,
-      backoffMs: 10,
-      log,
-    })
-    cleanups.push(() => producer.close())
-    const inspector = inspectQueue(local.url, queueName)
-    cleanups.push(() => inspector.close())
+    const { producer, queue } = openQueue(redis.url, queueName)
     const sweeper = startOutboxSweeper({
-      db: drizzle(db.pool, { schema }),
+      db: db.orm,
+      orders: db.repository,
       queue: producer,
       intervalMs: 600_000,
       requeueAfterMs: 60_000,
       log,
     })
-    cleanups.push(() => sweeper.stop())
+    defer(() => sweeper.stop())
 
     // Queued while no worker runs; one was started before its job was lost.
     const lost = [await insertOrder(db), await insertOrder(db), await insertOrder(db)]
@@ -193,7 +155,7 @@ describe('outbox', () => {
       [lost[2]],
     )
     await producer.redis.flushall()
-    assert.equal(await inspector.queue.count(), 0)
+    assert.equal(await queue.count(), 0)
     // One whose job survives (queued after the flush) must not be queued twice.
     const kept = await insertOrder(db)
     await producer.enqueue([kept])
@@ -206,62 +168,34 @@ describe('outbox', () => {
 
     assert.equal(await sweeper.sweep(), lost.length)
     assert.equal(await sweeper.sweep(), 0, 'a checked order waits for its next turn')
-    const waiting = (await inspector.queue.getJobs(['waiting'])).map((job) => job.id).sort()
+    const waiting = (await queue.getJobs(['waiting'])).map((job) => job.id).sort()
     assert.deepEqual(waiting, stale.map((id) => `order-${id}`).sort())
-    assert.equal(await inspector.queue.getJob(`order-${recent}`), undefined, 'recent left alone')
+    assert.equal(await queue.getJob(`order-${recent}`), undefined, 'recent left alone')
 
-    const { app: worker } = await buildWorker(
-      workerConfig({ DATABASE_URL: db.url, REDIS_URL: local.url, ORDER_QUEUE_NAME: queueName }),
-    )
-    cleanups.push(() => worker.close())
+    await startWorker(redis.url, queueName)
     for (const id of stale) {
-      const row = await eventually(
-        async () => {
-          const current = await db.orderRow(id)
-          return current?.status === 'processed' ? current : undefined
-        },
-        { what: `order ${id} processed`, timeoutMs: 30_000 },
-      )
+      const row = await db.untilStatus(id, 'processed')
       assert.equal(row.attempts, 1, `order ${id} run once`)
     }
-    const counts = await inspector.queue.getJobCounts('completed', 'failed', 'waiting', 'delayed')
+    const counts = await queue.getJobCounts('completed', 'failed', 'waiting', 'delayed')
     assert.deepEqual(counts, { completed: stale.length, failed: 0, waiting: 0, delayed: 0 })
     assert.equal((await db.orderRow(recent))?.status, 'pending')
   })
 
   describe('sweeper', () => {
-    let redis: Awaited<ReturnType<typeof startTestRedis>>
-    before(async () => {
-      redis = await startTestRedis()
-    })
-    after(async () => {
-      await redis.stop()
-    })
-
-    async function setup() {
-      const queueName = uniqueName('orders')
-      const producer = createOrderQueue({
-        redisUrl: redis.url,
-        queueName,
-        maxAttempts: 1,
-        backoffMs: 0,
-        log,
-      })
-      cleanups.push(() => producer.close())
-      const inspector = inspectQueue(redis.url, queueName)
-      cleanups.push(() => inspector.close())
-      return { producer, queue: inspector.queue }
-    }
+    const redis = useTestRedis()
+    const setup = async () => openQueue(redis.url, uniqueName('orders'), 1, 0)
 
     const sweeper = (queue: ReturnType<typeof createOrderQueue>, graceMs: number) => {
       const started = startOutboxSweeper({
-        db: drizzle(db.pool, { schema }),
+        db: db.orm,
+        orders: db.repository,
         queue,
         intervalMs: 600_000,
         graceMs,
         log,
       })
-      cleanups.push(() => started.stop())
+      defer(() => started.stop())
       return started
     }
 

@@ -1,50 +1,14 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
-import { freePort, startLocalRedis } from '@shop/platform/local-infra'
+import { describe, it } from 'node:test'
 import { eventually } from '@shop/platform/testing'
-import { buildApp } from '../src/api/app.js'
-import {
-  apiConfig,
-  createOrdersDatabase,
-  type FakeUserService,
-  type OrdersDatabase,
-  startFakeUserService,
-  startTestRedis,
-  uniqueName,
-  unreachableUrl,
-} from './helpers.js'
+import { buildApp } from '../../src/api/app.js'
+import { startOwnRedis, unreachableUrl, useOrderApi } from '../helpers.js'
 
 describe('order-service endpoints', () => {
-  let db: OrdersDatabase
-  let redis: Awaited<ReturnType<typeof startTestRedis>>
-  let users: FakeUserService
-  let app: Awaited<ReturnType<typeof buildApp>>
-  const config = () =>
-    apiConfig({
-      DATABASE_URL: db.url,
-      REDIS_URL: redis.url,
-      ORDER_QUEUE_NAME: uniqueName('orders'),
-      USER_SERVICE_URL: users.url,
-    })
-
-  before(async () => {
-    db = await createOrdersDatabase()
-    redis = await startTestRedis()
-    users = await startFakeUserService([1])
-    app = await buildApp(config())
-  })
-  after(async () => {
-    await app.close()
-    await users.stop()
-    await redis.stop()
-    await db.stop()
-  })
+  const api = useOrderApi()
 
   it('answers /healthz', async () => {
-    const response = await app.inject({ method: 'GET', url: '/healthz' })
+    const response = await api.app.inject({ method: 'GET', url: '/healthz' })
     assert.equal(response.statusCode, 200)
     assert.deepEqual(response.json(), { status: 'ok' })
   })
@@ -52,7 +16,7 @@ describe('order-service endpoints', () => {
   it('is ready when postgres, redis and user-service answer', async () => {
     const response = await eventually(
       async () => {
-        const answer = await app.inject({ method: 'GET', url: '/readyz' })
+        const answer = await api.app.inject({ method: 'GET', url: '/readyz' })
         return answer.statusCode === 200 ? answer : undefined
       },
       { what: 'readiness' },
@@ -65,9 +29,8 @@ describe('order-service endpoints', () => {
   })
 
   it('is not ready, naming redis, while Redis is down', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'order-readyz-'))
-    const local = await startLocalRedis({ port: await freePort(), dir })
-    const withLocalRedis = await buildApp({ ...config(), REDIS_URL: local.url })
+    const local = await startOwnRedis()
+    const withLocalRedis = await buildApp(api.config({ REDIS_URL: local.url }))
     try {
       await eventually(
         async () => {
@@ -83,13 +46,12 @@ describe('order-service endpoints', () => {
       assert.match(response.json().detail, /^redis is not ready/)
     } finally {
       await withLocalRedis.close()
-      await local.stop()
-      await rm(dir, { recursive: true, force: true })
+      await local.remove()
     }
   })
 
   it('is not ready, naming user-service, while user-service is unreachable', async () => {
-    const orphan = await buildApp({ ...config(), USER_SERVICE_URL: [await unreachableUrl()] })
+    const orphan = await buildApp(api.config({ USER_SERVICE_URL: await unreachableUrl() }))
     try {
       // Its Redis connection is still opening at first, and Redis comes before user-service.
       await eventually(
@@ -105,7 +67,7 @@ describe('order-service endpoints', () => {
   })
 
   it('documents the order routes in /docs/json', async () => {
-    const response = await app.inject({ method: 'GET', url: '/docs/json' })
+    const response = await api.app.inject({ method: 'GET', url: '/docs/json' })
     assert.equal(response.statusCode, 200)
     const document = response.json()
     assert.match(document.openapi, /^3\./)
@@ -133,8 +95,8 @@ describe('order-service endpoints', () => {
   })
 
   it('serves Prometheus metrics', async () => {
-    await app.inject({ method: 'GET', url: '/orders' })
-    const response = await app.inject({ method: 'GET', url: '/metrics' })
+    await api.app.inject({ method: 'GET', url: '/orders' })
+    const response = await api.app.inject({ method: 'GET', url: '/metrics' })
     assert.equal(response.statusCode, 200)
     assert.match(String(response.headers['content-type']), /^text\/plain/)
     assert.match(response.body, /http_request_duration_seconds/)
@@ -143,13 +105,13 @@ describe('order-service endpoints', () => {
   })
 
   it('answers unknown routes with a 404 problem', async () => {
-    const response = await app.inject({ method: 'GET', url: '/nope' })
+    const response = await api.app.inject({ method: 'GET', url: '/nope' })
     assert.equal(response.statusCode, 404)
     assert.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8')
   })
 
   it('echoes the x-request-id it was given', async () => {
-    const response = await app.inject({
+    const response = await api.app.inject({
       method: 'GET',
       url: '/healthz',
       headers: { 'x-request-id': 'abc-123' },

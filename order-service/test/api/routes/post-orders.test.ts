@@ -1,45 +1,33 @@
 import assert from 'node:assert/strict'
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test'
-import { buildApp } from '../src/api/app.js'
-import { jobIdFor } from '../src/orders/order-queue.js'
+import { afterEach, beforeEach, describe, it } from 'node:test'
+import { requestHash } from '@shop/platform/postgres'
+import { buildApp } from '../../../src/api/app.js'
+import { jobIdFor } from '../../../src/orders/order-queue.js'
 import {
   apiConfig,
-  createOrdersDatabase,
-  type FakeUserService,
+  apiEnv,
+  insertOrder,
   inspectQueue,
-  type OrdersDatabase,
-  startFakeUserService,
-  startTestRedis,
   uniqueName,
   unreachableUrl,
-} from './helpers.js'
+  useFakeUserService,
+  useOrdersDatabase,
+  useTestRedis,
+} from '../../helpers.js'
 
 describe('POST /orders', () => {
-  let db: OrdersDatabase
-  let redis: Awaited<ReturnType<typeof startTestRedis>>
-  let users: FakeUserService
+  const db = useOrdersDatabase()
+  const redis = useTestRedis()
+  const users = useFakeUserService([1, 2])
   let app: Awaited<ReturnType<typeof buildApp>>
   let inspector: ReturnType<typeof inspectQueue>
   let queueName: string
 
-  before(async () => {
-    db = await createOrdersDatabase()
-    redis = await startTestRedis()
-    users = await startFakeUserService([1, 2])
-  })
-  after(async () => {
-    await users.stop()
-    await redis.stop()
-    await db.stop()
-  })
   /** The API on this suite's database, Redis and queue, with `overrides` on top. */
   const appWith = (overrides: Record<string, string> = {}) =>
     buildApp(
       apiConfig({
-        DATABASE_URL: db.url,
-        REDIS_URL: redis.url,
-        ORDER_QUEUE_NAME: queueName,
-        USER_SERVICE_URL: users.url,
+        ...apiEnv(db, redis.url, queueName, users),
         ORDER_MAX_ATTEMPTS: '3',
         ORDER_BACKOFF_MS: '250',
         ...overrides,
@@ -252,11 +240,11 @@ describe('POST /orders', () => {
   })
 
   describe('when user-service cannot answer', () => {
-    it('answers 503 when it is unreachable, and creates nothing', async () => {
-      const unreachable = await appWith({ USER_SERVICE_URL: await unreachableUrl() })
+    /** A POST to `other` is answered 503 for user-service, and creates no order and no job. */
+    async function assertUnavailable(other: Awaited<ReturnType<typeof appWith>>) {
       try {
         const before = await db.orderCount()
-        const response = await unreachable.inject({
+        const response = await other.inject({
           method: 'POST',
           url: '/orders',
           payload: { user_id: 1, item: 'book', quantity: 1 },
@@ -266,26 +254,18 @@ describe('POST /orders', () => {
         assert.equal(await db.orderCount(), before)
         assert.equal(await inspector.queue.count(), 0)
       } finally {
-        await unreachable.close()
+        await other.close()
       }
+    }
+
+    it('answers 503 when it is unreachable, and creates nothing', async () => {
+      await assertUnavailable(await appWith({ USER_SERVICE_URL: await unreachableUrl() }))
     })
 
     it('answers 503 when it does not answer in time, and creates nothing', async () => {
       const slow = await appWith({ USER_SERVICE_TIMEOUT_MS: '200' })
       users.hang(true)
-      try {
-        const before = await db.orderCount()
-        const response = await slow.inject({
-          method: 'POST',
-          url: '/orders',
-          payload: { user_id: 1, item: 'book', quantity: 1 },
-        })
-        assert.equal(response.statusCode, 503)
-        assert.equal(response.json().detail, 'user-service is unavailable')
-        assert.equal(await db.orderCount(), before)
-      } finally {
-        await slow.close()
-      }
+      await assertUnavailable(slow)
     })
 
     it('tries the next replica when one is unreachable', async () => {
@@ -330,6 +310,48 @@ describe('POST /orders', () => {
       assert.deepEqual(again.json(), first.json())
       assert.equal(await db.orderCount(), count)
       assert.equal(await inspector.queue.count(), jobs)
+    })
+
+    it('replays the first answer after the order has moved on', async () => {
+      const key = uniqueName('key')
+      const body = { user_id: 1, item: 'globe', quantity: 1 }
+      const first = await post(body, { 'idempotency-key': key })
+      await db.pool.query(
+        `update orders.orders set status = 'processed', processed_at = now() where id = $1`,
+        [first.json().id],
+      )
+      const again = await post(body, { 'idempotency-key': key })
+      assert.equal(again.headers['idempotent-replayed'], 'true')
+      assert.deepEqual(again.json(), first.json())
+      assert.equal(again.json().status, 'pending')
+    })
+
+    it('replays a key stored with the answer itself, as earlier versions stored it', async () => {
+      const key = uniqueName('key')
+      const body = { user_id: 1, item: 'quill', quantity: 3 }
+      const id = await insertOrder(db, { userId: 1, item: 'quill', quantity: 3 })
+      const answer = {
+        id,
+        user_id: 1,
+        item: 'quill',
+        quantity: 3,
+        status: 'pending',
+        failure_reason: null,
+        attempts: 0,
+        created_at: '2026-01-15T09:31:00.123Z',
+        updated_at: '2026-01-15T09:31:00.123Z',
+        processed_at: null,
+      }
+      await db.pool.query(
+        `insert into orders.idempotency_keys (key, request_hash, status_code, response_body, location)
+         values ($1, $2, 201, $3, $4)`,
+        [key, requestHash(body), answer, `/orders/${id}`],
+      )
+      const replayed = await post(body, { 'idempotency-key': key })
+      assert.equal(replayed.statusCode, 201)
+      assert.equal(replayed.headers['idempotent-replayed'], 'true')
+      assert.equal(replayed.headers.location, `/orders/${id}`)
+      assert.deepEqual(replayed.json(), answer)
     })
 
     it('creates one order for concurrent requests with one key, and answers each the same', async () => {

@@ -1,35 +1,19 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import { buildApp } from '../src/api/app.js'
-import {
-  apiConfig,
-  createOrdersDatabase,
-  type FakeUserService,
-  type OrdersDatabase,
-  startFakeUserService,
-  startTestRedis,
-  uniqueName,
-} from './helpers.js'
+import { before, describe, it } from 'node:test'
+import type { LightMyRequestResponse } from 'fastify'
+import { useOrderApi } from '../../helpers.js'
+
+/** A 400, answered as problem+json. */
+function assertBadRequest(response: LightMyRequestResponse) {
+  assert.equal(response.statusCode, 400, response.body)
+  assert.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8')
+}
 
 describe('GET /orders', () => {
-  let db: OrdersDatabase
-  let redis: Awaited<ReturnType<typeof startTestRedis>>
-  let users: FakeUserService
-  let app: Awaited<ReturnType<typeof buildApp>>
+  const api = useOrderApi([1, 2])
   const ids: number[] = []
 
   before(async () => {
-    db = await createOrdersDatabase()
-    redis = await startTestRedis()
-    users = await startFakeUserService([1, 2])
-    app = await buildApp(
-      apiConfig({
-        DATABASE_URL: db.url,
-        REDIS_URL: redis.url,
-        ORDER_QUEUE_NAME: uniqueName('orders'),
-        USER_SERVICE_URL: users.url,
-      }),
-    )
     for (const [userId, item] of [
       [1, 'book'],
       [2, 'pen'],
@@ -37,26 +21,19 @@ describe('GET /orders', () => {
       [2, 'mug'],
       [1, 'desk'],
     ] as const) {
-      const response = await app.inject({
+      const response = await api.app.inject({
         method: 'POST',
         url: '/orders',
         payload: { user_id: userId, item, quantity: 1 },
       })
       ids.push(response.json().id)
     }
-    await db.pool.query(
+    await api.db.pool.query(
       `update orders.orders set status = 'processed', processed_at = now() where id = $1`,
       [ids[1]],
     )
   })
-  after(async () => {
-    await app.close()
-    await users.stop()
-    await redis.stop()
-    await db.stop()
-  })
-
-  const get = (url: string) => app.inject({ method: 'GET', url })
+  const get = (url: string) => api.app.inject({ method: 'GET', url })
 
   it('lists every order by id', async () => {
     const response = await get('/orders')
@@ -124,57 +101,27 @@ describe('GET /orders', () => {
   ]) {
     it(`answers 400 for ${query}`, async () => {
       const response = await get(`/orders?${query}`)
-      assert.equal(response.statusCode, 400, response.body)
-      assert.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8')
+      assertBadRequest(response)
     })
   }
-
-  it('answers 400 for an unknown query parameter', async () => {
-    const response = await app.inject({ method: 'GET', url: '/orders/1?expand=user' })
-    assert.equal(response.statusCode, 400, response.body)
-    assert.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8')
-  })
 })
 
 describe('GET /orders/{id}', () => {
-  let db: OrdersDatabase
-  let redis: Awaited<ReturnType<typeof startTestRedis>>
-  let users: FakeUserService
-  let app: Awaited<ReturnType<typeof buildApp>>
-
-  before(async () => {
-    db = await createOrdersDatabase()
-    redis = await startTestRedis()
-    users = await startFakeUserService([7])
-    app = await buildApp(
-      apiConfig({
-        DATABASE_URL: db.url,
-        REDIS_URL: redis.url,
-        ORDER_QUEUE_NAME: uniqueName('orders'),
-        USER_SERVICE_URL: users.url,
-      }),
-    )
-  })
-  after(async () => {
-    await app.close()
-    await users.stop()
-    await redis.stop()
-    await db.stop()
-  })
+  const api = useOrderApi([7])
 
   it('answers 200 with the order and its processing status', async () => {
-    const created = await app.inject({
+    const created = await api.app.inject({
       method: 'POST',
       url: '/orders',
       payload: { user_id: 7, item: 'chair', quantity: 4 },
     })
     const { id } = created.json()
-    await db.pool.query(
+    await api.db.pool.query(
       `update orders.orders set status = 'failed', failure_reason = 'payment declined', attempts = 5
        where id = $1`,
       [id],
     )
-    const response = await app.inject({ method: 'GET', url: `/orders/${id}` })
+    const response = await api.app.inject({ method: 'GET', url: `/orders/${id}` })
     assert.equal(response.statusCode, 200)
     const order = response.json()
     assert.equal(order.id, id)
@@ -187,22 +134,20 @@ describe('GET /orders/{id}', () => {
   })
 
   it('answers 404 for an order that does not exist', async () => {
-    const response = await app.inject({ method: 'GET', url: '/orders/2147483647' })
+    const response = await api.app.inject({ method: 'GET', url: '/orders/2147483647' })
     assert.equal(response.statusCode, 404)
     assert.equal(response.json().detail, 'order 2147483647 does not exist')
   })
 
   for (const id of ['abc', '0', '-1', '1.5', '2147483648', '99999999999', '1e3', '%20']) {
     it(`answers 400 for the id "${id}"`, async () => {
-      const response = await app.inject({ method: 'GET', url: `/orders/${id}` })
-      assert.equal(response.statusCode, 400, response.body)
-      assert.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8')
+      const response = await api.app.inject({ method: 'GET', url: `/orders/${id}` })
+      assertBadRequest(response)
     })
   }
 
   it('answers 400 for an unknown query parameter', async () => {
-    const response = await app.inject({ method: 'GET', url: '/orders/1?expand=user' })
-    assert.equal(response.statusCode, 400, response.body)
-    assert.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8')
+    const response = await api.app.inject({ method: 'GET', url: '/orders/1?expand=user' })
+    assertBadRequest(response)
   })
 })

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { createLogger } from '@shop/platform'
-import { createUserClient } from '../src/api/user-client.js'
+import { createUserClient } from '../../src/orders/user-client.js'
 
 /** A stand-in user-service on `address`, counting the user checks it answers. */
 function userServiceOn(address: string, port: number) {

@@ -2,17 +2,17 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { type Job, UnrecoverableError } from 'bullmq'
 import { drizzle } from 'drizzle-orm/node-postgres'
-import * as schema from '../src/db/schema.js'
+import * as schema from '../../src/db/schema.js'
 import {
   isFinalFailure,
   runNumber,
   UNAVAILABLE_RETRY_MAX_MS,
   unavailableRetryDelay,
-} from '../src/orders/order-job.js'
-import type { OrderJobData } from '../src/orders/order-queue.js'
-import { orderRepository } from '../src/orders/order-repository.js'
-import { createOrderProcessor, PAYMENT_DECLINED } from '../src/worker/process-order.js'
-import { createOrdersDatabase, insertOrder, type OrdersDatabase } from './helpers.js'
+} from '../../src/orders/order-job.js'
+import type { OrderJobData } from '../../src/orders/order-queue.js'
+import { createOrdersRepository } from '../../src/orders/orders-repository.js'
+import { createOrderProcessor, PAYMENT_DECLINED } from '../../src/worker/process-order.js'
+import { createOrdersDatabase, insertOrder, type OrdersDatabase } from '../helpers.js'
 
 /** The parts of a BullMQ job the processor reads. */
 const jobFor = (orderId: number, attemptsMade = 0, attempts = 3) =>
@@ -20,11 +20,11 @@ const jobFor = (orderId: number, attemptsMade = 0, attempts = 3) =>
 
 describe('processing an order', () => {
   let db: OrdersDatabase
-  let orders: ReturnType<typeof orderRepository>
+  let orders: ReturnType<typeof createOrdersRepository>
 
   before(async () => {
     db = await createOrdersDatabase()
-    orders = orderRepository(drizzle(db.pool, { schema }))
+    orders = createOrdersRepository(drizzle(db.pool, { schema }))
   })
   after(async () => {
     await db.stop()

@@ -1,11 +1,12 @@
 import { runPeriodically } from '@shop/platform'
 import { inTransaction, type ServiceDatabase } from '@shop/platform/postgres'
 import type { FastifyBaseLogger } from 'fastify'
-import type { OrderQueue } from '../orders/order-queue.js'
-import { orderRepository } from '../orders/order-repository.js'
+import type { OrderQueue } from './order-queue.js'
+import type { OrdersRepository } from './orders-repository.js'
 
 export interface OutboxSweeperOptions {
   db: ServiceDatabase
+  orders: Pick<OrdersRepository, 'lockNotEnqueued' | 'markEnqueued' | 'lockStale' | 'markChecked'>
   queue: Pick<OrderQueue, 'enqueue' | 'missing'>
   intervalMs: number
   log: FastifyBaseLogger
@@ -34,6 +35,7 @@ export interface OutboxSweeper {
 export function startOutboxSweeper(options: OutboxSweeperOptions): OutboxSweeper {
   const {
     db,
+    orders,
     queue,
     intervalMs,
     log,
@@ -41,7 +43,6 @@ export function startOutboxSweeper(options: OutboxSweeperOptions): OutboxSweeper
     batchSize = 500,
     requeueAfterMs = 300_000,
   } = options
-  const orders = orderRepository(db)
   let stopped = false
 
   /** One batch, so a long backlog costs each sweep the same: checked rows wait their turn. */
@@ -72,14 +73,13 @@ export function startOutboxSweeper(options: OutboxSweeperOptions): OutboxSweeper
     return total + requeued
   }
 
-  const periodic = runPeriodically(async () => {
-    try {
+  const periodic = runPeriodically(
+    async () => {
       const queued = await sweep()
       if (queued > 0) log.info({ queued }, 'outbox: queued orders that were not queued yet')
-    } catch (error) {
-      log.warn({ err: error }, 'outbox sweep failed; retrying on the next tick')
-    }
-  }, intervalMs)
+    },
+    { intervalMs, log, name: 'outbox sweep' },
+  )
 
   return {
     sweep,

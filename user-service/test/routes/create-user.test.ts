@@ -1,24 +1,14 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { uniqueName } from '@shop/platform/testing'
-import {
-  assertProblem,
-  createUser,
-  postRaw,
-  startUserService,
-  type TestService,
-} from './helpers.js'
+import { assertProblem, createUser, postRaw, useUserService } from '../helpers.js'
 
 function newEmail() {
   return `${uniqueName('user')}@example.com`
 }
 
 describe('POST /users', () => {
-  let service: TestService
-  before(async () => {
-    service = await startUserService()
-  })
-  after(() => service.stop())
+  const service = useUserService()
 
   async function userCount() {
     const [row] = await service.sql<{ n: number }>('select count(*)::int as n from users.users')

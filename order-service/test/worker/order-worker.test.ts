@@ -1,28 +1,9 @@
 import assert from 'node:assert/strict'
-import { after, afterEach, before, describe, it } from 'node:test'
-import { createLogger } from '@shop/platform'
+import { describe, it } from 'node:test'
 import { eventually } from '@shop/platform/testing'
 import type { Queue } from 'bullmq'
-import { createOrderQueue } from '../src/orders/order-queue.js'
-import { buildWorker, type WorkerOverrides } from '../src/worker/order-worker.js'
-import {
-  createOrdersDatabase,
-  insertOrder,
-  inspectQueue,
-  type OrdersDatabase,
-  startTestRedis,
-  uniqueName,
-  workerConfig,
-} from './helpers.js'
-
-/** A processing delay that lasts until the test opens it. */
-function gate() {
-  let open = () => {}
-  const opened = new Promise<void>((resolve) => {
-    open = resolve
-  })
-  return { wait: () => opened, open }
-}
+import { gate, insertOrder } from '../helpers.js'
+import { useWorkers } from './workers.js'
 
 /**
  * The job once it has failed for good. Its state is checked before it is read: a job read
@@ -38,60 +19,7 @@ async function failedJob(queue: Queue, id: string) {
 }
 
 describe('order worker', () => {
-  let db: OrdersDatabase
-  let redis: Awaited<ReturnType<typeof startTestRedis>>
-  const cleanups: (() => Promise<unknown>)[] = []
-
-  before(async () => {
-    db = await createOrdersDatabase()
-    redis = await startTestRedis()
-  })
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-  })
-  after(async () => {
-    await redis.stop()
-    await db.stop()
-  })
-
-  /** A queue of its own, a producer adding jobs as the API does, and a worker on it. */
-  async function setup({
-    env = {},
-    overrides = {},
-    maxAttempts = 3,
-  }: {
-    env?: Record<string, string>
-    overrides?: WorkerOverrides
-    maxAttempts?: number
-  } = {}) {
-    const queueName = uniqueName('orders')
-    const producer = createOrderQueue({
-      redisUrl: redis.url,
-      queueName,
-      maxAttempts,
-      backoffMs: 10,
-      log: createLogger('test', 'silent'),
-    })
-    cleanups.push(() => producer.close())
-    const inspector = inspectQueue(redis.url, queueName)
-    cleanups.push(() => inspector.close())
-    const { app, worker } = await buildWorker(
-      workerConfig({
-        DATABASE_URL: db.url,
-        REDIS_URL: redis.url,
-        ORDER_QUEUE_NAME: queueName,
-        ...env,
-      }),
-      overrides,
-    )
-    cleanups.push(() => app.close())
-    return { producer, queue: inspector.queue, app, worker }
-  }
-
-  const statusOf = async (id: number, status: string) => {
-    const row = await db.orderRow(id)
-    return row?.status === status ? row : undefined
-  }
+  const { db, start: setup } = useWorkers()
 
   it('takes an order from pending through processing to processed', async () => {
     const delay = gate()
@@ -100,11 +28,11 @@ describe('order worker', () => {
     assert.equal((await db.orderRow(id))?.status, 'pending')
     await producer.enqueue([id])
 
-    const processing = await eventually(() => statusOf(id, 'processing'), { what: 'processing' })
+    const processing = await db.untilStatus(id, 'processing')
     assert.equal(processing.attempts, 1)
     assert.equal(processing.processed_at, null)
     delay.open()
-    const processed = await eventually(() => statusOf(id, 'processed'), { what: 'processed' })
+    const processed = await db.untilStatus(id, 'processed')
     assert.ok(processed.processed_at instanceof Date)
     assert.equal(processed.failure_reason, null)
     assert.equal(processed.attempts, 1)
@@ -115,7 +43,7 @@ describe('order worker', () => {
     const id = await insertOrder(db)
     await producer.enqueue([id])
 
-    const failed = await eventually(() => statusOf(id, 'failed'), { what: 'failed' })
+    const failed = await db.untilStatus(id, 'failed')
     assert.equal(failed.failure_reason, 'payment declined')
     assert.equal(failed.attempts, 3)
     assert.equal(failed.processed_at, null)
@@ -132,7 +60,7 @@ describe('order worker', () => {
     const id = await insertOrder(db)
     await producer.enqueue([id])
 
-    const processed = await eventually(() => statusOf(id, 'processed'), { what: 'processed' })
+    const processed = await db.untilStatus(id, 'processed')
     assert.equal(processed.attempts, 2)
     assert.equal(processed.failure_reason, null)
   })
@@ -167,7 +95,7 @@ describe('order worker', () => {
       assert.equal(job.attemptsMade, 1)
       assert.match(job.failedReason, /^malformed order job: .*order_id/s)
     }
-    await eventually(() => statusOf(id, 'processed'), { what: 'the valid order processed' })
+    await db.untilStatus(id, 'processed')
   })
 
   it('counts an attempt lost to a database error among the attempts an order had', async () => {
@@ -193,7 +121,7 @@ describe('order worker', () => {
         maxAttempts: 3,
       })
       await producer.enqueue([id])
-      const failed = await eventually(() => statusOf(id, 'failed'), { what: 'failed' })
+      const failed = await db.untilStatus(id, 'failed')
       assert.equal(failed.failure_reason, 'payment declined')
       const job = await failedJob(queue, `order-${id}`)
       assert.equal(job.attemptsMade, 3)
@@ -218,14 +146,14 @@ describe('order worker', () => {
     })
     assert.equal(await queue.getWaitingCount(), 2)
     delay.open()
-    for (const id of ids) await eventually(() => statusOf(id, 'processed'), { what: `order ${id}` })
+    for (const id of ids) await db.untilStatus(id, 'processed')
   })
 
   it('serves health, readiness and job counters', async () => {
     const { producer, app } = await setup()
     const id = await insertOrder(db)
     await producer.enqueue([id])
-    await eventually(() => statusOf(id, 'processed'), { what: 'processed' })
+    await db.untilStatus(id, 'processed')
 
     assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200)
     const ready = await eventually(async () => {

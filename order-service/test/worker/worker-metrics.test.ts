@@ -1,34 +1,12 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { after, afterEach, before, describe, it } from 'node:test'
-import { createLogger } from '@shop/platform'
-import { freePort, startLocalRedis } from '@shop/platform/local-infra'
+import { describe, it } from 'node:test'
 import { eventually, metricSample, scrapeMetrics } from '@shop/platform/testing'
 import { Worker } from 'bullmq'
 import type { FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
-import { createOrderQueue } from '../src/orders/order-queue.js'
-import { buildWorker, type WorkerOverrides } from '../src/worker/order-worker.js'
-import { QUEUE_JOB_STATES } from '../src/worker/queue-gauges.js'
-import {
-  createOrdersDatabase,
-  insertOrder,
-  type OrdersDatabase,
-  startTestRedis,
-  uniqueName,
-  workerConfig,
-} from './helpers.js'
-
-/** A processing delay that lasts until the test opens it. */
-function gate() {
-  let open = () => {}
-  const opened = new Promise<void>((resolve) => {
-    open = resolve
-  })
-  return { wait: () => opened, open }
-}
+import { QUEUE_JOB_STATES } from '../../src/worker/queue-gauges.js'
+import { gate, insertOrder, startOwnRedis } from '../helpers.js'
+import { useWorkers } from './workers.js'
 
 /** Polls the app's /metrics until `probe` finds what it wants in the text. */
 function untilMetrics(app: FastifyInstance, what: string, probe: (text: string) => boolean) {
@@ -45,52 +23,7 @@ const queueJobs = (text: string, state: string) =>
   metricSample(text, 'orders_queue_jobs', { state })
 
 describe('worker metrics', () => {
-  let db: OrdersDatabase
-  let redis: Awaited<ReturnType<typeof startTestRedis>>
-  const cleanups: (() => Promise<unknown>)[] = []
-
-  before(async () => {
-    db = await createOrdersDatabase()
-    redis = await startTestRedis()
-  })
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-  })
-  after(async () => {
-    await redis.stop()
-    await db.stop()
-  })
-
-  async function setup({
-    env = {},
-    overrides = {},
-    redisUrl = redis.url,
-  }: {
-    env?: Record<string, string>
-    overrides?: WorkerOverrides
-    redisUrl?: string
-  } = {}) {
-    const queueName = uniqueName('orders')
-    const producer = createOrderQueue({
-      redisUrl,
-      queueName,
-      maxAttempts: 3,
-      backoffMs: 10,
-      log: createLogger('test', 'silent'),
-    })
-    cleanups.push(() => producer.close())
-    const { app, worker } = await buildWorker(
-      workerConfig({
-        DATABASE_URL: db.url,
-        REDIS_URL: redisUrl,
-        ORDER_QUEUE_NAME: queueName,
-        ...env,
-      }),
-      overrides,
-    )
-    cleanups.push(() => app.close())
-    return { producer, app, worker, queueName }
-  }
+  const { db, redis, start: setup, defer } = useWorkers()
 
   it('reports queue depth per state as jobs are added, worked on and completed', async () => {
     const delay = gate()
@@ -99,7 +32,7 @@ describe('worker metrics', () => {
       overrides: { wait: delay.wait },
     })
     // Run before the worker closes (cleanups run in reverse), which waits for its active job.
-    cleanups.push(async () => delay.open())
+    defer(async () => delay.open())
     const empty = await untilMetrics(app, 'the queue read', (t) => queueJobs(t, 'waiting') === 0)
     for (const state of QUEUE_JOB_STATES) assert.equal(queueJobs(empty, state), 0, state)
 
@@ -121,9 +54,9 @@ describe('worker metrics', () => {
     await untilMetrics(app, 'its own worker', (t) => metricSample(t, 'orders_queue_workers') === 1)
 
     const connection = new Redis(redis.url, { maxRetriesPerRequest: null })
-    cleanups.push(async () => connection.disconnect())
+    defer(async () => connection.disconnect())
     const another = new Worker(queueName, async () => {}, { connection })
-    cleanups.push(() => another.close())
+    defer(() => another.close())
     await untilMetrics(app, 'two workers', (t) => metricSample(t, 'orders_queue_workers') === 2)
     await another.close()
     await untilMetrics(app, 'one worker', (t) => metricSample(t, 'orders_queue_workers') === 1)
@@ -145,10 +78,7 @@ describe('worker metrics', () => {
     const ids = [await insertOrder(db), await insertOrder(db)]
     await producer.enqueue(ids)
     for (const id of ids) {
-      await eventually(
-        async () => ((await db.orderRow(id))?.status === 'processed' ? true : undefined),
-        { what: `order ${id} processed` },
-      )
+      await db.untilStatus(id, 'processed')
     }
     const completed = { outcome: 'completed' }
     const text = await untilMetrics(
@@ -167,12 +97,9 @@ describe('worker metrics', () => {
   })
 
   it('still serves /metrics, queue gauges stale, while Redis is frozen or stopped', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'worker-metrics-'))
-    cleanups.push(() => rm(dir, { recursive: true, force: true }))
-    const port = await freePort()
     // Stopped after the worker closes, which waits for Redis: the server running by then.
-    let local = await startLocalRedis({ port, dir })
-    cleanups.push(() => local.stop())
+    const local = await startOwnRedis()
+    defer(() => local.remove())
     const { app, producer } = await setup({ redisUrl: local.url })
     await producer.enqueue([await insertOrder(db)])
     const live = await untilMetrics(app, 'a completed job', (t) => queueJobs(t, 'completed') === 1)
@@ -199,7 +126,7 @@ describe('worker metrics', () => {
     assert.equal(metricSample(stopped, 'orders_processed_total'), 1)
 
     // Back on the same port, empty (it kept nothing on disk): the gauges are read afresh.
-    local = await startLocalRedis({ port, dir })
+    await local.restart()
     await untilMetrics(app, 'the new queue read', (t) => queueJobs(t, 'completed') === 0)
   })
 })

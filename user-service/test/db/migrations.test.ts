@@ -3,10 +3,10 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { createTestDatabase, queryOnce, type Stoppable } from '@shop/platform/testing'
-import { MIGRATIONS_FOLDER, migrateDatabase } from '../src/db/migrate.js'
+import { migrateDatabase, migrationsFolder } from '../../src/db/migrate.js'
 
 async function journalTags(): Promise<string[]> {
-  const journal = JSON.parse(await readFile(join(MIGRATIONS_FOLDER, 'meta/_journal.json'), 'utf8'))
+  const journal = JSON.parse(await readFile(join(migrationsFolder, 'meta/_journal.json'), 'utf8'))
   return journal.entries.map((entry: { tag: string }) => entry.tag)
 }
 
