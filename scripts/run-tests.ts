@@ -8,16 +8,10 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { readdir, stat } from 'node:fs/promises'
 import { join, relative, resolve } from 'node:path'
-import { startTestPostgres, startTestRedis } from '@shop/platform/testing'
+import { startTestPostgres, startTestRedis } from '@shop/test-kit'
 
 const root = resolve(import.meta.dirname, '..')
-const DEFAULT_FOLDERS = [
-  'packages/platform',
-  'user-service',
-  'order-service',
-  'api-gateway',
-  'tests',
-]
+const DEFAULT_FOLDERS = ['packages', 'user-service', 'order-service', 'api-gateway', 'tests']
 
 async function testFiles(target: string): Promise<string[]> {
   const path = resolve(process.cwd(), target)

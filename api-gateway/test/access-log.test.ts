@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { after, before, describe, it } from 'node:test'
-import { freePort } from '@shop/platform/local-infra'
+import { freePort } from '@shop/local-infra'
 import { type RunningEcho, startEcho } from './support/echo-upstream.js'
 
 interface LogLine {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { sendRawRequest } from '@shop/platform/testing'
+import { sendRawRequest } from '@shop/test-kit'
 import { type RunningGateway, startGateway } from './support/gateway.js'
 import { type RealServices, startRealServices } from './support/real-services.js'
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { eventually } from '@shop/platform/testing'
+import { eventually } from '@shop/test-kit'
 import { mergeOpenApi, type OpenApiDocument } from '../src/openapi-merge.js'
 import { type Echo, type RunningEcho, startEcho } from './support/echo-upstream.js'
 import { json, type RunningGateway, startGateway } from './support/gateway.js'

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { eventually } from '@shop/platform/testing'
+import { eventually } from '@shop/test-kit'
 import { type ChildEcho, spawnEcho } from './support/child-echo.js'
 import { type Echo, type RunningEcho, startEcho } from './support/echo-upstream.js'
 import { json, problemOf, type RunningGateway, startGateway } from './support/gateway.js'

@@ -1,11 +1,6 @@
-import { freePort } from '@shop/platform/local-infra'
+import { freePort } from '@shop/local-infra'
 import { createPool } from '@shop/platform/postgres'
-import {
-  createTestDatabase,
-  listenOnLoopback,
-  startTestRedis,
-  uniqueName,
-} from '@shop/platform/testing'
+import { createTestDatabase, listenOnLoopback, startTestRedis, uniqueName } from '@shop/test-kit'
 import { Queue } from 'bullmq'
 import Fastify from 'fastify'
 import { Redis } from 'ioredis'

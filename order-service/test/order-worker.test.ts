@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, afterEach, before, describe, it } from 'node:test'
 import { createLogger } from '@shop/platform'
-import { eventually } from '@shop/platform/testing'
+import { eventually } from '@shop/test-kit'
 import type { Queue } from 'bullmq'
 import { createOrderQueue } from '../src/orders/order-queue.js'
 import { buildWorker, type WorkerOverrides } from '../src/worker/order-worker.js'

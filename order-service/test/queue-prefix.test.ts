@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { createLogger } from '@shop/platform'
-import { eventually } from '@shop/platform/testing'
+import { eventually } from '@shop/test-kit'
 import { Redis } from 'ioredis'
 import { createOrderQueue } from '../src/orders/order-queue.js'
 import { buildWorker } from '../src/worker/order-worker.js'

@@ -3,8 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { freePort, startLocalRedis } from '@shop/platform/local-infra'
-import { eventually } from '@shop/platform/testing'
+import { freePort, startLocalRedis } from '@shop/local-infra'
+import { eventually } from '@shop/test-kit'
 import { buildApp } from '../src/api/app.js'
 import {
   apiConfig,

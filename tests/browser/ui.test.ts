@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { eventually, uniqueName } from '@shop/platform/testing'
 import {
   call,
   createUser,
@@ -16,6 +15,7 @@ import {
   type User,
 } from '@shop/system-tests/http'
 import { startTestStack, type TestStack } from '@shop/system-tests/test-stack'
+import { eventually, uniqueName } from '@shop/test-kit'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { launchChromium } from './support/chromium.js'
 import { screenshot } from './support/screenshots.js'

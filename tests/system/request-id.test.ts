@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { ShopClient } from '@shop/client'
-import { eventually, uniqueName } from '@shop/platform/testing'
+import { eventually, uniqueName } from '@shop/test-kit'
 import { createUser, shopClient } from './support/http.js'
 import { startTestStack, type TestStack } from './support/test-stack.js'
 

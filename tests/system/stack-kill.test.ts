@@ -7,8 +7,8 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { stopLeftoverPostgres, stopLeftoverRedis } from '@shop/platform/local-infra'
-import { PORT_VARIABLES } from '../../scripts/stack/index.js'
+import { stopLeftoverPostgres, stopLeftoverRedis } from '@shop/local-infra'
+import { PORT_VARIABLES } from '@shop/native-stack'
 import {
   portsInUse,
   runningInGroups,

@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { PORT_VARIABLES } from '../../scripts/stack/index.js'
+import { PORT_VARIABLES } from '@shop/native-stack'
 import {
   portsInUse,
   type StackCommandEnv,

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict'
 import { get } from 'node:http'
 import { after, before, describe, it } from 'node:test'
-import { eventually } from '@shop/platform/testing'
-import { restartDelayMs } from '../../scripts/stack/runner.js'
+import { restartDelayMs } from '@shop/native-stack'
+import { eventually } from '@shop/test-kit'
 import { startTestStack, type TestStack } from './support/test-stack.js'
 
 function status(url: string) {

@@ -10,8 +10,8 @@ import { tmpdir, userInfo } from 'node:os'
 import { dirname, join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { promisify } from 'node:util'
-import { commandLine, OUTSIDE_ROOT, outsideDataDir } from '@shop/platform/local-infra'
-import { ROOT } from '../../scripts/stack/index.js'
+import { commandLine, OUTSIDE_ROOT, outsideDataDir } from '@shop/local-infra'
+import { ROOT } from '@shop/native-stack'
 import {
   portsInUse,
   type StackCommandEnv,

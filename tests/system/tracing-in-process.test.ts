@@ -18,7 +18,7 @@ const tracing = await startTracing('shop-test', {
 
 const { createLogger } = await import('@shop/platform')
 const { createTestDatabase, eventually, listenOnLoopback, startTestRedis, uniqueName } =
-  await import('@shop/platform/testing')
+  await import('@shop/test-kit')
 const gatewayModule = await import('../../api-gateway/src/app.js')
 const gatewayConfig = await import('../../api-gateway/src/config.js')
 const usersModule = await import('../../user-service/src/app.js')

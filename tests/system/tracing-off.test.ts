@@ -14,7 +14,7 @@ import {
   scratchDir,
   startTestRedis,
   uniqueName,
-} from '@shop/platform/testing'
+} from '@shop/test-kit'
 import { startOtlpReceiver } from './support/otlp-receiver.js'
 import { startServiceProcess } from './support/service-process.js'
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { eventually, uniqueName } from '@shop/platform/testing'
+import { eventually, uniqueName } from '@shop/test-kit'
 import { createUser, shopClient } from './support/http.js'
 import { assertOrderTrace } from './support/order-trace.js'
 import { startOtlpReceiver } from './support/otlp-receiver.js'

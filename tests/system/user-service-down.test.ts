@@ -6,12 +6,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { ShopClient } from '@shop/client'
 import { createFailFastRedis } from '@shop/platform/redis'
-import {
-  createTestDatabase,
-  type Stoppable,
-  startTestRedis,
-  uniqueName,
-} from '@shop/platform/testing'
+import { createTestDatabase, type Stoppable, startTestRedis, uniqueName } from '@shop/test-kit'
 import { publishDocument } from './support/conformance.js'
 import { stackDocuments } from './support/documents.js'
 import { shopClient } from './support/http.js'

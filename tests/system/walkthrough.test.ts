@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { ShopClient } from '@shop/client'
 import { MAX_ID } from '@shop/platform'
-import { eventually, uniqueName } from '@shop/platform/testing'
+import { eventually, uniqueName } from '@shop/test-kit'
 import {
   call,
   createUser,

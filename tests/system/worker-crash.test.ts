@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { ShopClient } from '@shop/client'
-import { eventually } from '@shop/platform/testing'
+import { eventually } from '@shop/test-kit'
 import { createUser, ordersOf, placeOrders, settledOrdersOf, shopClient } from './support/http.js'
 import { startTestStack, type TestStack } from './support/test-stack.js'
 

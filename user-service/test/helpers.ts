@@ -1,5 +1,5 @@
 import { createPool } from '@shop/platform/postgres'
-import { createTestDatabase, type Stoppable } from '@shop/platform/testing'
+import { createTestDatabase, type Stoppable } from '@shop/test-kit'
 import type { LightMyRequestResponse } from 'fastify'
 import type pg from 'pg'
 import { buildApp } from '../src/app.js'

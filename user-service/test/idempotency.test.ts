@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { uniqueName } from '@shop/platform/testing'
+import { uniqueName } from '@shop/test-kit'
 import { assertProblem, createUser, startUserService, type TestService } from './helpers.js'
 
 describe('POST /users with an Idempotency-Key', () => {

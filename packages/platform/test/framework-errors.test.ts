@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { connect } from 'node:net'
 import { after, before, describe, it } from 'node:test'
+import { listenOnLoopback } from '@shop/test-kit'
 import { z } from 'zod'
 import { createServiceApp, type ServiceApp } from '../src/app.js'
-import { listenOnLoopback } from '../src/testing/http.js'
 
 /** Writes `head` on a socket of its own and returns everything read until the server closes. */
 function exchangeRaw(base: string, head: string) {

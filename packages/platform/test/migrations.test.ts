@@ -3,9 +3,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { createTestDatabase, queryOnce, type Stoppable } from '@shop/test-kit'
 import { runMigrations } from '../src/db.js'
-import { createTestDatabase, type Stoppable } from '../src/testing/infra.js'
-import { queryOnce } from '../src/testing/migrate-entry.js'
 
 /** A drizzle-kit style migrations folder: `meta/_journal.json` plus one SQL file per entry. */
 async function migrationsFolder(root: string, schema: string, statements: string[]) {

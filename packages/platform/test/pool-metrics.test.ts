@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import type pg from 'pg'
-import { createServiceApp, type ServiceApp } from '../src/app.js'
-import { postgres } from '../src/db.js'
 import {
   createTestDatabase,
   eventually,
   metricSample,
   type Stoppable,
   scrapeMetrics,
-} from '../src/testing/index.js'
+} from '@shop/test-kit'
+import type pg from 'pg'
+import { createServiceApp, type ServiceApp } from '../src/app.js'
+import { postgres } from '../src/db.js'
 
 async function poolApp(url: string, max: number) {
   const app = await createServiceApp({ name: 'test', logLevel: 'silent' })

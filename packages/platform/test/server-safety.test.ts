@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { connect } from 'node:net'
 import { after, before, describe, it } from 'node:test'
+import { listenOnLoopback } from '@shop/test-kit'
 import { createServiceApp, type ServiceApp } from '../src/app.js'
 import { openApi } from '../src/openapi.js'
-import { listenOnLoopback } from '../src/testing/http.js'
 
 /** What a client that stalls after sending `sent` gets back, and whether the server hung up. */
 function stall(base: string, sent: string) {

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { eventually } from '../src/testing/index.js'
+import { eventually } from '@shop/test-kit'
 
 const LATE_LISTENER = fileURLToPath(new URL('./fixtures/late-listener.ts', import.meta.url))
 const LOGGING_SERVICE = fileURLToPath(new URL('./fixtures/logging-service.ts', import.meta.url))

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { connect } from 'node:net'
 import { describe, it } from 'node:test'
+import { freePort } from '@shop/local-infra'
 import { Redis } from 'ioredis'
 import pg from 'pg'
-import { freePort } from '../src/local-infra/index.js'
 import { unavailableDependency } from '../src/problem.js'
 
 /** The error a real client gives when nothing listens on `port`. */

@@ -9,9 +9,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { assertPortFree, freePort } from '@shop/platform/local-infra'
-import { eventually } from '@shop/platform/testing'
-import { PORT_VARIABLES, ROOT } from '../../../scripts/stack/index.js'
+import { assertPortFree, freePort } from '@shop/local-infra'
+import { PORT_VARIABLES, ROOT } from '@shop/native-stack'
+import { eventually } from '@shop/test-kit'
 
 export const READY = 'Distributed Shop is ready'
 
