@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
+import { suiteSetup } from '@shop/test-kit'
 import { type RunningGateway, startGateway } from './support/gateway.js'
 import { type RealServices, startRealServices } from './support/real-services.js'
 
@@ -163,7 +164,12 @@ describe('users and orders through the gateway and direct', () => {
   let behind: RealServices
   let gateway: RunningGateway
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
+    teardown(async () => {
+      // Whatever started, even when a later start failed: a server left open keeps the file alive.
+      await gateway?.close()
+      await Promise.all([direct?.stop(), behind?.stop()])
+    })
     // One after the other: apps built at once in one process race on prom-client's global
     // registry, which each clears as it starts (one app per process in production).
     direct = await startRealServices()
@@ -172,11 +178,6 @@ describe('users and orders through the gateway and direct', () => {
       USER_SERVICE_URL: behind.usersUrl,
       ORDER_SERVICE_URL: behind.ordersUrl,
     })
-  })
-  after(async () => {
-    // Whatever started, even when a later start failed: a server left open keeps the file alive.
-    await gateway?.close()
-    await Promise.all([direct?.stop(), behind?.stop()])
   })
 
   const toDirect = (path: string) =>

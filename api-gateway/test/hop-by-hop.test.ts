@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
+import { suiteSetup } from '@shop/test-kit'
 import { type RunningGateway, startGateway } from './support/gateway.js'
 
 /** An upstream that names a header of its own as hop-by-hop and asks to close its connection. */
@@ -31,16 +32,16 @@ describe('headers about the upstream connection', () => {
   let upstream: Awaited<ReturnType<typeof startHopUpstream>>
   let gateway: RunningGateway
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
+    teardown(async () => {
+      await gateway.close()
+      await upstream.close()
+    })
     upstream = await startHopUpstream()
     gateway = await startGateway({
       USER_SERVICE_URL: upstream.url,
       ORDER_SERVICE_URL: upstream.url,
     })
-  })
-  after(async () => {
-    await gateway.close()
-    await upstream.close()
   })
 
   it('are not passed on to the client, and the client connection stays open', async () => {

@@ -5,10 +5,11 @@
  */
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { stopLeftoverPostgres, stopLeftoverRedis } from '@shop/local-infra'
 import { PORT_VARIABLES } from '@shop/native-stack'
+import { suiteSetup } from '@shop/test-kit'
 import {
   portsInUse,
   runningInGroups,
@@ -25,10 +26,10 @@ const EXIT_WITHIN_MS = 10_000
 describe('pnpm stack killed with SIGKILL', () => {
   let stack: StackCommandEnv
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
     stack = await stackCommandEnv()
+    teardown(() => stack.remove())
   })
-  after(() => stack.remove())
 
   it('has every Node process exit within 10 s, and the next start clears what is left', async () => {
     const nodePorts = Object.fromEntries(

@@ -1,4 +1,4 @@
-import { after, before } from 'node:test'
+import { after, before, type HookOptions } from 'node:test'
 
 /** Hands the suite something to undo after its last test. */
 export type Teardown = (undo: () => unknown) => void
@@ -9,9 +9,13 @@ export type Teardown = (undo: () => unknown) => void
  * runs before the first test, and whatever it hands `teardown` is undone after the last,
  * newest first, even when the setup failed half-way.
  */
-export function suiteSetup(setup: (teardown: Teardown) => Promise<void>) {
+export function suiteSetup(
+  setup: (teardown: Teardown) => Promise<void>,
+  /** For the setup (node's default timeout is none). */
+  options: HookOptions = {},
+) {
   const undos: (() => unknown)[] = []
-  before(() => setup((undo) => undos.push(undo)))
+  before(() => setup((undo) => undos.push(undo)), options)
   after(async () => {
     const errors: unknown[] = []
     for (const undo of undos.reverse()) {
