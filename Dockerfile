@@ -98,7 +98,7 @@ CMD ["node", "dist/server.js"]
 # order-service: the HTTP API by default; the same image runs the queue worker
 # (`node --max-semi-space-size=2 dist/worker/server.js`, health on WORKER_PORT 8003) and Bull
 # Board (`node --max-semi-space-size=1 dist/board/server.js`, BULL_BOARD_PORT 5555), as
-# docker-compose.yml does (node's flags per entry point: scripts/stack/node-flags.ts).
+# docker-compose.yml does (node's flags per entry point: packages/native-stack/src/node-flags.ts).
 FROM runtime-common AS runtime-order-service
 ENV PORT=8002
 EXPOSE 8002 8003 5555

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { PrerequisiteError } from '@shop/platform/local-infra'
+import { PrerequisiteError } from '@shop/local-infra'
 import { runGatewayBenchmark } from './gateway.js'
 import { runIntakeBenchmark } from './intake.js'
 import { machineLine } from './lib/machine.js'

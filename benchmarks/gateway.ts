@@ -5,9 +5,9 @@
  * in one run, so the ratios compare like with like on a machine whose absolute speed varies.
  */
 import { fileURLToPath } from 'node:url'
-import { freePort } from '@shop/platform/local-infra'
-import { uniqueName } from '@shop/platform/testing'
-import { applyInitSql } from '../scripts/stack/infra.js'
+import { freePort } from '@shop/local-infra'
+import { applyInitSql } from '@shop/native-stack'
+import { uniqueName } from '@shop/test-kit'
 import { type Child, startNodeChild, waitForHttp } from './lib/child.js'
 import { Cleanup } from './lib/cleanup.js'
 import { descendantsCpuSeconds } from './lib/cpu.js'

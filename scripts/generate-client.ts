@@ -7,9 +7,9 @@
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
+import { ROOT } from '@shop/native-stack'
 import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript'
 import { startTestStack } from '../tests/system/support/test-stack.js'
-import { ROOT } from './stack/index.js'
 
 const SCHEMA_FILE = join(ROOT, 'packages/client/src/schema.ts')
 const HEADER = [

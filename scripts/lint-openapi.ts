@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { ROOT } from '@shop/native-stack'
 import { startTestStack } from '../tests/system/support/test-stack.js'
-import { ROOT } from './stack/index.js'
 
 function lint(command: string, args: string[]): boolean {
   const result = spawnSync('pnpm', ['exec', command, ...args], { cwd: ROOT, stdio: 'inherit' })

@@ -7,7 +7,7 @@
  *   tsx --conditions=development scripts/render-order-trace.ts [docs/images/order-trace.svg]
  */
 import { writeFile } from 'node:fs/promises'
-import { eventually } from '@shop/platform/testing'
+import { eventually } from '@shop/test-kit'
 import { createUser, placeOrder, shopClient } from '../tests/system/support/http.js'
 import { assertOrderTrace } from '../tests/system/support/order-trace.js'
 import { startOtlpReceiver } from '../tests/system/support/otlp-receiver.js'

@@ -11,8 +11,7 @@
  * Every process it starts leads a process group of its own, so a terminal's Ctrl-C reaches
  * only this one, which then stops everything in order: the gateway first, PostgreSQL last.
  */
-import { banner } from './stack/banner.js'
-import { optionsFromCommandLine, type Stack, startStack } from './stack/index.js'
+import { banner, optionsFromCommandLine, type Stack, startStack } from '@shop/native-stack'
 
 const say = (line: string) => process.stdout.write(`[stack] ${line}\n`)
 

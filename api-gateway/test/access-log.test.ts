@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { after, before, describe, it } from 'node:test'
-import { freePort } from '@shop/platform/local-infra'
+import { describe, it } from 'node:test'
+import { freePort } from '@shop/local-infra'
+import { suiteSetup } from '@shop/test-kit'
 import { type RunningEcho, startEcho } from './support/echo-upstream.js'
 
 interface LogLine {
@@ -15,10 +16,10 @@ interface LogLine {
 describe('the access log of a gateway process', () => {
   let upstream: RunningEcho
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
     upstream = await startEcho({ name: 'users-1' })
+    teardown(() => upstream.close())
   })
-  after(() => upstream.close())
 
   it('writes one line per request with its id, every held line out by the time it stops', async () => {
     const port = await freePort()

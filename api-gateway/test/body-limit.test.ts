@@ -4,8 +4,8 @@
  * gateway, never a connection reset under the upload.
  */
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import { sendRawRequest } from '@shop/platform/testing'
+import { describe, it } from 'node:test'
+import { sendRawRequest, suiteSetup } from '@shop/test-kit'
 import { type RunningGateway, startGateway } from './support/gateway.js'
 import { type RealServices, startRealServices } from './support/real-services.js'
 
@@ -15,16 +15,16 @@ const ROUNDS = 25
 describe('a request body over the limit', () => {
   let services: RealServices
   let gateway: RunningGateway
-  before(async () => {
+  suiteSetup(async (teardown) => {
+    teardown(async () => {
+      await gateway?.close()
+      await services?.stop()
+    })
     services = await startRealServices()
     gateway = await startGateway({
       USER_SERVICE_URL: services.usersUrl,
       ORDER_SERVICE_URL: services.ordersUrl,
     })
-  })
-  after(async () => {
-    await gateway?.close()
-    await services?.stop()
   })
 
   const targets: [string, () => string, string][] = [

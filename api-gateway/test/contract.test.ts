@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
+import { suiteSetup } from '@shop/test-kit'
 import { type RunningGateway, startGateway } from './support/gateway.js'
 import { type RealServices, startRealServices } from './support/real-services.js'
 
@@ -163,18 +164,18 @@ describe('users and orders through the gateway and direct', () => {
   let behind: RealServices
   let gateway: RunningGateway
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
+    teardown(async () => {
+      // Whatever started, even when a later start failed: a server left open keeps the file alive.
+      await gateway?.close()
+      await Promise.all([direct?.stop(), behind?.stop()])
+    })
     // Side by side: each app keeps its metrics in a registry of its own.
     ;[direct, behind] = await Promise.all([startRealServices(), startRealServices()])
     gateway = await startGateway({
       USER_SERVICE_URL: behind.usersUrl,
       ORDER_SERVICE_URL: behind.ordersUrl,
     })
-  })
-  after(async () => {
-    // Whatever started, even when a later start failed: a server left open keeps the file alive.
-    await gateway?.close()
-    await Promise.all([direct?.stop(), behind?.stop()])
   })
 
   const toDirect = (path: string) =>

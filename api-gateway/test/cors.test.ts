@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
+import { suiteSetup } from '@shop/test-kit'
 import { type Echo, type RunningEcho, startEcho } from './support/echo-upstream.js'
 import { json, type RunningGateway, startGateway } from './support/gateway.js'
 
@@ -20,18 +21,18 @@ function preflight(url: string, origin: string) {
 describe('CORS', () => {
   let echo: RunningEcho
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
     echo = await startEcho({ name: 'echo' })
+    teardown(() => echo.close())
   })
-  after(() => echo.close())
 
   describe('by default', () => {
     let gateway: RunningGateway
 
-    before(async () => {
+    suiteSetup(async (teardown) => {
       gateway = await startGateway({ USER_SERVICE_URL: echo.url, ORDER_SERVICE_URL: echo.url })
+      teardown(() => gateway.close())
     })
-    after(() => gateway.close())
 
     it('adds no CORS header to a cross-origin request', async () => {
       const response = await fetch(`${gateway.url}/users`, { headers: { origin: ALLOWED } })
@@ -50,14 +51,14 @@ describe('CORS', () => {
   describe('with CORS_ORIGINS set', () => {
     let gateway: RunningGateway
 
-    before(async () => {
+    suiteSetup(async (teardown) => {
+      teardown(() => gateway.close())
       gateway = await startGateway({
         USER_SERVICE_URL: echo.url,
         ORDER_SERVICE_URL: echo.url,
         CORS_ORIGINS: `${ALLOWED}, http://localhost:3000`,
       })
     })
-    after(() => gateway.close())
 
     it('answers a preflight from a listed origin itself, allowing it', async () => {
       const hits = echo.hits

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import { eventually } from '@shop/platform/testing'
+import { describe, it } from 'node:test'
+import { eventually, suiteSetup } from '@shop/test-kit'
 import { mergeOpenApi, type OpenApiDocument } from '../src/openapi-merge.js'
 import { type Echo, type RunningEcho, startEcho } from './support/echo-upstream.js'
 import { json, type RunningGateway, startGateway } from './support/gateway.js'
@@ -76,7 +76,11 @@ describe('GET /docs and /docs/json', () => {
 
   const merged = async () => json<OpenApiDocument>(await fetch(`${gateway.url}/docs/json`))
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
+    teardown(async () => {
+      await gateway.close()
+      await Promise.all([users.close(), orders.close()])
+    })
     // Neither service has its document ready yet: both answer 503 at first.
     users = await startEcho({ name: 'users-1', docs: undefined })
     orders = await startEcho({ name: 'orders-1', docs: undefined })
@@ -84,10 +88,6 @@ describe('GET /docs and /docs/json', () => {
       { USER_SERVICE_URL: users.url, ORDER_SERVICE_URL: orders.url },
       { docsRefreshMs: 100 },
     )
-  })
-  after(async () => {
-    await gateway.close()
-    await Promise.all([users.close(), orders.close()])
   })
 
   it('serves Swagger UI at /docs', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import { eventually } from '@shop/platform/testing'
+import { describe, it } from 'node:test'
+import { eventually, suiteSetup } from '@shop/test-kit'
 import { type ChildEcho, spawnEcho } from './support/child-echo.js'
 import { type Echo, type RunningEcho, startEcho } from './support/echo-upstream.js'
 import { json, problemOf, type RunningGateway, startGateway } from './support/gateway.js'
@@ -21,7 +21,11 @@ describe('a replica killed mid-traffic', () => {
   let orders: RunningEcho
   let gateway: RunningGateway
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
+    teardown(async () => {
+      await gateway.close()
+      await Promise.all([victim.kill(), survivor.kill(), orders.close()])
+    })
     ;[victim, survivor] = await Promise.all([
       spawnEcho('users-victim'),
       spawnEcho('users-survivor'),
@@ -31,10 +35,6 @@ describe('a replica killed mid-traffic', () => {
       USER_SERVICE_URL: `${victim.url},${survivor.url}`,
       ORDER_SERVICE_URL: orders.url,
     })
-  })
-  after(async () => {
-    await gateway.close()
-    await Promise.all([victim.kill(), survivor.kill(), orders.close()])
   })
 
   it('fails no GET of a steady stream and moves the traffic to the survivor', async () => {
@@ -83,13 +83,13 @@ describe('connect failures and lost connections', () => {
   let other: RunningEcho
   let dead: string
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
+    teardown(async () => {
+      await Promise.all([live.close(), other.close()])
+    })
     live = await startEcho({ name: 'users-live' })
     other = await startEcho({ name: 'users-other' })
     dead = await deadUrl()
-  })
-  after(async () => {
-    await Promise.all([live.close(), other.close()])
   })
 
   it('retries a POST on another replica when the first refused the connection', async () => {
@@ -122,13 +122,13 @@ describe('connect failures and lost connections', () => {
   describe('with two live replicas', () => {
     let gateway: RunningGateway
 
-    before(async () => {
+    suiteSetup(async (teardown) => {
+      teardown(() => gateway.close())
       gateway = await startGateway({
         USER_SERVICE_URL: `${live.url},${other.url}`,
         ORDER_SERVICE_URL: live.url,
       })
     })
-    after(() => gateway.close())
 
     it('answers 502 to a POST whose connection was lost after sending, without repeating it', async () => {
       for (const body of ['{"email":"a@b.c"}', '']) {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
+import { suiteSetup } from '@shop/test-kit'
 import { type RunningEcho, startEcho } from './support/echo-upstream.js'
 import { json, problemOf, type RunningGateway, startGateway } from './support/gateway.js'
 import { deadUrl } from './support/traffic.js'
@@ -10,7 +11,11 @@ describe('GET /healthz, /readyz and /metrics', () => {
   let ordersB: RunningEcho
   let gateway: RunningGateway
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
+    teardown(async () => {
+      await gateway.close()
+      await Promise.all([users.close(), ordersA.close(), ordersB.close()])
+    })
     users = await startEcho({ name: 'users-1' })
     ordersA = await startEcho({ name: 'orders-a' })
     ordersB = await startEcho({ name: 'orders-b' })
@@ -18,10 +23,6 @@ describe('GET /healthz, /readyz and /metrics', () => {
       USER_SERVICE_URL: users.url,
       ORDER_SERVICE_URL: `${ordersA.url},${ordersB.url}`,
     })
-  })
-  after(async () => {
-    await gateway.close()
-    await Promise.all([users.close(), ordersA.close(), ordersB.close()])
   })
 
   it('answers /healthz 200', async () => {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { after, before, describe, it } from 'node:test'
-import { sendRawRequest } from '@shop/platform/testing'
+import { describe, it } from 'node:test'
+import { sendRawRequest, suiteSetup } from '@shop/test-kit'
 import { type Echo, type RunningEcho, startEcho } from './support/echo-upstream.js'
 import { type RunningGateway, startGateway } from './support/gateway.js'
 
@@ -33,16 +33,16 @@ describe('headers about the upstream connection', () => {
   let upstream: Awaited<ReturnType<typeof startHopUpstream>>
   let gateway: RunningGateway
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
+    teardown(async () => {
+      await gateway.close()
+      await upstream.close()
+    })
     upstream = await startHopUpstream()
     gateway = await startGateway({
       USER_SERVICE_URL: upstream.url,
       ORDER_SERVICE_URL: upstream.url,
     })
-  })
-  after(async () => {
-    await gateway.close()
-    await upstream.close()
   })
 
   it('are not passed on to the client, and the client connection stays open', async () => {
@@ -61,16 +61,14 @@ describe('hop-by-hop and proxy-only request headers', () => {
   let upstream: RunningEcho
   let gateway: RunningGateway
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
     upstream = await startEcho({ name: 'orders-1' })
+    teardown(() => upstream.close())
     gateway = await startGateway({
       USER_SERVICE_URL: upstream.url,
       ORDER_SERVICE_URL: upstream.url,
     })
-  })
-  after(async () => {
-    await gateway.close()
-    await upstream.close()
+    teardown(() => gateway.close())
   })
 
   const cases: Array<[string, Record<string, string>]> = [

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { request as httpRequest } from 'node:http'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
+import { suiteSetup } from '@shop/test-kit'
 import { BUFFERED_LIMIT_BYTES } from '../src/upstream-client.js'
 import type { Echo } from './support/echo-upstream.js'
 import { PROBLEM_BODY, patternBytes, type RunningEcho, startEcho } from './support/echo-upstream.js'
@@ -17,7 +18,12 @@ describe('proxying /users and /orders', () => {
   let orders: RunningEcho
   let gateway: RunningGateway
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
+    teardown(async () => {
+      await gateway.close()
+      await users.close()
+      await orders.close()
+    })
     users = await startEcho({ name: 'users-1' })
     orders = await startEcho({ name: 'orders-1' })
     gateway = await startGateway({
@@ -25,11 +31,6 @@ describe('proxying /users and /orders', () => {
       ORDER_SERVICE_URL: orders.url,
       BODY_LIMIT_BYTES: '1024',
     })
-  })
-  after(async () => {
-    await gateway.close()
-    await users.close()
-    await orders.close()
   })
 
   for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
-import { freePort, type LocalRedis, startLocalRedis } from '@shop/platform/local-infra'
-import { type Stoppable, startTestRedis, uniqueName } from '@shop/platform/testing'
+import { describe, it } from 'node:test'
+import { freePort, type LocalRedis, startLocalRedis } from '@shop/local-infra'
+import { type Stoppable, startTestRedis, suiteSetup, uniqueName } from '@shop/test-kit'
 import { type RunningEcho, startEcho } from './support/echo-upstream.js'
 import { problemOf, type RunningGateway, startGateway } from './support/gateway.js'
 
@@ -23,13 +23,13 @@ describe('rate limit', () => {
   let redis: Stoppable
   let echo: RunningEcho
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
+    teardown(async () => {
+      await echo.close()
+      await redis.stop()
+    })
     redis = await startTestRedis()
     echo = await startEcho({ name: 'echo' })
-  })
-  after(async () => {
-    await echo.close()
-    await redis.stop()
   })
 
   function limited(max: number, nameSpace: string, extra: Record<string, string> = {}) {
@@ -49,10 +49,10 @@ describe('rate limit', () => {
   describe('with RATE_LIMIT_MAX set', () => {
     let gateway: RunningGateway
 
-    before(async () => {
+    suiteSetup(async (teardown) => {
       gateway = await limited(3, `${uniqueName('limit')}:`)
+      teardown(() => gateway.close())
     })
-    after(() => gateway.close())
 
     it('answers 429 problem+json with Retry-After to requests over the limit, without forwarding them', async () => {
       const first = await fetch(`${gateway.url}/users`)
@@ -116,7 +116,12 @@ describe('rate limit', () => {
     let own: LocalRedis
     let gateway: RunningGateway
 
-    before(async () => {
+    suiteSetup(async (teardown) => {
+      teardown(async () => {
+        await gateway.close()
+        await own.stop()
+        await rm(dir, { recursive: true, force: true })
+      })
       dir = await mkdtemp(join(tmpdir(), 'gateway-rate-limit-'))
       own = await startLocalRedis({ port: await freePort(), dir })
       gateway = await startGateway(
@@ -128,11 +133,6 @@ describe('rate limit', () => {
         },
         { rateLimitNameSpace: `${uniqueName('gone')}:` },
       )
-    })
-    after(async () => {
-      await gateway.close()
-      await own.stop()
-      await rm(dir, { recursive: true, force: true })
     })
 
     it('serves requests unlimited instead of failing them', async () => {

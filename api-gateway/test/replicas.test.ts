@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import { eventually } from '@shop/platform/testing'
+import { describe, it } from 'node:test'
+import { eventually, suiteSetup } from '@shop/test-kit'
 import { type RunningEcho, startEcho } from './support/echo-upstream.js'
 import { type RunningGateway, startGateway } from './support/gateway.js'
 import { replicaCounts } from './support/traffic.js'
@@ -43,17 +43,17 @@ describe('replicas listed in USER_SERVICE_URL', () => {
   let orders: RunningEcho
   let gateway: RunningGateway
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
+    teardown(async () => {
+      await gateway.close()
+      await Promise.all([...replicas, orders].map((echo) => echo.close()))
+    })
     replicas = [await startEcho({ name: 'users-a' }), await startEcho({ name: 'users-b' })]
     orders = await startEcho({ name: 'orders-1' })
     gateway = await startGateway({
       USER_SERVICE_URL: ` ${replicas[0]?.url}, ${replicas[1]?.url} `,
       ORDER_SERVICE_URL: orders.url,
     })
-  })
-  after(async () => {
-    await gateway.close()
-    await Promise.all([...replicas, orders].map((echo) => echo.close()))
   })
 
   it('gives each of two replicas 35-65% of 200 requests', async () => {
@@ -82,12 +82,12 @@ describe('an upstream host name resolving to several addresses', () => {
     return [...addresses]
   }
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
+    teardown(async () => {
+      await Promise.all([...echoes, orders].map((echo) => echo.close()))
+    })
     echoes = await startOnAddresses(['127.0.0.2', '127.0.0.3', '127.0.0.4'])
     orders = await startEcho({ name: 'orders-1' })
-  })
-  after(async () => {
-    await Promise.all([...echoes, orders].map((echo) => echo.close()))
   })
 
   function usersUrl() {
@@ -97,7 +97,8 @@ describe('an upstream host name resolving to several addresses', () => {
   describe('resolved once at start and on a timer', () => {
     let gateway: RunningGateway
 
-    before(async () => {
+    suiteSetup(async (teardown) => {
+      teardown(() => gateway.close())
       addresses = ['127.0.0.3', '127.0.0.2', '127.0.0.2']
       lookups = []
       lookupFails = false
@@ -106,7 +107,6 @@ describe('an upstream host name resolving to several addresses', () => {
         { lookup },
       )
     })
-    after(() => gateway.close())
 
     it('balances over every address, 35-65% each of 200 requests', async () => {
       const counts = await replicaCounts(`${gateway.url}/users/1`, 200)
@@ -124,7 +124,8 @@ describe('an upstream host name resolving to several addresses', () => {
   describe('re-resolved periodically', () => {
     let gateway: RunningGateway
 
-    before(async () => {
+    suiteSetup(async (teardown) => {
+      teardown(() => gateway.close())
       addresses = ['127.0.0.2', '127.0.0.3']
       lookups = []
       lookupFails = false
@@ -133,7 +134,6 @@ describe('an upstream host name resolving to several addresses', () => {
         { lookup },
       )
     })
-    after(() => gateway.close())
 
     it('starts sending to an address the name gains', async () => {
       addresses = ['127.0.0.2', '127.0.0.3', '127.0.0.4']
@@ -173,17 +173,17 @@ describe('an upstream host name resolving to several addresses', () => {
   describe('when the name resolves to nothing', () => {
     let gateway: RunningGateway
 
-    before(async () => {
+    suiteSetup(async (teardown) => {
       lookupFails = true
+      teardown(() => {
+        lookupFails = false
+      })
       lookups = []
       gateway = await startGateway(
         { USER_SERVICE_URL: usersUrl(), ORDER_SERVICE_URL: orders.url, DNS_REFRESH_MS: '50' },
         { lookup },
       )
-    })
-    after(() => {
-      lookupFails = false
-      return gateway.close()
+      teardown(() => gateway.close())
     })
 
     it('answers 503 problem+json naming the upstream, then serves once it resolves', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
+import { suiteSetup } from '@shop/test-kit'
 import { type Echo, type RunningEcho, startEcho } from './support/echo-upstream.js'
 import { json, type RunningGateway, startGateway } from './support/gateway.js'
 
@@ -7,13 +8,13 @@ describe('x-request-id', () => {
   let users: RunningEcho
   let gateway: RunningGateway
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
+    teardown(async () => {
+      await gateway.close()
+      await users.close()
+    })
     users = await startEcho({ name: 'users-1' })
     gateway = await startGateway({ USER_SERVICE_URL: users.url, ORDER_SERVICE_URL: users.url })
-  })
-  after(async () => {
-    await gateway.close()
-    await users.close()
   })
 
   it('keeps a sane id from the client, returns it and forwards it', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
+import { suiteSetup } from '@shop/test-kit'
 import { frozenReplica } from './support/child-echo.js'
 import { type RunningEcho, startEcho } from './support/echo-upstream.js'
 import { problemOf, startGateway } from './support/gateway.js'
@@ -11,11 +12,11 @@ describe('upstreams that do not answer', () => {
   let users: RunningEcho
   let dead: string
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
     users = await startEcho({ name: 'users-1' })
+    teardown(() => users.close())
     dead = await deadUrl()
   })
-  after(() => users.close())
 
   it('answers 504 problem+json when the upstream does not answer in time, and does not retry', async () => {
     const other = await startEcho({ name: 'users-2' })

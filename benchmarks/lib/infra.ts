@@ -1,4 +1,4 @@
-import { startTestPostgres, startTestRedis } from '@shop/platform/testing'
+import { startTestPostgres, startTestRedis } from '@shop/test-kit'
 import type { Cleanup } from './cleanup.js'
 
 /** DATABASE_URL when given (left as it was found), else a throwaway embedded PostgreSQL. */

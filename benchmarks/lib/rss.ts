@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import type { Stack } from '../../scripts/stack/index.js'
+import type { Stack } from '@shop/native-stack'
 import { allStats } from './cpu.js'
 
 export interface ProcessRss {

@@ -1,8 +1,8 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePort } from '@shop/platform/local-infra'
-import { uniqueName } from '@shop/platform/testing'
-import { nodeFlags } from '../../scripts/stack/node-flags.js'
+import { freePort } from '@shop/local-infra'
+import { nodeFlags } from '@shop/native-stack'
+import { uniqueName } from '@shop/test-kit'
 import { type Child, startChild, waitForHttp } from './child.js'
 import type { Cleanup } from './cleanup.js'
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, afterEach, before } from 'node:test'
-import { freePort, startLocalRedis } from '@shop/platform/local-infra'
+import { freePort, startLocalRedis } from '@shop/local-infra'
 import { createPool } from '@shop/platform/postgres'
 import {
   createTestDatabase,
@@ -10,7 +10,7 @@ import {
   listenOnLoopback,
   startTestRedis,
   uniqueName,
-} from '@shop/platform/testing'
+} from '@shop/test-kit'
 import { Queue } from 'bullmq'
 import { drizzle } from 'drizzle-orm/node-postgres'
 import Fastify from 'fastify'

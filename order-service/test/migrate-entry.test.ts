@@ -1,4 +1,4 @@
-import { testMigrateEntryPoint } from '@shop/platform/testing'
+import { testMigrateEntryPoint } from '@shop/test-kit'
 
 testMigrateEntryPoint({
   entry: new URL('../src/migrate.ts', import.meta.url),

@@ -14,7 +14,7 @@ import {
   listenOnLoopback,
   startFaultyPostgres,
   untilReady,
-} from '@shop/platform/testing'
+} from '@shop/test-kit'
 import { buildApp } from '../src/api/app.js'
 import { createOrderQueue, jobIdFor } from '../src/orders/order-queue.js'
 import { buildWorker } from '../src/worker/order-worker.js'

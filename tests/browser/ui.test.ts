@@ -5,8 +5,7 @@
  * .artifacts/screenshots/.
  */
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import { eventually, uniqueName } from '@shop/platform/testing'
+import { describe, it } from 'node:test'
 import {
   call,
   createUser,
@@ -16,6 +15,7 @@ import {
   type User,
 } from '@shop/system-tests/http'
 import { startTestStack, type TestStack } from '@shop/system-tests/test-stack'
+import { eventually, suiteSetup, uniqueName } from '@shop/test-kit'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { launchChromium } from './support/chromium.js'
 import { screenshot } from './support/screenshots.js'
@@ -28,16 +28,16 @@ let browser: Browser
 let context: BrowserContext
 let page: Page
 
-before(async () => {
+suiteSetup(async (teardown) => {
+  teardown(async () => {
+    await browser?.close()
+    await running?.stop()
+  })
   // Chromium first: when it is missing, fail at once rather than after starting a stack.
   browser = await launchChromium()
   running = await startTestStack({ workers: 1, env: { PROCESSING_DELAY_MS: '50' } })
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
   page = await context.newPage()
-})
-after(async () => {
-  await browser?.close()
-  await running?.stop()
 })
 
 async function documentOf(baseUrl: string) {

@@ -10,10 +10,11 @@
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createPool } from '@shop/platform/postgres'
 import { createUser, shopClient } from '@shop/system-tests/http'
+import { suiteSetup } from '@shop/test-kit'
 import { type FaultStack, startFaultStack } from './support/fault-stack.js'
 import {
   frozen,
@@ -82,12 +83,14 @@ describe(`${ORDERS} orders through the gateway while a worker, Redis and Postgre
     }
   }
 
-  before(
-    async () => {
+  suiteSetup(
+    async (teardown) => {
       const started = Date.now()
       running = await startFaultStack(WORKERS, ENV)
+      teardown(() => running.stop())
       const { stack } = running
       db = createPool({ url: stack.databaseUrl, applicationName: 'fault-load-check', max: 2 })
+      teardown(() => db.end())
       const userIds: number[] = []
       const client = shopClient(stack.urls.gateway)
       for (let i = 0; i < 20; i++) userIds.push((await createUser(client)).id)
@@ -164,10 +167,6 @@ describe(`${ORDERS} orders through the gateway while a worker, Redis and Postgre
     },
     { timeout: 600_000 },
   )
-  after(async () => {
-    await db?.end()
-    await running?.stop()
-  })
 
   it('injected every fault: a worker killed, Redis paused, connections terminated', () => {
     const worker1 = running.stack.processes.find((p) => p.name === 'worker-1')

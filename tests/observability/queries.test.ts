@@ -26,12 +26,18 @@ describe('queries name only metrics the services export', () => {
 
   it('every query of every Grafana dashboard', async () => {
     const all = (await dashboards()).flatMap(({ dashboard }) => queries(dashboard))
-    assert.ok(all.length > 0)
+    assert.ok(all.length > 0, 'the dashboards hold no query')
     assert.deepEqual(unexported(all, exported), [])
   })
 
   it('every alerting rule', async () => {
-    const all = (await rules()).map((rule) => ({
+    const loaded = await rules()
+    // An empty or unread rule file would otherwise pass: nothing to check is not a success.
+    assert.ok(
+      loaded.some((rule) => rule.alert !== undefined),
+      'prometheus.yml loads no alerting rule',
+    )
+    const all = loaded.map((rule) => ({
       where: `rule ${rule.alert ?? rule.record}`,
       expr: rule.expr,
     }))

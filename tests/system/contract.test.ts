@@ -9,10 +9,10 @@
  * (429, 502, 503, 504) in gateway-contract.test.ts.
  */
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import type { ShopClient } from '@shop/client'
 import { MAX_ID } from '@shop/platform'
-import { uniqueName } from '@shop/platform/testing'
+import { suiteSetup, uniqueName } from '@shop/test-kit'
 import { checkedExchanges } from './support/conformance.js'
 import { call, createUser, placeOrder, shopClient } from './support/http.js'
 import { startTestStack, type TestStack } from './support/test-stack.js'
@@ -243,13 +243,13 @@ async function untyped(base: string, path: string, body: unknown, headers: Recor
   return { response: { status } }
 }
 
-before(async () => {
+suiteSetup(async (teardown) => {
   running = await startTestStack({ workers: 1 })
+  teardown(() => running.stop())
   const gateway = shopClient(running.stack.urls.gateway)
   userId = (await createUser(gateway)).id
   orderId = (await placeOrder(gateway, userId)).id
 })
-after(() => running?.stop())
 
 function reach(document: Reached['document']): Reached {
   const { urls } = running.stack

@@ -5,8 +5,9 @@
  * Each fault is real: gateway processes of their own in front of upstreams that misbehave.
  */
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import type { ShopClient } from '@shop/client'
+import { suiteSetup } from '@shop/test-kit'
 import { publishDocument } from './support/conformance.js'
 import {
   droppingUpstream,
@@ -47,13 +48,13 @@ async function gatewayBefore(upstream: { users: string; orders: string }, env = 
   return shopClient(gateway.url)
 }
 
-before(async () => {
+suiteSetup(async (teardown) => {
+  teardown(async () => {
+    for (const gateway of gateways) await gateway.stop()
+    for (const upstream of upstreams) await upstream.close()
+    await running?.stop()
+  })
   running = await startTestStack({ workers: 1 })
-})
-after(async () => {
-  for (const gateway of gateways) await gateway.stop()
-  for (const upstream of upstreams) await upstream.close()
-  await running?.stop()
 })
 
 describe("the gateway's own answers, as its document lists them", () => {

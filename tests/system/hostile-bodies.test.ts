@@ -4,7 +4,8 @@
  * either refused with a 400 (where a text column cannot hold it) or stored exactly as sent.
  */
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
+import { suiteSetup } from '@shop/test-kit'
 import fc from 'fast-check'
 import { checkProperty, type RowWatch, sendChecked, watchRows } from './support/hostile-check.js'
 import { basesFor, type Target, targetsOf } from './support/hostile-targets.js'
@@ -35,15 +36,15 @@ describe('hostile request bodies', () => {
   let serial = 0
   const uniqueEmail = (local = 'shopper') => `n${++serial}.${local}@example.com`
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
+    teardown(async () => {
+      await rows?.close()
+      await running?.stop()
+    })
     running = await startTestStack({ workers: 1 })
     rows = watchRows(running.stack.databaseUrl)
     targets = targetsOf(running)
     userId = (await createUser(shopClient(running.stack.urls.gateway))).id
-  })
-  after(async () => {
-    await rows?.close()
-    await running?.stop()
   })
 
   /** Posts `body` (JSON text or bytes) to `path` at `base`, checked; the parsed answer. */

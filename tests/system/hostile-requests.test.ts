@@ -4,7 +4,8 @@
  * and Bull Board): never a 5xx, every error problem+json, and no row changed by a refusal.
  */
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
+import { suiteSetup } from '@shop/test-kit'
 import fc from 'fast-check'
 import {
   assertNoServerError,
@@ -27,17 +28,17 @@ describe('hostile requests to every process', () => {
   let rows: RowWatch
   let targets: Target[]
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
+    teardown(async () => {
+      await rows?.close()
+      await running?.stop()
+    })
     running = await startTestStack({ workers: 1 })
     rows = watchRows(running.stack.databaseUrl)
     targets = targetsOf(running)
     const client = shopClient(running.stack.urls.gateway)
     const user = await createUser(client)
     await placeOrder(client, user.id)
-  })
-  after(async () => {
-    await rows?.close()
-    await running?.stop()
   })
 
   it('answers any path under /users and /orders, with any method, without a 5xx or a change', async () => {

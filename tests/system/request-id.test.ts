@@ -3,9 +3,9 @@
  * processes' output, so it runs against the native stack only.
  */
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import type { ShopClient } from '@shop/client'
-import { eventually, uniqueName } from '@shop/platform/testing'
+import { eventually, suiteSetup, uniqueName } from '@shop/test-kit'
 import { createUser, shopClient } from './support/http.js'
 import { startTestStack, type TestStack } from './support/test-stack.js'
 
@@ -42,12 +42,12 @@ describe('x-request-id through the gateway', () => {
   let client: ShopClient
   let userId: number
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
     running = await startTestStack({ workers: 1 })
+    teardown(() => running.stop())
     client = shopClient(running.stack.urls.gateway)
     userId = (await createUser(client)).id
   })
-  after(() => running?.stop())
 
   it("keeps the client's id and logs it in the gateway, order-service, user-service and the worker", async () => {
     const requestId = uniqueName('trace')

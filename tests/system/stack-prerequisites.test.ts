@@ -9,8 +9,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
-import { PORT_VARIABLES } from '../../scripts/stack/index.js'
+import { describe, it } from 'node:test'
+import { PORT_VARIABLES } from '@shop/native-stack'
+import { suiteSetup } from '@shop/test-kit'
 import {
   portsInUse,
   type StackCommandEnv,
@@ -39,14 +40,14 @@ describe('pnpm stack prerequisites', () => {
   let ports: Record<string, number>
   let dataDir: string
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
+    teardown(async () => {
+      await stack.remove()
+      await rm(emptyBin, { recursive: true, force: true })
+    })
     stack = await stackCommandEnv()
     ;({ env, ports, dataDir } = stack)
     emptyBin = await mkdtemp(join(tmpdir(), 'shop-empty-bin-'))
-  })
-  after(async () => {
-    await stack.remove()
-    await rm(emptyBin, { recursive: true, force: true })
   })
 
   it('without redis-server on PATH nor REDIS_URL, exits with one line on how to get it', async () => {

@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict'
 import { get } from 'node:http'
-import { after, before, describe, it } from 'node:test'
-import { eventually } from '@shop/platform/testing'
-import { restartDelayMs } from '../../scripts/stack/runner.js'
+import { describe, it } from 'node:test'
+import { restartDelayMs } from '@shop/native-stack'
+import { eventually, suiteSetup } from '@shop/test-kit'
 import { startTestStack, type TestStack } from './support/test-stack.js'
 
 function status(url: string) {
@@ -30,10 +30,10 @@ describe('restart delay', () => {
 describe('stack supervisor', () => {
   let running: TestStack
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
     running = await startTestStack({ workers: 2 })
+    teardown(() => running.stop())
   })
-  after(() => running?.stop())
 
   const worker = (name: string) => {
     const found = running.stack.processes.find((p) => p.name === name)

@@ -8,10 +8,11 @@ import { execFile } from 'node:child_process'
 import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir, userInfo } from 'node:os'
 import { dirname, join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { promisify } from 'node:util'
-import { commandLine, OUTSIDE_ROOT, outsideDataDir } from '@shop/platform/local-infra'
-import { ROOT } from '../../scripts/stack/index.js'
+import { commandLine, OUTSIDE_ROOT, outsideDataDir } from '@shop/local-infra'
+import { ROOT } from '@shop/native-stack'
+import { suiteSetup } from '@shop/test-kit'
 import {
   portsInUse,
   type StackCommandEnv,
@@ -41,19 +42,19 @@ describe('pnpm stack as root from a folder other users cannot enter', {
   let jail: string
   let clone: string
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
+    teardown(async () => {
+      await stack.remove()
+      await rm(dirname(outsideDataDir(join(clone, '.data', 'postgres'))), {
+        recursive: true,
+        force: true,
+      })
+      await rm(jail, { recursive: true, force: true })
+    })
     stack = await stackCommandEnv()
     jail = await mkdtemp(join(tmpdir(), 'shop-private-'))
     clone = join(jail, 'clone')
     await copyClone(clone)
-  })
-  after(async () => {
-    await stack.remove()
-    await rm(dirname(outsideDataDir(join(clone, '.data', 'postgres'))), {
-      recursive: true,
-      force: true,
-    })
-    await rm(jail, { recursive: true, force: true })
   })
 
   it('starts, with PostgreSQL running as postgres outside the clone, and stops cleanly', async () => {

@@ -3,7 +3,8 @@
  * started goes, the front door first and PostgreSQL last, and nothing is left running.
  */
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
+import { suiteSetup } from '@shop/test-kit'
 import {
   portsInUse,
   type StackCommandEnv,
@@ -15,10 +16,10 @@ import {
 describe('pnpm stack stopped by a signal', () => {
   let stack: StackCommandEnv
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
     stack = await stackCommandEnv()
+    teardown(() => stack.remove())
   })
-  after(() => stack.remove())
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     it(`stops every process in order on ${signal} and leaves every port free`, async () => {

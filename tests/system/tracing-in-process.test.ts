@@ -4,10 +4,11 @@
  * Tracing starts before any app module is imported: the apps are imported dynamically.
  */
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { context, trace } from '@opentelemetry/api'
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace'
 import { startTracing } from '@shop/platform/tracing'
+import { suiteSetup } from '@shop/test-kit'
 import { assertOrderTrace } from './support/order-trace.js'
 import { SpanTree, type TraceSpan } from './support/span-tree.js'
 
@@ -18,7 +19,7 @@ const tracing = await startTracing('shop-test', {
 
 const { createLogger } = await import('@shop/platform')
 const { createTestDatabase, eventually, listenOnLoopback, startTestRedis, uniqueName } =
-  await import('@shop/platform/testing')
+  await import('@shop/test-kit')
 const gatewayModule = await import('../../api-gateway/src/app.js')
 const gatewayConfig = await import('../../api-gateway/src/config.js')
 const usersModule = await import('../../user-service/src/app.js')
@@ -51,7 +52,11 @@ describe('tracing, with every process in the test process', () => {
   let usersUrl = ''
   let redisUrl = ''
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
+    teardown(async () => {
+      for (const close of closers) await close()
+      await tracing?.shutdown()
+    })
     const database = await createTestDatabase()
     closers.push(() => database.stop())
     const redis = await startTestRedis()
@@ -82,10 +87,6 @@ describe('tracing, with every process in the test process', () => {
     )
     closers.unshift(() => gateway.close())
     gatewayUrl = await listenOnLoopback(gateway)
-  })
-  after(async () => {
-    for (const close of closers) await close()
-    await tracing?.shutdown()
   })
 
   it('shows one order from the gateway through user-service, the insert and the queue to the worker', async () => {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import {
   createTestDatabase,
@@ -13,8 +13,9 @@ import {
   type Stoppable,
   scratchDir,
   startTestRedis,
+  suiteSetup,
   uniqueName,
-} from '@shop/platform/testing'
+} from '@shop/test-kit'
 import { startOtlpReceiver } from './support/otlp-receiver.js'
 import { startServiceProcess } from './support/service-process.js'
 
@@ -31,15 +32,15 @@ describe('tracing off and on', () => {
   let redis: Stoppable
   let dir: string
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
+    teardown(async () => {
+      await redis?.stop()
+      await database?.stop()
+      await rm(dir, { recursive: true, force: true })
+    })
     database = await createTestDatabase()
     redis = await startTestRedis()
     dir = await scratchDir('shop-tracing-')
-  })
-  after(async () => {
-    await redis?.stop()
-    await database?.stop()
-    await rm(dir, { recursive: true, force: true })
   })
 
   /** Runs `entry` until `work` is done, and returns the CommonJS modules it loaded. */

@@ -4,8 +4,8 @@
  * carrying the request id and the trace id.
  */
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import { eventually, uniqueName } from '@shop/platform/testing'
+import { describe, it } from 'node:test'
+import { eventually, suiteSetup, uniqueName } from '@shop/test-kit'
 import { createUser, shopClient } from './support/http.js'
 import { assertOrderTrace } from './support/order-trace.js'
 import { startOtlpReceiver } from './support/otlp-receiver.js'
@@ -24,7 +24,11 @@ describe('tracing, with every process on its own (OTLP http/json)', () => {
   let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>
   let running: TestStack
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
+    teardown(async () => {
+      await running?.stop()
+      await receiver?.stop()
+    })
     receiver = await startOtlpReceiver()
     running = await startTestStack({
       workers: 1,
@@ -36,10 +40,6 @@ describe('tracing, with every process on its own (OTLP http/json)', () => {
         PROCESSING_DELAY_MS: '0',
       },
     })
-  })
-  after(async () => {
-    await running?.stop()
-    await receiver?.stop()
   })
 
   it('shows one order across the processes, and the worker logs its request id and trace id', async () => {

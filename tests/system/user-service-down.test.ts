@@ -3,15 +3,16 @@
  * run as their own processes too, on a database and a queue of this suite's own.
  */
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import type { ShopClient } from '@shop/client'
 import { createFailFastRedis } from '@shop/platform/redis'
 import {
   createTestDatabase,
   type Stoppable,
   startTestRedis,
+  suiteSetup,
   uniqueName,
-} from '@shop/platform/testing'
+} from '@shop/test-kit'
 import { publishDocument } from './support/conformance.js'
 import { stackDocuments } from './support/documents.js'
 import { shopClient } from './support/http.js'
@@ -29,7 +30,12 @@ describe('with user-service down', () => {
   let straight: ShopClient
   let through: ShopClient
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
+    teardown(async () => {
+      for (const running of [gateway, orders, users]) await running?.stop()
+      await redis?.stop()
+      await database?.stop()
+    })
     database = await createTestDatabase()
     redis = await startTestRedis()
     const common = { DATABASE_URL: database.url, LOG_LEVEL: 'info' }
@@ -57,11 +63,6 @@ describe('with user-service down', () => {
     assert.ok(created.data, `POST /users answered ${created.response.status}`)
     userId = created.data.id
     await users.stop('SIGKILL')
-  })
-  after(async () => {
-    for (const running of [gateway, orders, users]) await running?.stop()
-    await redis?.stop()
-    await database?.stop()
   })
 
   it('answers POST /orders with a 503 problem naming user-service, straight and through the gateway', async () => {

@@ -5,10 +5,10 @@
  * is observable through HTTP alone. Every answer is checked against the gateway's document.
  */
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import type { ShopClient } from '@shop/client'
 import { MAX_ID } from '@shop/platform'
-import { eventually, uniqueName } from '@shop/platform/testing'
+import { eventually, suiteSetup, uniqueName } from '@shop/test-kit'
 import {
   call,
   createUser,
@@ -25,11 +25,11 @@ const PROBLEM_JSON = /^application\/problem\+json/
 let target: Target
 let client: ShopClient
 
-before(async () => {
+suiteSetup(async (teardown) => {
   target = await startTarget()
+  teardown(() => target.stop())
   client = target.client
 })
-after(() => target?.stop())
 
 describe('the README walkthrough through the gateway', () => {
   let user: User

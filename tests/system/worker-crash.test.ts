@@ -4,9 +4,9 @@
  * Short BullMQ lock timings make a dead worker's jobs come back within seconds, not 30 s.
  */
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import type { ShopClient } from '@shop/client'
-import { eventually } from '@shop/platform/testing'
+import { eventually, suiteSetup } from '@shop/test-kit'
 import { createUser, ordersOf, placeOrders, settledOrdersOf, shopClient } from './support/http.js'
 import { startTestStack, type TestStack } from './support/test-stack.js'
 
@@ -41,7 +41,8 @@ describe('order workers', () => {
     return user.id
   }
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
+    teardown(() => running?.stop())
     running = await startTestStack({
       workers: 3,
       env: {
@@ -53,7 +54,6 @@ describe('order workers', () => {
     })
     client = shopClient(running.stack.urls.gateway)
   })
-  after(() => running?.stop())
 
   it('share a burst of 200 orders, each processed by exactly one of them', async () => {
     const workers = running.stack.urls.workers

@@ -1,6 +1,6 @@
 import { after, before } from 'node:test'
 import { createPool } from '@shop/platform/postgres'
-import { createTestDatabase, type Stoppable } from '@shop/platform/testing'
+import { createTestDatabase, type Stoppable } from '@shop/test-kit'
 import type { LightMyRequestResponse } from 'fastify'
 import type pg from 'pg'
 import { buildApp } from '../src/app.js'

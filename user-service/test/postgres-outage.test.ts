@@ -15,7 +15,7 @@ import {
   type Stoppable,
   startFaultyPostgres,
   untilReady,
-} from '@shop/platform/testing'
+} from '@shop/test-kit'
 import { buildApp } from '../src/app.js'
 import { migrateDatabase } from '../src/db/migrate.js'
 import { type App, testConfig } from './helpers.js'

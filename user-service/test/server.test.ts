@@ -3,7 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { createTestDatabase, eventually, type Stoppable } from '@shop/platform/testing'
+import { createTestDatabase, eventually, type Stoppable } from '@shop/test-kit'
 
 const serviceRoot = fileURLToPath(new URL('..', import.meta.url))
 

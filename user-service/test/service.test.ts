@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { freePort } from '@shop/platform/local-infra'
+import { freePort } from '@shop/local-infra'
 import { buildApp } from '../src/app.js'
 import { type App, assertProblem, testConfig, useUserService } from './helpers.js'
 

@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http'
-import { listenOnLoopback } from '@shop/platform/testing'
+import { listenOnLoopback } from '@shop/test-kit'
 import { buildGateway, type GatewayOptions } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 

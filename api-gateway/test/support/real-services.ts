@@ -1,9 +1,4 @@
-import {
-  createTestDatabase,
-  listenOnLoopback,
-  startTestRedis,
-  uniqueName,
-} from '@shop/platform/testing'
+import { createTestDatabase, listenOnLoopback, startTestRedis, uniqueName } from '@shop/test-kit'
 import { buildApp as buildOrderService } from '../../../order-service/src/api/app.js'
 import { loadConfig as loadOrderConfig } from '../../../order-service/src/config.js'
 import { migrateDatabase as migrateOrders } from '../../../order-service/src/db/migrate.js'

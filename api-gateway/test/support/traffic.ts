@@ -1,4 +1,4 @@
-import { freePort } from '@shop/platform/local-infra'
+import { freePort } from '@shop/local-infra'
 
 /** Sends `count` GETs one after another and counts which replica (`x-upstream`) answered. */
 export async function replicaCounts(url: string, count: number) {

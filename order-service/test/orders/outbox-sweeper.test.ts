@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { createLogger } from '@shop/platform'
-import { eventually } from '@shop/platform/testing'
+import { eventually } from '@shop/test-kit'
 import { buildApp } from '../../src/api/app.js'
 import { createOrderQueue } from '../../src/orders/order-queue.js'
 import { startOutboxSweeper } from '../../src/orders/outbox-sweeper.js'

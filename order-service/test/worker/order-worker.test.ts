@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { eventually } from '@shop/platform/testing'
+import { eventually } from '@shop/test-kit'
 import type { Queue } from 'bullmq'
 import { gate, insertOrder } from '../helpers.js'
 import { useWorkers } from './workers.js'

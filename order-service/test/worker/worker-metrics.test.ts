@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { eventually, metricSample, scrapeMetrics } from '@shop/platform/testing'
+import { eventually, metricSample, scrapeMetrics } from '@shop/test-kit'
 import { Worker } from 'bullmq'
 import type { FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'

@@ -65,10 +65,7 @@ export async function createServiceApp({ name, logLevel, fastify = {} }: Service
     reply.header(REQUEST_ID_HEADER, request.id)
     done()
   })
-  app.addHook('onClose', (_app, done) => {
-    flushLogs()
-    done()
-  })
+  app.addHook('onClose', () => flushLogs())
   await app.register(problemDetails)
   await app.register(metrics)
   return app.withTypeProvider<ZodTypeProvider>()

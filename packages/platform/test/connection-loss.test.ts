@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
+import { createTestDatabase, eventually, type Stoppable, suiteSetup } from '@shop/test-kit'
 import { sql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/node-postgres'
 import pg from 'pg'
 import { createServiceApp, type ServiceApp } from '../src/app.js'
 import { postgres } from '../src/db.js'
-import { createTestDatabase, eventually, type Stoppable } from '../src/testing/index.js'
 
 /** Terminates one backend from another connection, as `pg_terminate_backend` does for an admin. */
 async function terminate(url: string, pid: number) {
@@ -24,9 +24,11 @@ describe('a PostgreSQL connection terminated inside a transaction', () => {
   let backendPid: number | undefined
   let resume = () => {}
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
     database = await createTestDatabase()
+    teardown(() => database.stop())
     app = await createServiceApp({ name: 'test', logLevel: 'silent' })
+    teardown(() => app.close())
     await app.register(postgres, { url: database.url, applicationName: 'connection-loss-test' })
     // Two statements in one transaction, with a pause between them for the test to cut in.
     app.post('/two-steps', async () => {
@@ -41,10 +43,6 @@ describe('a PostgreSQL connection terminated inside a transaction', () => {
       })
       return { done: true }
     })
-  })
-  after(async () => {
-    await app?.close()
-    await database?.stop()
   })
 
   it('answers 503, not 500, and the process carries on with a fresh connection', async () => {

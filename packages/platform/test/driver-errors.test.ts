@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { connect } from 'node:net'
 import { describe, it } from 'node:test'
+import { freePort } from '@shop/local-infra'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import { isUniqueViolation, unavailableDependency } from '../src/driver-errors.js'
-import { freePort } from '../src/local-infra/index.js'
 
 /** The error a real client gives when nothing listens on `port`. */
 function refusedBy(attempt: (port: number) => Promise<unknown>) {

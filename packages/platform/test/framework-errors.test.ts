@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { connect } from 'node:net'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
+import { listenOnLoopback, suiteSetup } from '@shop/test-kit'
 import { z } from 'zod'
 import { createServiceApp, type ServiceApp } from '../src/app.js'
-import { listenOnLoopback } from '../src/testing/http.js'
 
 /** Writes `head` on a socket of its own and returns everything read until the server closes. */
 function exchangeRaw(base: string, head: string) {
@@ -32,12 +32,12 @@ function parse(raw: string) {
 describe('errors Fastify and Node answer before any route runs', () => {
   let app: ServiceApp
   let base: string
-  before(async () => {
+  suiteSetup(async (teardown) => {
     app = await createServiceApp({ name: 'test', logLevel: 'silent' })
+    teardown(() => app.close())
     app.get('/things/:id', { schema: { params: z.object({ id: z.string() }) } }, async () => ({}))
     base = await listenOnLoopback(app)
   })
-  after(() => app.close())
 
   it('answers a URL it cannot decode with a 400 problem', async () => {
     const response = await app.inject({ method: 'GET', url: '/things/%ZZ' })

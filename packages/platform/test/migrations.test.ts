@@ -2,10 +2,9 @@ import assert from 'node:assert/strict'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
+import { createTestDatabase, queryOnce, type Stoppable, suiteSetup } from '@shop/test-kit'
 import { runMigrations } from '../src/db.js'
-import { createTestDatabase, type Stoppable } from '../src/testing/infra.js'
-import { queryOnce } from '../src/testing/migrate-entry.js'
 
 /** A drizzle-kit style migrations folder: `meta/_journal.json` plus one SQL file per entry. */
 async function migrationsFolder(root: string, schema: string, statements: string[]) {
@@ -33,9 +32,11 @@ describe('runMigrations', () => {
   let root: string
   let shop: { schema: string; folder: string }[]
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
     database = await createTestDatabase()
+    teardown(() => database.stop())
     root = await mkdtemp(join(tmpdir(), 'shop-migrations-'))
+    teardown(() => rm(root, { recursive: true, force: true }))
     // Two services with the same migration tags: one shared journal would skip the second.
     shop = [
       {
@@ -53,10 +54,6 @@ describe('runMigrations', () => {
         ]),
       },
     ]
-  })
-  after(async () => {
-    await database.stop()
-    await rm(root, { recursive: true, force: true })
   })
 
   it('lets two services and two replicas of each migrate one database at once', async () => {

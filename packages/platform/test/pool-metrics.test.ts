@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import type pg from 'pg'
-import { createServiceApp, type ServiceApp } from '../src/app.js'
-import { postgres } from '../src/db.js'
+import { describe, it } from 'node:test'
 import {
   createTestDatabase,
   eventually,
   metricSample,
   type Stoppable,
   scrapeMetrics,
-} from '../src/testing/index.js'
+  suiteSetup,
+} from '@shop/test-kit'
+import type pg from 'pg'
+import { createServiceApp, type ServiceApp } from '../src/app.js'
+import { postgres } from '../src/db.js'
 
 async function poolApp(url: string, max: number) {
   const app = await createServiceApp({ name: 'test', logLevel: 'silent' })
@@ -31,12 +32,11 @@ describe('PostgreSQL pool gauges at /metrics', () => {
   let database: Stoppable
   let app: ServiceApp | undefined
 
-  before(async () => {
+  suiteSetup(async (teardown) => {
     database = await createTestDatabase()
-  })
-  after(async () => {
-    await app?.close()
-    await database?.stop()
+    teardown(() => database.stop())
+    // The app a test built last, closed before its database.
+    teardown(() => app?.close())
   })
 
   it('count clients in use, idle and waited for as connections are held and released', async () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { connect } from 'node:net'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
+import { listenOnLoopback, suiteSetup } from '@shop/test-kit'
 import { createServiceApp, type ServiceApp } from '../src/app.js'
 import { openApi } from '../src/openapi.js'
-import { listenOnLoopback } from '../src/testing/http.js'
 
 /** What a client that stalls after sending `sent` gets back, and whether the server hung up. */
 function stall(base: string, sent: string) {
@@ -31,14 +31,14 @@ function stall(base: string, sent: string) {
 describe('a service server', () => {
   let app: ServiceApp
   let base: string
-  before(async () => {
+  suiteSetup(async (teardown) => {
     app = await createServiceApp({ name: 'test', logLevel: 'silent' })
+    teardown(() => app.close())
     await app.register(openApi, { title: 'test', description: 'test' })
     app.post('/things', async () => ({ ok: true }))
     app.get('/things', async () => [])
     base = await listenOnLoopback(app)
   })
-  after(() => app.close())
 
   it('answers 408 and hangs up on clients that never finish their headers or their body', async () => {
     const [headers, body] = await Promise.all([

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
+import { suiteSetup } from '@shop/test-kit'
 import { z } from 'zod'
 import { createServiceApp, type ServiceApp } from '../src/app.js'
 import { DependencyUnavailableError } from '../src/driver-errors.js'
@@ -37,10 +38,10 @@ async function buildApp() {
 
 describe('a service app', () => {
   let app: ServiceApp
-  before(async () => {
+  suiteSetup(async (teardown) => {
     app = await buildApp()
+    teardown(() => app.close())
   })
-  after(() => app.close())
 
   it('answers 400 problem+json naming each invalid field', async () => {
     const res = await app.inject({

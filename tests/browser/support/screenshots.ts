@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
+import { ROOT } from '@shop/native-stack'
 import type { Locator, Page } from 'playwright-core'
-import { ROOT } from '../../../scripts/stack/index.js'
 
 /** Git-ignored: kept after a run (and by CI) to see what the browser saw. */
 export const SCREENSHOTS = join(ROOT, '.artifacts', 'screenshots')

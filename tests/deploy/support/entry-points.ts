@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
+import { nodeFlags } from '@shop/native-stack'
 import type { z } from 'zod'
 import { Config as GatewayConfig } from '../../../api-gateway/src/config.js'
 import {
@@ -8,7 +9,6 @@ import {
   MigrateConfig as OrderMigrateConfig,
   WorkerConfig,
 } from '../../../order-service/src/config.js'
-import { nodeFlags } from '../../../scripts/stack/node-flags.js'
 import {
   MigrateConfig as UserMigrateConfig,
   Config as UserServiceConfig,
@@ -92,7 +92,7 @@ export async function entryPointOf(container: Container): Promise<EntryPoint> {
   if (flags.join(' ') !== expected.join(' ')) {
     throw new Error(
       `container ${container.name} runs ${found.service} ${found.script} with node flags ` +
-        `[${flags.join(' ')}], not [${expected.join(' ')}] as scripts/stack/node-flags.ts has them`,
+        `[${flags.join(' ')}], not [${expected.join(' ')}] as packages/native-stack/src/node-flags.ts has them`,
     )
   }
   return found

@@ -6,13 +6,8 @@ import { randomBytes } from 'node:crypto'
 import { chmod, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import {
-  ensureDatabase,
-  freePort,
-  startLocalPostgres,
-  startLocalRedis,
-} from '@shop/platform/local-infra'
-import { freeStackPorts, type Stack, startStack } from '../../../scripts/stack/index.js'
+import { ensureDatabase, freePort, startLocalPostgres, startLocalRedis } from '@shop/local-infra'
+import { freeStackPorts, type Stack, startStack } from '@shop/native-stack'
 
 export interface FaultStack {
   stack: Stack

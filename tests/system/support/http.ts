@@ -1,5 +1,5 @@
 import { createShopClient, type Order, type ShopClient, type User } from '@shop/client'
-import { eventually, uniqueName } from '@shop/platform/testing'
+import { eventually, uniqueName } from '@shop/test-kit'
 import { assertConforms, conformanceCheck } from './conformance.js'
 
 export type { Order, Problem, User } from '@shop/client'

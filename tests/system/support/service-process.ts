@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
-import { eventually } from '@shop/platform/testing'
+import { eventually } from '@shop/test-kit'
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
 

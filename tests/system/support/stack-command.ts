@@ -3,14 +3,15 @@
  * free one and the data folder to a temporary one, so it never touches a stack a developer
  * may be running on the defaults.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { assertPortFree, freePort } from '@shop/platform/local-infra'
-import { eventually } from '@shop/platform/testing'
-import { PORT_VARIABLES, ROOT } from '../../../scripts/stack/index.js'
+import { promisify } from 'node:util'
+import { assertPortFree, freePort } from '@shop/local-infra'
+import { PORT_VARIABLES, ROOT } from '@shop/native-stack'
+import { eventually } from '@shop/test-kit'
 
 export const READY = 'Distributed Shop is ready'
 
@@ -110,5 +111,28 @@ export function untilReady(run: StackCommand) {
     timeoutMs: 120_000,
     intervalMs: 200,
     what: `"${READY}" (stderr: ${run.stderr})`,
+  })
+}
+
+const runCommand = promisify(execFile)
+
+/** The process groups a running stack keeps for the next start: each Node process leads one. */
+export async function stackProcessGroups(dataDir: string): Promise<number[]> {
+  return (await readFile(join(dataDir, 'stack.pids'), 'utf8'))
+    .split('\n')
+    .map(Number)
+    .filter((pid) => pid > 0)
+}
+
+/**
+ * The processes still running in these groups, as `pid command line`. A zombie has exited,
+ * whether or not anyone has reaped it yet, so it does not count.
+ */
+export async function runningInGroups(groups: number[]) {
+  const { stdout } = await runCommand('ps', ['-A', '-o', 'pid=,pgid=,stat=,args='])
+  return stdout.split('\n').flatMap((line) => {
+    const [pid, pgid, stat, ...args] = line.trim().split(/\s+/)
+    if (!groups.includes(Number(pgid)) || stat === undefined || stat.startsWith('Z')) return []
+    return [`${pid} ${args.join(' ')}`]
   })
 }

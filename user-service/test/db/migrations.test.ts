@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { createTestDatabase, queryOnce, type Stoppable } from '@shop/platform/testing'
+import { createTestDatabase, queryOnce, type Stoppable } from '@shop/test-kit'
 import { migrateDatabase, migrationsFolder } from '../../src/db/migrate.js'
 
 async function journalTags(): Promise<string[]> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { uniqueName } from '@shop/platform/testing'
+import { uniqueName } from '@shop/test-kit'
 import { assertProblem, createUser, postRaw, useUserService } from '../helpers.js'
 
 function newEmail() {

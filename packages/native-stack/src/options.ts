@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { PrerequisiteError } from '@shop/platform/local-infra'
+import { PrerequisiteError } from '@shop/local-infra'
 
 /**
  * - `built`: `node <service>/dist/*.js` (after `pnpm build`), as in production;

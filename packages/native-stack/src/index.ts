@@ -1,7 +1,8 @@
 /**
  * The whole system on one machine: PostgreSQL and Redis (embedded, or the given URLs),
- * then every service, N workers, bull-board and the gateway. Used by `pnpm start` /
- * `pnpm dev` and by the system and browser tests, which start it on free ports.
+ * then every service, N workers, bull-board and the gateway. Run by `pnpm start` /
+ * `pnpm dev` (scripts/stack.ts), and started on free ports by the system, browser and
+ * fault-load tests and the benchmarks.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -12,18 +13,21 @@ import {
   isAlive,
   stopLeftoverPostgres,
   stopLeftoverRedis,
-} from '@shop/platform/local-infra'
+} from '@shop/local-infra'
 import { startInfra } from './infra.js'
 import { PORT_VARIABLES, ROOT, type StackOptions, type StackPorts } from './options.js'
 import { assertEntryPointsExist, planProcesses } from './processes.js'
 import { waitUntilReady } from './readiness.js'
 import { type RunningProcess, runProcesses } from './runner.js'
 
+export { banner } from './banner.js'
 export { freeStackPorts } from './free-ports.js'
+export { applyInitSql } from './infra.js'
+export { nodeFlags } from './node-flags.js'
 export type { BoardCredentials, StackMode, StackOptions, StackPorts } from './options.js'
 export { DEFAULT_PORTS, optionsFromCommandLine, PORT_VARIABLES, ROOT } from './options.js'
 
-export type { RunningProcess } from './runner.js'
+export { type RunningProcess, restartDelayMs } from './runner.js'
 
 export interface StackUrls {
   gateway: string

@@ -1,8 +1,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { freePort, startLocalPostgres } from '@shop/local-infra'
 import pg from 'pg'
-import { freePort } from '../local-infra/ports.js'
-import { startLocalPostgres } from '../local-infra/postgres-server.js'
 import { scratchDir } from './infra.js'
 
 /**

@@ -1,4 +1,4 @@
-import { assertPortFree, freePort } from '@shop/platform/local-infra'
+import { assertPortFree, freePort } from '@shop/local-infra'
 import type { StackPorts } from './options.js'
 
 /** `count` consecutive free ports: the workers' health ports follow one another. */

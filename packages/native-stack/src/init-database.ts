@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { ensureDatabase, runSqlScript } from '@shop/platform/local-infra'
+import { ensureDatabase, runSqlScript } from '@shop/local-infra'
 import { ROOT } from './options.js'
 
 const [url, database] = process.argv.slice(2)

