@@ -4,6 +4,7 @@
 #   eval "$(scripts/compose/engine.sh start)"   # Docker Engine + Compose v2; prints the export
 #   docker compose up --build
 #   scripts/compose/engine.sh stop               # stops the engine `start` started
+#   scripts/compose/engine.sh status             # exits 0 when the engine answers
 #
 # start installs Debian's docker.io (Docker Engine 20.10) when missing, puts Compose v2 (from
 # Debian trixie's docker-compose package: bookworm's is v1, which rejects `name:` and
@@ -18,7 +19,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PIDFILE="$COMPOSE_RUN_DIR/dockerd.pid"
 PLUGIN_DIR=/usr/local/lib/docker/cli-plugins
 
-usage() { echo "usage: scripts/compose/engine.sh start|stop" >&2; exit 2; }
+usage() { echo "usage: scripts/compose/engine.sh start|stop|status" >&2; exit 2; }
 
 require_root_debian() {
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
@@ -123,5 +124,6 @@ stop() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
+  status) engine_up ;;
   *) usage ;;
 esac

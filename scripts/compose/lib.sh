@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared by scripts/compose/*.sh and scripts/compose-e2e.sh. Sourced, not executed.
+# Shared by scripts/compose/*.sh. Sourced, not executed.
 #
 # Everything kept between runs (the engine's data root with its images and build cache,
 # rootfs and npm tarballs, the Compose plugin's .deb) lives in $COMPOSE_STATE_DIR, outside
@@ -72,6 +72,15 @@ debian_mirror() {
   done
   echo "no Debian mirror found in /etc/apt/sources*" >&2
   return 1
+}
+
+# The host's Debian security archive URI, or Debian's own where the host names none.
+debian_security_mirror() {
+  local uri
+  uri=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
+    awk '$1 == "deb" && /-security/ { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }
+         /^URIs:/ { u = $2 } /^Suites:.*-security/ && u != "" { print u; exit }' | head -n1)
+  printf '%s\n' "${uri:-http://deb.debian.org/debian-security}" | sed 's:/*$::'
 }
 
 # The engine answers on our socket.

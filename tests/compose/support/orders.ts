@@ -1,0 +1,31 @@
+import type { ShopClient } from '@shop/client'
+import { createUser, placeOrder } from '@shop/system-tests/http'
+import { eventually } from '@shop/test-kit'
+
+/** The order once the worker has processed it; fails after `timeoutMs`. */
+export function orderProcessed(client: ShopClient, id: number, timeoutMs = 60_000) {
+  return eventually(
+    async () => {
+      const { data } = await client.GET('/orders/{id}', { params: { path: { id: String(id) } } })
+      return data?.status === 'processed' ? data : undefined
+    },
+    { timeoutMs, intervalMs: 1000, what: `order ${id} processed` },
+  )
+}
+
+/** A new user's order through the gateway, once the worker has processed it: its id. */
+export async function placeProcessedOrder(client: ShopClient): Promise<number> {
+  const order = await placeOrder(client, (await createUser(client)).id, 'compose check')
+  await orderProcessed(client, order.id)
+  return order.id
+}
+
+/** GET /orders requests an order-service replica has served, from its own /metrics. */
+export async function ordersServed(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('http_request_duration_seconds_count{'))
+    .filter((l) => l.includes('method="GET"') && l.includes('route="/orders"'))
+    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0)
+}
