@@ -1,6 +1,6 @@
 import type { PageQuery } from '@shop/platform'
+import { asc, eq, gt, sql } from '@shop/platform/drizzle'
 import type { Database, DbExecutor } from '@shop/platform/postgres'
-import { asc, eq, gt, sql } from 'drizzle-orm'
 import { users } from './db/schema.js'
 
 export interface UserRecord {

@@ -1,5 +1,5 @@
+import { and, asc, eq, gt, inArray, isNull, lt, type SQL, sql } from '@shop/platform/drizzle'
 import type { DbExecutor, ServiceDatabase } from '@shop/platform/postgres'
-import { and, asc, eq, gt, inArray, isNull, lt, type SQL, sql } from 'drizzle-orm'
 import { type OrderStatus, orders } from '../db/schema.js'
 import { createBatcher } from './batcher.js'
 

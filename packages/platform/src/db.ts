@@ -1,8 +1,12 @@
-import { drizzle, type NodePgDatabase, type NodePgQueryResultHKT } from 'drizzle-orm/node-postgres'
-import { migrate } from 'drizzle-orm/node-postgres/migrator'
-import type { PgDatabase } from 'drizzle-orm/pg-core'
 import fp from 'fastify-plugin'
 import pg from 'pg'
+import {
+  drizzle,
+  migrate,
+  type NodePgDatabase,
+  type NodePgQueryResultHKT,
+  type PgDatabase,
+} from './drizzle.js'
 import { registerPoolMetrics } from './pool-metrics.js'
 import { DependencyUnavailableError, unavailableDependency } from './problem.js'
 

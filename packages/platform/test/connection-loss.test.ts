@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { sql } from 'drizzle-orm'
-import { drizzle } from 'drizzle-orm/node-postgres'
 import pg from 'pg'
 import { createServiceApp, type ServiceApp } from '../src/app.js'
 import { postgres } from '../src/db.js'
+import { drizzle, sql } from '../src/drizzle.js'
 import { createTestDatabase, eventually, type Stoppable } from '../src/testing/index.js'
 
 /** Terminates one backend from another connection, as `pg_terminate_backend` does for an admin. */
