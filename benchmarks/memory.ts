@@ -1,7 +1,8 @@
 /**
- * RSS of every Node process of `pnpm start`: the built stack (scripts/dist/stack.js, as
+ * RSS and PSS of every Node process of `pnpm start`: the built stack (scripts/dist/stack.js, as
  * `pnpm start` runs it after its build, minus pnpm itself) on free ports with a data folder of
- * its own, measured five seconds after every /readyz answered (idle), then again after a
+ * its own, measured 25 seconds after every /readyz answered (idle: each process has handed
+ * back what start-up grew, 10 s after it listened), then again after a
  * bounded run of orders through the gateway, drained by the workers at PROCESSING_DELAY_MS=0
  * as the pipeline benchmark places them (after load).
  */
@@ -109,7 +110,7 @@ function runBuild() {
 export async function runMemoryBenchmark(argv: string[]): Promise<Record<string, unknown>> {
   const options = parseNumberOptions(argv, USAGE, {
     workers: { default: 2, min: 1, max: 32 },
-    settle: { default: 5, min: 0, max: 600 },
+    settle: { default: 25, min: 0, max: 600 },
     load: { default: 10, min: 0, max: 300 },
     connections: { default: 32, min: 1, max: 1_000 },
   })
