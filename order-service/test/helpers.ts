@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, afterEach, before } from 'node:test'
 import { freePort, startLocalRedis } from '@shop/local-infra'
+import { drizzle } from '@shop/platform/drizzle'
 import { createPool } from '@shop/platform/postgres'
 import {
   createTestDatabase,
@@ -12,7 +13,6 @@ import {
   uniqueName,
 } from '@shop/test-kit'
 import { Queue } from 'bullmq'
-import { drizzle } from 'drizzle-orm/node-postgres'
 import Fastify from 'fastify'
 import { Redis } from 'ioredis'
 import { buildApp } from '../src/api/app.js'

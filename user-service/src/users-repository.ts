@@ -1,8 +1,8 @@
 // Queries are Drizzle's builder; a statement on the hot path (every order's user check reads
 // one user by id) is prepared once by name (`.prepare()`).
 import { isUniqueViolation, type PageQuery } from '@shop/platform'
+import { asc, eq, gt, sql } from '@shop/platform/drizzle'
 import type { Database, DbExecutor } from '@shop/platform/postgres'
-import { asc, eq, gt, sql } from 'drizzle-orm'
 import { users } from './db/schema.js'
 
 export interface UserRecord {

@@ -1,6 +1,5 @@
+import { check, index, integer, pgSchema, sql, text, timestamp } from '@shop/platform/drizzle'
 import { idempotencyKeysTable } from '@shop/platform/postgres'
-import { sql } from 'drizzle-orm'
-import { check, index, integer, pgSchema, text, timestamp } from 'drizzle-orm/pg-core'
 
 export const ORDER_STATUSES = ['pending', 'processing', 'processed', 'failed'] as const
 export type OrderStatus = (typeof ORDER_STATUSES)[number]

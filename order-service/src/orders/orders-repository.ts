@@ -3,9 +3,19 @@
 // CTE of `insert` with a key, the worker's joins on `unnest`), written as SQL and sent through
 // node-postgres (`$client.query`), its rows mapped by `fromRow`.
 import { isUniqueViolation } from '@shop/platform'
+import {
+  type AnyPgColumn,
+  and,
+  asc,
+  eq,
+  gt,
+  inArray,
+  isNull,
+  lt,
+  type SQL,
+  sql,
+} from '@shop/platform/drizzle'
 import { type DbExecutor, findStoredResponse, type ServiceDatabase } from '@shop/platform/postgres'
-import { and, asc, eq, gt, inArray, isNull, lt, type SQL, sql } from 'drizzle-orm'
-import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import { idempotencyKeys, type OrderStatus, orders } from '../db/schema.js'
 import { createBatcher } from './batcher.js'
 import { fromRow, type NewOrder, type OrderRecord, type OrderRow } from './order-record.js'

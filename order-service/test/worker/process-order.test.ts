@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { drizzle } from '@shop/platform/drizzle'
 import { type Job, UnrecoverableError } from 'bullmq'
-import { drizzle } from 'drizzle-orm/node-postgres'
 import * as schema from '../../src/db/schema.js'
 import {
   isFinalFailure,

@@ -3,9 +3,10 @@
  * native stack passes them (processes.ts), and compose's and the Kubernetes manifests'
  * commands carry them, which tests/deploy holds to this table.
  *
- * V8 grows a process's young generation to its largest (16 MB semi-spaces, 32 MB in all)
- * under the garbage of start-up, and keeps it until minutes of idling. Smaller semi-spaces
- * keep 20-30 MB of that out of the RSS, for more frequent minor collections:
+ * V8 grows a process's young generation under the garbage it makes, up to 16 MB semi-spaces
+ * on Node 20 and 64 MB on Node 24, and keeps it until minutes of idling. Every process gives
+ * back what start-up grew once it first idles (packages/platform/src/start-up-memory.ts);
+ * what load grows stays. Smaller semi-spaces bound that, for more frequent minor collections:
  * - Bull Board is an admin page that idles: 1 MB;
  * - a worker's jobs leave little alive between two collections: with 2 MB, garbage
  *   collection took 11 % of its busy time instead of 9 % (`pnpm bench workers --profile 1`),

@@ -1,10 +1,16 @@
-import { get } from 'node:http'
 import type { ProcessSpec } from './processes.js'
 import type { Processes } from './runner.js'
 
 const POLL_MS = 250
 
-/** node:http rather than fetch: undici would weigh on the supervisor's memory. */
+/**
+ * node:http rather than fetch: undici would weigh on the supervisor's memory. Taken with
+ * getBuiltinModule, not `import`: on Node 24 the ESM namespace of node:http reads its
+ * lazy `WebSocket` and event exports, which load undici, http2, tls and zlib all the same
+ * (7 MB more PSS for the runner).
+ */
+const { get } = process.getBuiltinModule('node:http')
+
 function answers200(url: string) {
   return new Promise<boolean>((resolve) => {
     const request = get(url, { timeout: 2_000, agent: false }, (response) => {

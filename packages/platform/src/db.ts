@@ -1,12 +1,16 @@
 import { fileURLToPath } from 'node:url'
-import { drizzle, type NodePgDatabase, type NodePgQueryResultHKT } from 'drizzle-orm/node-postgres'
-import { migrate } from 'drizzle-orm/node-postgres/migrator'
-import type { PgDatabase } from 'drizzle-orm/pg-core'
 import fp from 'fastify-plugin'
 import pg from 'pg'
 // The plugin this one depends on, and with it the type of `app.metricsRegistry`.
 import './metrics.js'
 import { DependencyUnavailableError, unavailableDependency } from './driver-errors.js'
+import {
+  drizzle,
+  migrate,
+  type NodePgDatabase,
+  type NodePgQueryResultHKT,
+  type PgDatabase,
+} from './drizzle.js'
 import { registerPoolMetrics } from './pool-metrics.js'
 
 export interface PoolOptions {

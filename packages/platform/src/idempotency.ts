@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto'
-import { eq, inArray, lt, sql } from 'drizzle-orm'
-import { integer, jsonb, type PgSchema, text, timestamp } from 'drizzle-orm/pg-core'
 import type { FastifyBaseLogger } from 'fastify'
 import fp from 'fastify-plugin'
 import { z } from 'zod'
 import { type DbExecutor, inTransaction, type PooledDatabase } from './db.js'
+import { eq, inArray, integer, jsonb, lt, type PgSchema, sql, text, timestamp } from './drizzle.js'
 import { runPeriodically } from './periodic.js'
 import { HttpProblem } from './problem.js'
 

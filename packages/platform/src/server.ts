@@ -2,6 +2,7 @@ import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance } from 'fastify'
 import { ConfigError } from './config.js'
 import { isDependencyUnavailable } from './driver-errors.js'
+import { reduceMemoryOnceIdle } from './start-up-memory.js'
 import { shutdownTracing } from './tracing/index.js'
 
 export interface ListenOptions {
@@ -73,4 +74,5 @@ export async function listen(app: FastifyInstance, { host, port, graceMs }: List
   )
   closeWhenSupervisorGone()
   await app.listen({ host, port })
+  reduceMemoryOnceIdle()
 }

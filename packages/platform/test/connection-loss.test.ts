@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { createTestDatabase, eventually, type Stoppable, suiteSetup } from '@shop/test-kit'
-import { sql } from 'drizzle-orm'
-import { drizzle } from 'drizzle-orm/node-postgres'
 import pg from 'pg'
 import { createServiceApp, type ServiceApp } from '../src/app.js'
 import { postgres } from '../src/db.js'
+import { drizzle, sql } from '../src/drizzle.js'
 
 /** Terminates one backend from another connection, as `pg_terminate_backend` does for an admin. */
 async function terminate(url: string, pid: number) {

@@ -1,6 +1,5 @@
+import { integer, pgSchema, sql, text, timestamp, uniqueIndex } from '@shop/platform/drizzle'
 import { idempotencyKeysTable } from '@shop/platform/postgres'
-import { sql } from 'drizzle-orm'
-import { integer, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
 
 export const usersSchema = pgSchema('users')
 
