@@ -1,52 +1,92 @@
 /**
- * `pnpm bench [NAME] [options] [--json FILE]`: one benchmark, or every one in turn, each
- * starting and stopping everything it needs. Not part of `pnpm test`: numbers belong here,
- * not in assertions. With `--json`, every figure goes to FILE under its benchmark's name.
+ * `pnpm bench [NAME] [options] [--baseline REF [--rounds N]] [--json FILE]`: one benchmark, or
+ * every one in turn, each starting and stopping everything it needs. Not part of `pnpm test`:
+ * numbers belong here, not in assertions. With `--json`, every figure goes to FILE under its
+ * benchmark's name. With `--baseline`, rounds of the working tree and of REF alternate
+ * (lib/baseline/compare.ts), for the benchmarks that can run another tree.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { PrerequisiteError } from '@shop/platform/local-infra'
 import { runGatewayBenchmark } from './gateway.js'
 import { runIntakeBenchmark } from './intake.js'
+import { compareWithBaseline } from './lib/baseline/compare.js'
+import {
+  gatewayMetrics,
+  intakeMetrics,
+  type Metrics,
+  memoryMetrics,
+  pipelineMetrics,
+} from './lib/baseline/metrics.js'
 import { machineLine } from './lib/machine.js'
-import { UsageError } from './lib/options.js'
+import { parseNumberOptions, UsageError } from './lib/options.js'
+import type { Side } from './lib/side.js'
 import { MissingToolError } from './lib/wrk.js'
 import { runMemoryBenchmark } from './memory.js'
 import { runPipelineBenchmark } from './pipeline.js'
 import { runQueueMemoryBenchmark } from './queue-memory.js'
 import { runWorkersBenchmark } from './workers.js'
 
-/** Prints its tables and returns its figures as plain data; registered here with one line. */
-type Benchmark = (argv: string[]) => Promise<unknown>
+/**
+ * Prints its tables and returns its figures as plain data. Given a side, it is one round of a
+ * baseline comparison: it measures that side once and prints nothing.
+ */
+type Benchmark = (argv: string[], side?: Side) => Promise<unknown>
 
-const BENCHMARKS: Record<string, Benchmark> = {
-  gateway: runGatewayBenchmark,
-  intake: runIntakeBenchmark,
-  pipeline: runPipelineBenchmark,
-  memory: runMemoryBenchmark,
-  workers: runWorkersBenchmark,
-  'queue-memory': runQueueMemoryBenchmark,
+/** Registered with one line each; `metrics` for those that can be compared with a baseline. */
+const BENCHMARKS: Record<string, { run: Benchmark; metrics?: Metrics }> = {
+  gateway: { run: runGatewayBenchmark, metrics: gatewayMetrics },
+  intake: { run: runIntakeBenchmark, metrics: intakeMetrics },
+  pipeline: { run: runPipelineBenchmark, metrics: pipelineMetrics },
+  memory: { run: runMemoryBenchmark, metrics: memoryMetrics },
+  workers: { run: runWorkersBenchmark },
+  'queue-memory': { run: runQueueMemoryBenchmark },
 }
 
-const USAGE = `usage: pnpm bench [${Object.keys(BENCHMARKS).join('|')}] [options] [--json FILE]`
+const USAGE =
+  `usage: pnpm bench [${Object.keys(BENCHMARKS).join('|')}] [options] ` +
+  '[--baseline REF [--rounds N]] [--json FILE]'
+const DEFAULT_ROUNDS = 5
 
-/** `--json FILE` from anywhere in the arguments; the rest go to the benchmark. */
+/** `--NAME VALUE` taken out of `rest`, wherever it is. */
+function takeOption(rest: string[], name: string) {
+  const at = rest.indexOf(`--${name}`)
+  if (at === -1) return undefined
+  const value = rest[at + 1]
+  if (!value || value.startsWith('--')) throw new UsageError(`--${name} needs a value; ${USAGE}`)
+  rest.splice(at, 2)
+  return value
+}
+
+/**
+ * `--json FILE` and `--baseline REF` from anywhere in the arguments, with `--rounds N` the
+ * comparison's when there is a baseline; the rest go to the benchmark.
+ */
 function parseArguments(argv: string[]) {
   const rest = [...argv]
-  let json: string | undefined
-  const at = rest.indexOf('--json')
-  if (at !== -1) {
-    json = rest[at + 1]
-    if (!json || json.startsWith('--')) throw new UsageError(`--json needs a file; ${USAGE}`)
-    rest.splice(at, 2)
-  }
+  const json = takeOption(rest, 'json')
+  const ref = takeOption(rest, 'baseline')
+  const rawRounds = ref === undefined ? undefined : takeOption(rest, 'rounds')
+  const baseline =
+    ref === undefined
+      ? undefined
+      : {
+          ref,
+          rounds: parseNumberOptions(rawRounds ? ['--rounds', rawRounds] : [], USAGE, {
+            rounds: { default: DEFAULT_ROUNDS, min: 1, max: 50 },
+          }).rounds,
+        }
+  const comparable = (name: string) => baseline === undefined || BENCHMARKS[name]?.metrics
   const [first = ''] = rest
   if (first === '' || first.startsWith('-')) {
     if (first !== '') throw new UsageError(`options need a benchmark name; ${USAGE}`)
-    return { names: Object.keys(BENCHMARKS), options: [], json }
+    return { names: Object.keys(BENCHMARKS).filter(comparable), options: [], json, baseline }
   }
   if (!BENCHMARKS[first]) throw new UsageError(`no benchmark named ${first}; ${USAGE}`)
-  return { names: [first], options: rest.slice(1), json }
+  if (!comparable(first)) {
+    throw new UsageError(`${first} cannot be compared with a baseline; ${USAGE}`)
+  }
+  return { names: [first], options: rest.slice(1), json, baseline }
 }
 
 function isOneLine(error: unknown) {
@@ -64,8 +104,12 @@ try {
   const figures: Record<string, unknown> = {}
   for (const name of names) {
     if (names.length > 1) process.stderr.write(`\n== pnpm bench ${name} ==\n`)
-    const run = BENCHMARKS[name] as Benchmark
-    figures[name] = (await run(parsed.options)) ?? {}
+    const { run, metrics } = BENCHMARKS[name] as { run: Benchmark; metrics?: Metrics }
+    const { baseline } = parsed
+    figures[name] =
+      (baseline && metrics
+        ? await compareWithBaseline({ name, argv: parsed.options, ...baseline, run, metrics })
+        : await run(parsed.options)) ?? {}
     if (parsed.json) {
       // Written after each benchmark, so a later failure keeps the figures measured so far.
       mkdirSync(dirname(parsed.json), { recursive: true })

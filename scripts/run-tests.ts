@@ -16,6 +16,7 @@ const DEFAULT_FOLDERS = [
   'user-service',
   'order-service',
   'api-gateway',
+  'benchmarks',
   'tests',
 ]
 
