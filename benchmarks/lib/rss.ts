@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, readlinkSync } from 'node:fs'
+import { basename } from 'node:path'
 import type { Stack } from '../../scripts/stack/index.js'
 import { allStats } from './cpu.js'
 
@@ -34,6 +35,18 @@ export function pssMb(pid: number) {
   return match ? (Number(match[1]) * 1024) / 1e6 : Number.NaN
 }
 
+/**
+ * Whether the process runs a `node` binary. Its comm does not say: from Node 24 on, the main
+ * thread, whose name comm shows, is called `MainThread`.
+ */
+function isNode(pid: number) {
+  try {
+    return basename(readlinkSync(`/proc/${pid}/exe`)) === 'node'
+  } catch {
+    return false
+  }
+}
+
 /** A readable name for a Node process from its command line and the port it was given. */
 function nameOf(pid: number) {
   const args = readProc(pid, 'cmdline').split('\0').filter(Boolean)
@@ -53,13 +66,11 @@ export function nodeTreeRss(rootPid: number): ProcessRss[] {
   const stats = allStats()
   const children = new Map<number, number[]>()
   for (const stat of stats) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), stat.pid])
-  const comm = new Map(stats.map((stat) => [stat.pid, stat.comm]))
   const found: ProcessRss[] = []
   const pending = [rootPid]
   while (pending.length > 0) {
     const pid = pending.shift() as number
-    if (comm.get(pid) === 'node')
-      found.push({ pid, name: nameOf(pid), rssMb: rssMb(pid), pssMb: pssMb(pid) })
+    if (isNode(pid)) found.push({ pid, name: nameOf(pid), rssMb: rssMb(pid), pssMb: pssMb(pid) })
     pending.push(...(children.get(pid) ?? []))
   }
   return found
