@@ -10,6 +10,7 @@ import { dirname } from 'node:path'
 import { PrerequisiteError } from '@shop/platform/local-infra'
 import { runGatewayBenchmark } from './gateway.js'
 import { runIntakeBenchmark } from './intake.js'
+import { parseBenchArguments } from './lib/arguments.js'
 import { compareWithBaseline } from './lib/baseline/compare.js'
 import {
   gatewayMetrics,
@@ -19,7 +20,7 @@ import {
   pipelineMetrics,
 } from './lib/baseline/metrics.js'
 import { machineLine } from './lib/machine.js'
-import { parseNumberOptions, UsageError } from './lib/options.js'
+import { UsageError } from './lib/options.js'
 import type { Side } from './lib/side.js'
 import { MissingToolError } from './lib/wrk.js'
 import { runMemoryBenchmark } from './memory.js'
@@ -46,49 +47,6 @@ const BENCHMARKS: Record<string, { run: Benchmark; metrics?: Metrics }> = {
 const USAGE =
   `usage: pnpm bench [${Object.keys(BENCHMARKS).join('|')}] [options] ` +
   '[--baseline REF [--rounds N]] [--json FILE]'
-const DEFAULT_ROUNDS = 5
-
-/** `--NAME VALUE` taken out of `rest`, wherever it is. */
-function takeOption(rest: string[], name: string) {
-  const at = rest.indexOf(`--${name}`)
-  if (at === -1) return undefined
-  const value = rest[at + 1]
-  if (!value || value.startsWith('--')) throw new UsageError(`--${name} needs a value; ${USAGE}`)
-  rest.splice(at, 2)
-  return value
-}
-
-/**
- * `--json FILE` and `--baseline REF` from anywhere in the arguments, with `--rounds N` the
- * comparison's when there is a baseline; the rest go to the benchmark.
- */
-function parseArguments(argv: string[]) {
-  const rest = [...argv]
-  const json = takeOption(rest, 'json')
-  const ref = takeOption(rest, 'baseline')
-  const rawRounds = ref === undefined ? undefined : takeOption(rest, 'rounds')
-  const baseline =
-    ref === undefined
-      ? undefined
-      : {
-          ref,
-          rounds: parseNumberOptions(rawRounds ? ['--rounds', rawRounds] : [], USAGE, {
-            rounds: { default: DEFAULT_ROUNDS, min: 1, max: 50 },
-          }).rounds,
-        }
-  const comparable = (name: string) => baseline === undefined || BENCHMARKS[name]?.metrics
-  const [first = ''] = rest
-  if (first === '' || first.startsWith('-')) {
-    if (first !== '') throw new UsageError(`options need a benchmark name; ${USAGE}`)
-    return { names: Object.keys(BENCHMARKS).filter(comparable), options: [], json, baseline }
-  }
-  if (!BENCHMARKS[first]) throw new UsageError(`no benchmark named ${first}; ${USAGE}`)
-  if (!comparable(first)) {
-    throw new UsageError(`${first} cannot be compared with a baseline; ${USAGE}`)
-  }
-  return { names: [first], options: rest.slice(1), json, baseline }
-}
-
 function isOneLine(error: unknown) {
   return (
     error instanceof UsageError ||
@@ -99,7 +57,14 @@ function isOneLine(error: unknown) {
 
 let names: string[] = []
 try {
-  const parsed = parseArguments(process.argv.slice(2))
+  const parsed = parseBenchArguments(
+    process.argv.slice(2),
+    {
+      names: Object.keys(BENCHMARKS),
+      comparable: Object.keys(BENCHMARKS).filter((name) => BENCHMARKS[name]?.metrics),
+    },
+    USAGE,
+  )
   names = parsed.names
   const figures: Record<string, unknown> = {}
   for (const name of names) {

@@ -18,6 +18,8 @@ export interface Side {
   nodeVersion: string
   /** Run `dist/` as production does; otherwise `src/` through tsx. */
   built: boolean
+  /** The baseline's commit. */
+  commit?: string
 }
 
 export const WORKING_TREE: Side = {

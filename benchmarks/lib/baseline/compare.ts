@@ -79,7 +79,7 @@ export async function compareWithBaseline(options: BaselineRun) {
   const comparisons = compareRounds(measured.working, measured.baseline)
   const head = await describeHead()
   const { working, baseline } = sides
-  const baselineCommit = baseline.root.split('/').at(-1)?.slice(0, 12)
+  const baselineCommit = baseline.commit?.slice(0, 12)
   const argv = [...options.argv, '--baseline', options.ref, '--rounds', String(options.rounds)]
   console.log()
   console.log(`${commandLine(options.name, argv)} · ${machineLine()}`)

@@ -141,5 +141,6 @@ export async function prepareBaseline(ref: string, say: (line: string) => void):
   const now = new Date()
   utimesSync(dir, now, now)
   await pruneTrees(commit)
-  return { name: `baseline ${ref}`, root: dir, node, nodeVersion: version, built: true }
+  const shown = /^[0-9a-f]{40}$/.test(ref) ? ref.slice(0, 12) : ref
+  return { name: `baseline ${shown}`, root: dir, node, nodeVersion: version, built: true, commit }
 }
