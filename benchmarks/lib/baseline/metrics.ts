@@ -74,12 +74,19 @@ export const memoryMetrics: Metrics = (figures) => {
     total_mb: number
     total_pss_mb: number
     runner_mb: number
+    processes: { name: string; rss_mb: number }[]
     after_load?: { total_mb: number; total_pss_mb: number }
+  }
+  // A process's name ends with the port it was given, which differs from run to run.
+  const byProgram: Record<string, number> = {}
+  for (const { name, rss_mb } of f.processes) {
+    const program = `  ${name.replace(/ :\d+$/, '')} idle RSS MB`
+    byProgram[program] = (byProgram[program] ?? 0) + rss_mb
   }
   return {
     'idle RSS MB, total': f.total_mb,
     'idle PSS MB, total': f.total_pss_mb,
-    'idle RSS MB, stack runner': f.runner_mb,
+    ...byProgram,
     ...(f.after_load && {
       'after load RSS MB, total': f.after_load.total_mb,
       'after load PSS MB, total': f.after_load.total_pss_mb,
