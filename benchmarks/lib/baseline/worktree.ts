@@ -1,0 +1,146 @@
+/**
+ * The baseline's tree: the ref's commit checked out with `git worktree add --detach` under the
+ * git-ignored `.bench-cache/trees/<commit>`, installed (`pnpm install --frozen-lockfile`) and
+ * built by its own scripts on its own Node. A tree stays cached, so asking for the same commit
+ * again costs nothing; the least recently used beyond the last few are removed.
+ */
+import { execFile, spawn } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs'
+import { appendFile, rm, writeFile } from 'node:fs/promises'
+import { delimiter, dirname, join } from 'node:path'
+import { promisify } from 'node:util'
+import { PrerequisiteError } from '@shop/local-infra'
+import { ROOT } from '@shop/native-stack'
+import type { Side } from '../side.js'
+import { nodeBinary, wantedNodeVersion } from './runtime.js'
+
+const git = promisify(execFile)
+
+export const CACHE_DIR = join(ROOT, '.bench-cache')
+const TREES = join(CACHE_DIR, 'trees')
+const KEPT_TREES = 3
+
+/** The commit `ref` names (a branch, a tag, `HEAD~3`, a commit). */
+export async function resolveCommit(ref: string, root = ROOT) {
+  try {
+    const { stdout } = await git(
+      'git',
+      ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`],
+      { cwd: root },
+    )
+    return stdout.trim()
+  } catch {
+    throw new PrerequisiteError(`--baseline ${ref}: git knows no commit by that name`)
+  }
+}
+
+const KEPT_OUTPUT = 4_000
+
+/** Runs `pnpm args` in `cwd` with `node` first on PATH, its output on stderr. */
+function pnpm(cwd: string, node: string, args: string[]) {
+  return new Promise<void>((resolve, reject) => {
+    const env = { ...process.env, PATH: `${dirname(node)}${delimiter}${process.env.PATH ?? ''}` }
+    const child = spawn('pnpm', args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    const forward = (chunk: Buffer) => {
+      process.stderr.write(chunk)
+      output = (output + chunk.toString()).slice(-KEPT_OUTPUT)
+    }
+    child.stdout.on('data', forward)
+    child.stderr.on('data', forward)
+    child.on('error', reject)
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new PnpmError(`pnpm ${args.join(' ')} exited with ${code}`, output)),
+    )
+  })
+}
+
+class PnpmError extends Error {
+  constructor(
+    message: string,
+    readonly output: string,
+  ) {
+    super(message)
+  }
+}
+
+/**
+ * `pnpm install --frozen-lockfile` and the tree's build. pnpm 10 runs the pnpm a tree's
+ * `packageManager` pins, fetching it first; where that fetch is refused (pnpm checks the
+ * registry's signature of it), both run on the pnpm at hand, saying so. The setting goes in
+ * the worktree's `.npmrc`, as the pnpm the build script calls in turn reads it there only.
+ */
+async function installAndBuild(root: string, node: string, say: (line: string) => void) {
+  try {
+    await pnpm(root, node, ['install', '--frozen-lockfile'])
+    await buildTree(root, node)
+  } catch (error) {
+    if (!(error instanceof PnpmError && error.output.includes('manage-package-manager-versions'))) {
+      throw error
+    }
+    say('pnpm could not switch to the version this tree pins: installing with the pnpm at hand')
+    await appendFile(join(root, '.npmrc'), '\nmanage-package-manager-versions=false\n')
+    await pnpm(root, node, ['install', '--frozen-lockfile'])
+    await buildTree(root, node)
+  }
+}
+
+/** The tree's own build: its `build` script, or every package's for a tree without one. */
+export function buildTree(root: string, node: string) {
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    scripts?: Record<string, string>
+  }
+  return manifest.scripts?.build
+    ? pnpm(root, node, ['build'])
+    : pnpm(root, node, ['-r', '--if-present', 'build'])
+}
+
+/** Worktrees other than the last few used are removed, and git forgets them. */
+async function pruneTrees(keep: string) {
+  const trees = existsSync(TREES)
+    ? readdirSync(TREES)
+        .filter((name) => /^[0-9a-f]{40}$/.test(name))
+        .map((name) => ({ name, used: statSync(join(TREES, name)).mtimeMs }))
+        .sort((a, b) => b.used - a.used)
+    : []
+  for (const { name } of trees.filter((t) => t.name !== keep).slice(KEPT_TREES - 1)) {
+    await git('git', ['worktree', 'remove', '--force', join(TREES, name)], { cwd: ROOT }).catch(
+      () => rm(join(TREES, name), { recursive: true, force: true }),
+    )
+    await rm(join(TREES, `${name}.ready`), { force: true })
+  }
+  await git('git', ['worktree', 'prune'], { cwd: ROOT })
+}
+
+/**
+ * The baseline side for `ref`: its worktree, installed and built on the Node it asks for.
+ * A tree whose install and build finished on that Node is reused as it is.
+ */
+export async function prepareBaseline(ref: string, say: (line: string) => void): Promise<Side> {
+  const commit = await resolveCommit(ref)
+  const dir = join(TREES, commit)
+  const ready = join(TREES, `${commit}.ready`)
+  await git('git', ['worktree', 'prune'], { cwd: ROOT })
+  if (!existsSync(dir)) {
+    say(`checking out ${ref} (${commit.slice(0, 12)}) into ${dir}`)
+    await rm(ready, { force: true })
+    await git('git', ['worktree', 'add', '--detach', dir, commit], { cwd: ROOT })
+  }
+  const { node, version } = await nodeBinary(wantedNodeVersion(dir), join(CACHE_DIR, 'node'), say)
+  const stamp = `${commit} node ${version}\n`
+  if (!existsSync(ready) || readFileSync(ready, 'utf8') !== stamp) {
+    await rm(ready, { force: true })
+    say(`installing and building ${ref} on Node ${version}`)
+    await installAndBuild(dir, node, say)
+    await writeFile(ready, stamp)
+  } else {
+    say(`reusing the built tree of ${ref} (${commit.slice(0, 12)}, Node ${version})`)
+  }
+  const now = new Date()
+  utimesSync(dir, now, now)
+  await pruneTrees(commit)
+  const shown = /^[0-9a-f]{40}$/.test(ref) ? ref.slice(0, 12) : ref
+  return { name: `baseline ${shown}`, root: dir, node, nodeVersion: version, built: true, commit }
+}
