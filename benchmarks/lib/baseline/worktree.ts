@@ -6,13 +6,13 @@
  */
 import { execFile, spawn } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs'
-import { appendFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { delimiter, dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { PrerequisiteError } from '@shop/local-infra'
 import { ROOT } from '@shop/native-stack'
 import type { Side } from '../side.js'
-import { nodeBinary, wantedNodeVersion } from './runtime.js'
+import { fetchPackage, nodeBinary, wantedNodeVersion } from './runtime.js'
 
 const git = promisify(execFile)
 
@@ -36,10 +36,39 @@ export async function resolveCommit(ref: string, root = ROOT) {
 
 const KEPT_OUTPUT = 4_000
 
-/** Runs `pnpm args` in `cwd` with `node` first on PATH, its output on stderr. */
-function pnpm(cwd: string, node: string, args: string[]) {
+/**
+ * The folder of a `pnpm` command running the version `root`'s `packageManager` pins, for a
+ * tree that pins another than the one at hand: pnpm 11 and later neither read an older tree's
+ * settings (its allowed install scripts among them) nor switch to an older pnpm here.
+ */
+async function pnpmFolder(root: string, say: (line: string) => void) {
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    packageManager?: string
+  }
+  const pinned = /^pnpm@(\d+\.\d+\.\d+)/.exec(manifest.packageManager ?? '')?.[1]
+  const { stdout } = await git('pnpm', ['--version'])
+  if (pinned === undefined || pinned === stdout.trim()) return undefined
+  const dir = join(CACHE_DIR, 'pnpm', pinned)
+  const shim = join(dir, 'shim')
+  if (!existsSync(join(shim, 'pnpm'))) {
+    await fetchPackage(`pnpm@${pinned}`, dir, say)
+    await mkdir(shim, { recursive: true })
+    const cli = join(dir, 'bin', 'pnpm.cjs')
+    await writeFile(join(shim, 'pnpm'), `#!/bin/sh\nexec node "${cli}" "$@"\n`, { mode: 0o755 })
+  }
+  return shim
+}
+
+/** Runs `pnpm args` in `cwd` with `node` (and the tree's pnpm) first on PATH, output on stderr. */
+function pnpm(cwd: string, node: string, args: string[], pnpmDir?: string) {
   return new Promise<void>((resolve, reject) => {
-    const env = { ...process.env, PATH: `${dirname(node)}${delimiter}${process.env.PATH ?? ''}` }
+    const first = pnpmDir ? [pnpmDir, dirname(node)] : [dirname(node)]
+    const env = {
+      ...process.env,
+      PATH: [...first, process.env.PATH ?? ''].join(delimiter),
+      // A pnpm that runs the version pinned needs not switch.
+      npm_config_manage_package_manager_versions: 'false',
+    }
     const child = spawn('pnpm', args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     const forward = (chunk: Buffer) => {
@@ -66,35 +95,21 @@ class PnpmError extends Error {
   }
 }
 
-/**
- * `pnpm install --frozen-lockfile` and the tree's build. pnpm 10 runs the pnpm a tree's
- * `packageManager` pins, fetching it first; where that fetch is refused (pnpm checks the
- * registry's signature of it), both run on the pnpm at hand, saying so. The setting goes in
- * the worktree's `.npmrc`, as the pnpm the build script calls in turn reads it there only.
- */
+/** `pnpm install --frozen-lockfile` and the tree's build, with the pnpm the tree pins. */
 async function installAndBuild(root: string, node: string, say: (line: string) => void) {
-  try {
-    await pnpm(root, node, ['install', '--frozen-lockfile'])
-    await buildTree(root, node)
-  } catch (error) {
-    if (!(error instanceof PnpmError && error.output.includes('manage-package-manager-versions'))) {
-      throw error
-    }
-    say('pnpm could not switch to the version this tree pins: installing with the pnpm at hand')
-    await appendFile(join(root, '.npmrc'), '\nmanage-package-manager-versions=false\n')
-    await pnpm(root, node, ['install', '--frozen-lockfile'])
-    await buildTree(root, node)
-  }
+  const pnpmDir = await pnpmFolder(root, say)
+  await pnpm(root, node, ['install', '--frozen-lockfile'], pnpmDir)
+  await buildTree(root, node, pnpmDir)
 }
 
 /** The tree's own build: its `build` script, or every package's for a tree without one. */
-export function buildTree(root: string, node: string) {
+export function buildTree(root: string, node: string, pnpmDir?: string) {
   const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
     scripts?: Record<string, string>
   }
   return manifest.scripts?.build
-    ? pnpm(root, node, ['build'])
-    : pnpm(root, node, ['-r', '--if-present', 'build'])
+    ? pnpm(root, node, ['build'], pnpmDir)
+    : pnpm(root, node, ['-r', '--if-present', 'build'], pnpmDir)
 }
 
 /** Worktrees other than the last few used are removed, and git forgets them. */
