@@ -1,54 +1,52 @@
 /**
- * `pnpm bench [NAME] [options] [--json FILE]`: one benchmark, or every one in turn, each
- * starting and stopping everything it needs. Not part of `pnpm test`: numbers belong here,
- * not in assertions. With `--json`, every figure goes to FILE under its benchmark's name.
+ * `pnpm bench [NAME] [options] [--baseline REF [--rounds N]] [--json FILE]`: one benchmark, or
+ * every one in turn, each starting and stopping everything it needs. Not part of `pnpm test`:
+ * numbers belong here, not in assertions. With `--json`, every figure goes to FILE under its
+ * benchmark's name. With `--baseline`, rounds of the working tree and of REF alternate
+ * (lib/baseline/compare.ts), for the benchmarks that can run another tree.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { PrerequisiteError } from '@shop/local-infra'
 import { runGatewayBenchmark } from './gateway.js'
 import { runIntakeBenchmark } from './intake.js'
+import { parseBenchArguments } from './lib/arguments.js'
+import { compareWithBaseline } from './lib/baseline/compare.js'
+import {
+  gatewayMetrics,
+  intakeMetrics,
+  type Metrics,
+  memoryMetrics,
+  pipelineMetrics,
+} from './lib/baseline/metrics.js'
 import { machineLine } from './lib/machine.js'
 import { UsageError } from './lib/options.js'
+import type { Side } from './lib/side.js'
 import { MissingToolError } from './lib/wrk.js'
 import { runMemoryBenchmark } from './memory.js'
 import { runPipelineBenchmark } from './pipeline.js'
 import { runQueueMemoryBenchmark } from './queue-memory.js'
 import { runWorkersBenchmark } from './workers.js'
 
-/** Prints its tables and returns its figures as plain data; registered here with one line. */
-type Benchmark = (argv: string[]) => Promise<unknown>
+/**
+ * Prints its tables and returns its figures as plain data. Given a side, it is one round of a
+ * baseline comparison: it measures that side once and prints nothing.
+ */
+type Benchmark = (argv: string[], side?: Side) => Promise<unknown>
 
-const BENCHMARKS: Record<string, Benchmark> = {
-  gateway: runGatewayBenchmark,
-  intake: runIntakeBenchmark,
-  pipeline: runPipelineBenchmark,
-  memory: runMemoryBenchmark,
-  workers: runWorkersBenchmark,
-  'queue-memory': runQueueMemoryBenchmark,
+/** Registered with one line each; `metrics` for those that can be compared with a baseline. */
+const BENCHMARKS: Record<string, { run: Benchmark; metrics?: Metrics }> = {
+  gateway: { run: runGatewayBenchmark, metrics: gatewayMetrics },
+  intake: { run: runIntakeBenchmark, metrics: intakeMetrics },
+  pipeline: { run: runPipelineBenchmark, metrics: pipelineMetrics },
+  memory: { run: runMemoryBenchmark, metrics: memoryMetrics },
+  workers: { run: runWorkersBenchmark },
+  'queue-memory': { run: runQueueMemoryBenchmark },
 }
 
-const USAGE = `usage: pnpm bench [${Object.keys(BENCHMARKS).join('|')}] [options] [--json FILE]`
-
-/** `--json FILE` from anywhere in the arguments; the rest go to the benchmark. */
-function parseArguments(argv: string[]) {
-  const rest = [...argv]
-  let json: string | undefined
-  const at = rest.indexOf('--json')
-  if (at !== -1) {
-    json = rest[at + 1]
-    if (!json || json.startsWith('--')) throw new UsageError(`--json needs a file; ${USAGE}`)
-    rest.splice(at, 2)
-  }
-  const [first = ''] = rest
-  if (first === '' || first.startsWith('-')) {
-    if (first !== '') throw new UsageError(`options need a benchmark name; ${USAGE}`)
-    return { names: Object.keys(BENCHMARKS), options: [], json }
-  }
-  if (!BENCHMARKS[first]) throw new UsageError(`no benchmark named ${first}; ${USAGE}`)
-  return { names: [first], options: rest.slice(1), json }
-}
-
+const USAGE =
+  `usage: pnpm bench [${Object.keys(BENCHMARKS).join('|')}] [options] ` +
+  '[--baseline REF [--rounds N]] [--json FILE]'
 function isOneLine(error: unknown) {
   return (
     error instanceof UsageError ||
@@ -59,13 +57,24 @@ function isOneLine(error: unknown) {
 
 let names: string[] = []
 try {
-  const parsed = parseArguments(process.argv.slice(2))
+  const parsed = parseBenchArguments(
+    process.argv.slice(2),
+    {
+      names: Object.keys(BENCHMARKS),
+      comparable: Object.keys(BENCHMARKS).filter((name) => BENCHMARKS[name]?.metrics),
+    },
+    USAGE,
+  )
   names = parsed.names
   const figures: Record<string, unknown> = {}
   for (const name of names) {
     if (names.length > 1) process.stderr.write(`\n== pnpm bench ${name} ==\n`)
-    const run = BENCHMARKS[name] as Benchmark
-    figures[name] = (await run(parsed.options)) ?? {}
+    const { run, metrics } = BENCHMARKS[name] as { run: Benchmark; metrics?: Metrics }
+    const { baseline } = parsed
+    figures[name] =
+      (baseline && metrics
+        ? await compareWithBaseline({ name, argv: parsed.options, ...baseline, run, metrics })
+        : await run(parsed.options)) ?? {}
     if (parsed.json) {
       // Written after each benchmark, so a later failure keeps the figures measured so far.
       mkdirSync(dirname(parsed.json), { recursive: true })

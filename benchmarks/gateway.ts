@@ -6,25 +6,31 @@
  */
 import { fileURLToPath } from 'node:url'
 import { freePort } from '@shop/local-infra'
-import { applyInitSql } from '@shop/native-stack'
-import { uniqueName } from '@shop/test-kit'
 import { type Child, startNodeChild, waitForHttp } from './lib/child.js'
 import { Cleanup } from './lib/cleanup.js'
 import { descendantsCpuSeconds } from './lib/cpu.js'
-import { type Measured, type Path, type Route, report, type Target } from './lib/gateway-report.js'
-import { postgresFor } from './lib/infra.js'
+import {
+  figureRows,
+  type Measured,
+  type Path,
+  type Route,
+  report,
+  type Target,
+} from './lib/gateway-report.js'
+import { initDatabaseFor, postgresFor } from './lib/infra.js'
 import { findNginx, startNginx } from './lib/nginx.js'
 import { parseNumberOptions } from './lib/options.js'
+import { createUser, ENTRY, startServer as startShopServer } from './lib/services.js'
+import { type Side, WORKING_TREE } from './lib/side.js'
 import { assertWrkInstalled, runWrk } from './lib/wrk.js'
 
 const USAGE =
   'usage: pnpm bench gateway [--duration S] [--warmup S] [--connections N] [--rounds N] [--floors 0|1]'
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
-const GATEWAY_ENTRY = here('../api-gateway/src/server.ts')
-const USER_SERVICE_ENTRY = here('../user-service/src/server.ts')
 
 const say = (line: string) => process.stderr.write(`${line}\n`)
 
+/** One of the benchmark's own servers (upstream, stock proxy, floors) in its own process. */
 async function startServer(
   cleanup: Cleanup,
   name: string,
@@ -40,31 +46,19 @@ async function startServer(
 }
 
 /** The gateway as production runs it: its own process, default settings, logs at info. */
-function startGateway(
+async function startGateway(
   cleanup: Cleanup,
   name: string,
   upstreams: { users: string; orders: string },
-  logLevel = 'info',
+  { logLevel = 'info', side = WORKING_TREE }: { logLevel?: string; side?: Side } = {},
 ) {
-  return startServer(cleanup, name, GATEWAY_ENTRY, {
+  const env = {
     USER_SERVICE_URL: upstreams.users,
     ORDER_SERVICE_URL: upstreams.orders,
     LOG_LEVEL: logLevel,
     RATE_LIMIT_MAX: '0',
-  })
-}
-
-async function createUser(userServiceUrl: string) {
-  const response = await fetch(`${userServiceUrl}/users`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      email: `${uniqueName('bench')}@example.com`,
-      full_name: 'Benchmark User',
-    }),
-  })
-  if (response.status !== 201) throw new Error(`POST /users answered ${response.status}`)
-  return ((await response.json()) as { id: number }).id
+  }
+  return (await startShopServer(cleanup, name, ENTRY.gateway, env, { side })).url
 }
 
 /** nginx in front of `upstream`, or undefined (and one line saying so) when not installed. */
@@ -82,22 +76,28 @@ async function startNginxFor(cleanup: Cleanup, name: string, upstream: string, p
 
 /**
  * The same paths in front of one upstream: direct, the gateway at `info` (its default, one
- * access line per request) and at `warn`, nginx, and the stock proxy.
+ * access line per request) and at `warn`, nginx, and the stock proxy. In a baseline round,
+ * the first three only, the gateway being the `side`'s.
  */
 async function pathsTo(
   cleanup: Cleanup,
   route: Route,
   upstreams: { users: string; orders: string },
   path: string,
+  side?: Side,
 ): Promise<Target[]> {
   const upstream = upstreams.users
-  const gateway = await startGateway(cleanup, `api-gateway (${route})`, upstreams)
-  const quietGateway = await startGateway(
-    cleanup,
-    `api-gateway (${route}, warn)`,
-    upstreams,
-    'warn',
-  )
+  const gateway = await startGateway(cleanup, `api-gateway (${route})`, upstreams, { side })
+  const quietGateway = await startGateway(cleanup, `api-gateway (${route}, warn)`, upstreams, {
+    logLevel: 'warn',
+    side,
+  })
+  const gateways: Target[] = [
+    { route, path: 'direct', url: `${upstream}${path}` },
+    { route, path: 'api-gateway', url: `${gateway}${path}` },
+    { route, path: 'api-gateway, LOG_LEVEL=warn', url: `${quietGateway}${path}` },
+  ]
+  if (side) return gateways
   const stock = await startServer(
     cleanup,
     `stock-proxy (${route})`,
@@ -107,12 +107,7 @@ async function pathsTo(
     },
   )
   const nginx = await startNginxFor(cleanup, `nginx (${route})`, upstream, path)
-  const targets: Target[] = [
-    { route, path: 'direct', url: `${upstream}${path}` },
-    { route, path: 'api-gateway', url: `${gateway}${path}` },
-    { route, path: 'api-gateway, LOG_LEVEL=warn', url: `${quietGateway}${path}` },
-    { route, path: 'stock proxy', url: `${stock}${path}` },
-  ]
+  const targets: Target[] = [...gateways, { route, path: 'stock proxy', url: `${stock}${path}` }]
   if (nginx) targets.push({ route, path: 'nginx', url: `${nginx}${path}` })
   return targets
 }
@@ -133,8 +128,8 @@ async function floorsTo(cleanup: Cleanup, upstream: string): Promise<Target[]> {
   return targets
 }
 
-async function startTargets(cleanup: Cleanup, floors: boolean): Promise<Target[]> {
-  if (!(await findNginx())) {
+async function startTargets(cleanup: Cleanup, floors: boolean, side?: Side): Promise<Target[]> {
+  if (!side && !(await findNginx())) {
     say('nginx is not installed (apt-get install -y nginx): its rows are left out')
   }
   say('starting the trivial upstream and the proxies in front of it')
@@ -144,22 +139,28 @@ async function startTargets(cleanup: Cleanup, floors: boolean): Promise<Target[]
     'trivial',
     { users: upstream, orders: upstream },
     '/users/1',
+    side,
   )
   if (floors) trivial.push(...(await floorsTo(cleanup, upstream)))
 
+  const on = side ?? WORKING_TREE
   const databaseUrl = await postgresFor(cleanup, say)
-  await applyInitSql(databaseUrl)
+  await initDatabaseFor(on, databaseUrl)
   say('starting user-service and the proxies in front of it')
-  const userService = await startServer(cleanup, 'user-service', USER_SERVICE_ENTRY, {
-    DATABASE_URL: databaseUrl,
-    LOG_LEVEL: 'info',
-  })
-  const id = await createUser(userService)
+  const userService = await startShopServer(
+    cleanup,
+    'user-service',
+    ENTRY.userService,
+    { DATABASE_URL: databaseUrl, LOG_LEVEL: 'info' },
+    { side: on },
+  )
+  const id = await createUser(userService.url)
   const real = await pathsTo(
     cleanup,
     'real',
-    { users: userService, orders: upstream },
+    { users: userService.url, orders: upstream },
     `/users/${id}`,
+    side,
   )
   return [...trivial, ...real]
 }
@@ -194,7 +195,12 @@ function leastDisturbed(rounds: Measured[]) {
   return rounds.reduce((best, m) => (m.serverCpuUs < best.serverCpuUs ? m : best))
 }
 
-export async function runGatewayBenchmark(argv: string[]) {
+/**
+ * With `side`, one round of a baseline comparison: direct and that side's gateway at `info`
+ * and at `warn` on both routes, measured once (the proxies that are no part of either tree
+ * left out), nothing printed.
+ */
+export async function runGatewayBenchmark(argv: string[], side?: Side) {
   const options = parseNumberOptions(argv, USAGE, {
     duration: { default: 5, min: 1, max: 120 },
     warmup: { default: 3, min: 0, max: 60 },
@@ -205,7 +211,12 @@ export async function runGatewayBenchmark(argv: string[]) {
   await assertWrkInstalled()
   const cleanup = new Cleanup()
   try {
-    const targets = await startTargets(cleanup, options.floors === 1)
+    const targets = await startTargets(cleanup, options.floors === 1, side)
+    if (side) {
+      const measured: Measured[] = []
+      for (const target of targets) measured.push(await measure(target, options, 1))
+      return { rows: figureRows(measured) }
+    }
     // Rounds interleave the configurations, so a burst of other work hits one round of
     // each rather than every round of one.
     const rounds: Measured[][] = targets.map(() => [])

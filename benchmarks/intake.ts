@@ -8,14 +8,14 @@
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { applyInitSql } from '@shop/native-stack'
 import { uniqueName } from '@shop/test-kit'
 import { Cleanup } from './lib/cleanup.js'
 import { cpuByProcess, cpuSpent } from './lib/cpu-by-process.js'
-import { postgresFor, redisFor } from './lib/infra.js'
+import { initDatabaseFor, postgresFor, redisFor } from './lib/infra.js'
 import { commandLine, machineLine } from './lib/machine.js'
 import { parseNumberOptions } from './lib/options.js'
 import { createUser, ENTRY, startServer } from './lib/services.js'
+import { type Side, WORKING_TREE } from './lib/side.js'
 import { fixed, formatTable } from './lib/table.js'
 import { assertWrkInstalled, type LoadResult } from './lib/wrk.js'
 import { type PostBody, runWrkPost } from './lib/wrk-post.js'
@@ -64,6 +64,17 @@ async function measure(
   return { ...target, result, cpuUs: perRequest(cpu), byProcess }
 }
 
+/** `POST /orders` req/s ÷ `POST /users` req/s, straight and through the gateway. */
+function ratiosOf(rows: Measured[]) {
+  const ratios: Record<string, number> = {}
+  for (const path of ['direct', 'api-gateway'] as const) {
+    const users = rows.find((row) => row.path === path && row.route === 'POST /users')
+    const orders = rows.find((row) => row.path === path && row.route === 'POST /orders')
+    if (users && orders) ratios[path] = orders.result.rps / users.result.rps
+  }
+  return ratios
+}
+
 function report(argv: string[], rows: Measured[], options: Record<string, unknown>) {
   const parts = [...new Set(rows.flatMap((row) => Object.keys(row.byProcess)))].sort()
   console.log()
@@ -88,24 +99,21 @@ function report(argv: string[], rows: Measured[], options: Record<string, unknow
       ]),
     ),
   )
-  const ratios: Record<string, number> = {}
-  for (const path of ['direct', 'api-gateway'] as const) {
-    const users = rows.find((row) => row.path === path && row.route === 'POST /users')
-    const orders = rows.find((row) => row.path === path && row.route === 'POST /orders')
-    if (users && orders) ratios[path] = orders.result.rps / users.result.rps
-  }
   console.log()
-  for (const [path, value] of Object.entries(ratios)) {
+  for (const [path, value] of Object.entries(ratiosOf(rows))) {
     console.log(`POST /orders ÷ POST /users req/s, ${path}: ${value.toFixed(2)}`)
   }
   console.log(
     'CPU µs/req: every process the benchmark started (services, gateway, PostgreSQL, Redis), wrk\n' +
       'excluded, from /proc; the columns after it split it by process.',
   )
-  return ratios
 }
 
-export async function runIntakeBenchmark(argv: string[]): Promise<Record<string, unknown>> {
+/** With `side`, one round of a baseline comparison: that side measured once, nothing printed. */
+export async function runIntakeBenchmark(
+  argv: string[],
+  side?: Side,
+): Promise<Record<string, unknown>> {
   const options = parseNumberOptions(argv, USAGE, {
     duration: { default: 10, min: 1, max: 300 },
     warmup: { default: 3, min: 0, max: 60 },
@@ -118,13 +126,15 @@ export async function runIntakeBenchmark(argv: string[]): Promise<Record<string,
     const profileDir = options.profile
       ? await mkdtemp(join(tmpdir(), 'shop-bench-profile-'))
       : undefined
+    const on = side ?? WORKING_TREE
     const databaseUrl = await postgresFor(cleanup, say)
-    await applyInitSql(databaseUrl)
+    await initDatabaseFor(on, databaseUrl)
     const redisUrl = await redisFor(cleanup, say)
     say('starting user-service, order-service and a gateway in front of them')
     const common = { LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl, REDIS_URL: redisUrl }
     const userService = await startServer(cleanup, 'user-service', ENTRY.userService, common, {
       profileDir,
+      side: on,
     })
     const orderService = await startServer(
       cleanup,
@@ -135,14 +145,20 @@ export async function runIntakeBenchmark(argv: string[]): Promise<Record<string,
         USER_SERVICE_URL: userService.url,
         ORDER_QUEUE_NAME: uniqueName('bench_intake'),
       },
-      { profileDir },
+      { profileDir, side: on },
     )
-    const gateway = await startServer(cleanup, 'api-gateway', ENTRY.gateway, {
-      LOG_LEVEL: 'warn',
-      USER_SERVICE_URL: userService.url,
-      ORDER_SERVICE_URL: orderService.url,
-      RATE_LIMIT_MAX: '0',
-    })
+    const gateway = await startServer(
+      cleanup,
+      'api-gateway',
+      ENTRY.gateway,
+      {
+        LOG_LEVEL: 'warn',
+        USER_SERVICE_URL: userService.url,
+        ORDER_SERVICE_URL: orderService.url,
+        RATE_LIMIT_MAX: '0',
+      },
+      { side: on },
+    )
     const names = new Map<number, string>([
       [userService.child.pid, 'user-service'],
       [orderService.child.pid, 'order-service'],
@@ -161,7 +177,8 @@ export async function runIntakeBenchmark(argv: string[]): Promise<Record<string,
     ]
     const rows: Measured[] = []
     for (const target of targets) rows.push(await measure(names, target, options))
-    const ratios = report(argv, rows, options)
+    if (!side) report(argv, rows, options)
+    const ratios = ratiosOf(rows)
     if (profileDir) say(`CPU profiles are written to ${profileDir} as the services stop`)
     return {
       ratio_orders_to_users_direct: ratios.direct,

@@ -13,11 +13,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { freeStackPorts, PORT_VARIABLES, ROOT, type StackPorts } from '@shop/native-stack'
+import { buildTree } from './lib/baseline/worktree.js'
 import { Cleanup } from './lib/cleanup.js'
 import { commandLine, machineLine } from './lib/machine.js'
 import { parseNumberOptions } from './lib/options.js'
 import { nodeTreeRss, type ProcessRss } from './lib/rss.js'
 import { createUser } from './lib/services.js'
+import type { Side } from './lib/side.js'
 import { fixed, formatTable } from './lib/table.js'
 import { assertWrkInstalled } from './lib/wrk.js'
 import { runWrkPost } from './lib/wrk-post.js'
@@ -97,17 +99,14 @@ async function untilReady(child: ChildProcess, output: () => string) {
   exited.catch(() => {})
 }
 
-function runBuild() {
-  return new Promise<void>((resolve, reject) => {
-    const child = spawn('pnpm', ['build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] })
-    child.on('error', reject)
-    child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`pnpm build exited with ${code}`)),
-    )
-  })
-}
-
-export async function runMemoryBenchmark(argv: string[]): Promise<Record<string, unknown>> {
+/**
+ * With `side`, one round of a baseline comparison: that side's stack, already built, on its
+ * Node, measured once, nothing printed.
+ */
+export async function runMemoryBenchmark(
+  argv: string[],
+  side?: Side,
+): Promise<Record<string, unknown>> {
   const options = parseNumberOptions(argv, USAGE, {
     workers: { default: 2, min: 1, max: 32 },
     settle: { default: 25, min: 0, max: 600 },
@@ -116,9 +115,13 @@ export async function runMemoryBenchmark(argv: string[]): Promise<Record<string,
   })
   if (options.load > 0) await assertWrkInstalled()
   // As `pnpm start` does: what is measured is the code of this checkout, never an older build.
-  say('building, as pnpm start does')
-  await runBuild()
-  const entry = join(ROOT, 'scripts', 'dist', 'stack.js')
+  // A baseline comparison has built both trees before its first round.
+  if (!side) {
+    say('building, as pnpm start does')
+    await buildTree(ROOT, process.execPath)
+  }
+  const root = side?.root ?? ROOT
+  const entry = join(root, 'scripts', 'dist', 'stack.js')
   const cleanup = new Cleanup()
   try {
     const dataDir = await mkdtemp(join(tmpdir(), 'shop-bench-memory-'))
@@ -127,10 +130,10 @@ export async function runMemoryBenchmark(argv: string[]): Promise<Record<string,
     say(`starting the built stack with ${options.workers} workers`)
     const ports = await stackPorts(options.workers)
     const child = spawn(
-      process.execPath,
+      side?.node ?? process.execPath,
       [entry, '--mode', 'built', '--workers', String(options.workers)],
       {
-        cwd: ROOT,
+        cwd: root,
         env: {
           ...process.env,
           ...portEnv(ports),
@@ -226,6 +229,7 @@ export async function runMemoryBenchmark(argv: string[]): Promise<Record<string,
         fixed(sum(list.filter(which), 'pssMb'), 1),
       ]),
     ]
+    if (side) return figures
     process.stdout.write(
       [
         `${commandLine('memory', argv)}  ·  ${machineLine()}`,

@@ -7,15 +7,15 @@
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { applyInitSql } from '@shop/native-stack'
 import { createPool } from '@shop/platform/postgres'
 import { uniqueName } from '@shop/test-kit'
 import { Cleanup } from './lib/cleanup.js'
 import { cpuByProcess, cpuSpent } from './lib/cpu-by-process.js'
-import { postgresFor, redisFor } from './lib/infra.js'
+import { initDatabaseFor, postgresFor, redisFor } from './lib/infra.js'
 import { commandLine, machineLine } from './lib/machine.js'
 import { parseNumberOptions } from './lib/options.js'
 import { createUser, ENTRY, startServer } from './lib/services.js'
+import { type Side, WORKING_TREE } from './lib/side.js'
 import { fixed, formatTable } from './lib/table.js'
 import { assertWrkInstalled } from './lib/wrk.js'
 import { runWrkPost } from './lib/wrk-post.js'
@@ -58,7 +58,11 @@ async function waitUntilDrained(pool: Pool, afterId: number) {
   }
 }
 
-export async function runPipelineBenchmark(argv: string[]): Promise<Record<string, unknown>> {
+/** With `side`, one round of a baseline comparison: that side measured once, nothing printed. */
+export async function runPipelineBenchmark(
+  argv: string[],
+  side?: Side,
+): Promise<Record<string, unknown>> {
   const options = parseNumberOptions(argv, USAGE, {
     duration: { default: 10, min: 1, max: 300 },
     warmup: { default: 3, min: 0, max: 60 },
@@ -72,9 +76,10 @@ export async function runPipelineBenchmark(argv: string[]): Promise<Record<strin
     const profileDir = options.profile
       ? await mkdtemp(join(tmpdir(), 'shop-bench-profile-'))
       : undefined
-    const profile = profileDir ? { profileDir } : {}
+    const on = side ?? WORKING_TREE
+    const serverOptions = { side: on, ...(profileDir ? { profileDir } : {}) }
     const databaseUrl = await postgresFor(cleanup, say)
-    await applyInitSql(databaseUrl)
+    await initDatabaseFor(on, databaseUrl)
     const redisUrl = await redisFor(cleanup, say)
     const pool = createPool({ url: databaseUrl, applicationName: 'bench-pipeline', max: 2 })
     cleanup.add('bench pool', () => pool.end())
@@ -87,7 +92,7 @@ export async function runPipelineBenchmark(argv: string[]): Promise<Record<strin
       'user-service',
       ENTRY.userService,
       common,
-      profile,
+      serverOptions,
     )
     names.set(userService.child.pid, 'user-service')
     const orderService = await startServer(
@@ -95,7 +100,7 @@ export async function runPipelineBenchmark(argv: string[]): Promise<Record<strin
       'order-service',
       ENTRY.orderService,
       { ...common, ...queue, USER_SERVICE_URL: userService.url },
-      profile,
+      serverOptions,
     )
     names.set(orderService.child.pid, 'order-service')
     for (let i = 0; i < options.workers; i++) {
@@ -104,15 +109,21 @@ export async function runPipelineBenchmark(argv: string[]): Promise<Record<strin
         `worker-${i + 1}`,
         ENTRY.worker,
         { ...common, ...queue, PROCESSING_DELAY_MS: '0', PAYMENT_FAILURE_RATE: '0' },
-        { portVariable: 'WORKER_PORT', ...profile },
+        { portVariable: 'WORKER_PORT', ...serverOptions },
       )
       names.set(worker.child.pid, 'workers')
     }
-    const gateway = await startServer(cleanup, 'api-gateway', ENTRY.gateway, {
-      USER_SERVICE_URL: userService.url,
-      ORDER_SERVICE_URL: orderService.url,
-      RATE_LIMIT_MAX: '0',
-    })
+    const gateway = await startServer(
+      cleanup,
+      'api-gateway',
+      ENTRY.gateway,
+      {
+        USER_SERVICE_URL: userService.url,
+        ORDER_SERVICE_URL: orderService.url,
+        RATE_LIMIT_MAX: '0',
+      },
+      { side: on },
+    )
     names.set(gateway.child.pid, 'api-gateway')
     const userId = await createUser(userService.url)
     const url = `${gateway.url}/orders`
@@ -144,45 +155,47 @@ export async function runPipelineBenchmark(argv: string[]): Promise<Record<strin
     )
     const failed = rows[0]?.failed ?? 0
 
-    console.log()
-    console.log(`${commandLine('pipeline', argv)} · ${machineLine()}`)
-    console.log(
-      `POST /orders through the gateway for ${options.duration} s (${options.connections} connections, ` +
-        `after ${options.warmup} s warm-up) while ${options.workers} workers drain at PROCESSING_DELAY_MS=0; ` +
-        'services at their default LOG_LEVEL',
-    )
-    console.log()
-    console.log(
-      formatTable(
-        [
-          'orders',
-          'placed/s',
-          'seconds to drain all',
-          'orders/s end to end',
-          'CPU ms/order',
-          'not processed',
-        ],
-        [
+    if (!side) {
+      console.log()
+      console.log(`${commandLine('pipeline', argv)} · ${machineLine()}`)
+      console.log(
+        `POST /orders through the gateway for ${options.duration} s (${options.connections} connections, ` +
+          `after ${options.warmup} s warm-up) while ${options.workers} workers drain at PROCESSING_DELAY_MS=0; ` +
+          'services at their default LOG_LEVEL',
+      )
+      console.log()
+      console.log(
+        formatTable(
           [
-            String(orders),
-            fixed(orders / placedSeconds),
-            fixed(seconds, 2),
-            fixed(orders / seconds),
-            fixed((1000 * cpuSeconds) / orders, 2),
-            String(failed),
+            'orders',
+            'placed/s',
+            'seconds to drain all',
+            'orders/s end to end',
+            'CPU ms/order',
+            'not processed',
           ],
-        ],
-      ),
-    )
-    console.log()
-    console.log(
-      formatTable(
-        ['process', 'CPU ms/order'],
-        Object.entries(cpu)
-          .sort((a, b) => b[1] - a[1])
-          .map(([name, s]) => [name, fixed((1000 * s) / orders, 3)]),
-      ),
-    )
+          [
+            [
+              String(orders),
+              fixed(orders / placedSeconds),
+              fixed(seconds, 2),
+              fixed(orders / seconds),
+              fixed((1000 * cpuSeconds) / orders, 2),
+              String(failed),
+            ],
+          ],
+        ),
+      )
+      console.log()
+      console.log(
+        formatTable(
+          ['process', 'CPU ms/order'],
+          Object.entries(cpu)
+            .sort((a, b) => b[1] - a[1])
+            .map(([name, s]) => [name, fixed((1000 * s) / orders, 3)]),
+        ),
+      )
+    }
     if (load.errors > 0) say(`${load.errors} requests failed or answered other than 2xx`)
     if (failed > 0) {
       const { rows: reasons } = await pool.query<{ reason: string; count: number }>(

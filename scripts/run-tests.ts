@@ -14,7 +14,14 @@ import { runTestFiles, startTestPostgres, startTestRedis } from '@shop/test-kit'
 const root = resolve(import.meta.dirname, '..')
 /** Five times the longest file (58 s in a full run on two cores under a load average of 19). */
 const FILE_TIMEOUT_S = Number(process.env.TEST_FILE_TIMEOUT_S) || 300
-const DEFAULT_FOLDERS = ['packages', 'user-service', 'order-service', 'api-gateway', 'tests']
+const DEFAULT_FOLDERS = [
+  'packages',
+  'user-service',
+  'order-service',
+  'api-gateway',
+  'benchmarks',
+  'tests',
+]
 
 async function testFiles(target: string): Promise<string[]> {
   const path = resolve(process.cwd(), target)

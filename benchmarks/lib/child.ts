@@ -22,8 +22,10 @@ export function startChild(
   command: string,
   args: string[],
   env: Record<string, string> = {},
+  cwd?: string,
 ): Child {
   const child: ChildProcess = spawn(command, args, {
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   })

@@ -30,18 +30,20 @@ export class Cleanup {
   #running: Promise<void> | undefined
   #done = false
 
+  readonly #onSignal = (signal: NodeJS.Signals) => {
+    process.stderr.write(`\n${signal}: stopping everything this benchmark started\n`)
+    void this.run().finally(() => process.exit(130))
+  }
+  readonly #onExit = () => {
+    if (this.#done) return
+    terminateChildren()
+    for (const dir of this.#dirs) rmSync(dir, { recursive: true, force: true })
+  }
+
   constructor() {
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.stderr.write(`\n${signal}: stopping everything this benchmark started\n`)
-      void this.run().finally(() => process.exit(130))
-    }
-    process.once('SIGINT', onSignal)
-    process.once('SIGTERM', onSignal)
-    process.once('exit', () => {
-      if (this.#done) return
-      terminateChildren()
-      for (const dir of this.#dirs) rmSync(dir, { recursive: true, force: true })
-    })
+    process.once('SIGINT', this.#onSignal)
+    process.once('SIGTERM', this.#onSignal)
+    process.once('exit', this.#onExit)
   }
 
   add(what: string, stop: () => Promise<unknown>) {
@@ -61,6 +63,10 @@ export class Cleanup {
         })
       }
       this.#done = true
+      // A baseline comparison runs a benchmark, and so a Cleanup, per round.
+      process.off('SIGINT', this.#onSignal)
+      process.off('SIGTERM', this.#onSignal)
+      process.off('exit', this.#onExit)
     })()
     return this.#running
   }

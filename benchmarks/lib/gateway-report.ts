@@ -68,22 +68,23 @@ const TARGETS = [
   },
 ] as const
 
-/** Prints the tables and returns every figure as plain data, for `pnpm bench --json`. */
-export function report(
-  argv: string[],
-  measured: Measured[],
-  options: { duration: number; warmup: number; connections: number; rounds: number },
-) {
+/** A configuration by route and path, and what a proxy itself spends: its CPU less direct's. */
+function measuredLookup(measured: Measured[]) {
   const find = (route: Route, path: Path) =>
     measured.find((m) => m.route === route && m.path === path)
-  /** What the proxy itself spends: the path's CPU per request less the direct one's. */
   const addedCpuUs = (m: Measured | undefined) =>
     !m || m.path === 'direct'
       ? Number.NaN
       : m.serverCpuUs - (find(m.route, 'direct')?.serverCpuUs ?? Number.NaN)
+  return { find, addedCpuUs }
+}
+
+/** Every configuration's figures as plain data. */
+export function figureRows(measured: Measured[]) {
+  const { find, addedCpuUs } = measuredLookup(measured)
   const rpsVsDirect = (m: Measured) =>
     m.result.rps / (find(m.route, 'direct')?.result.rps ?? Number.NaN)
-  const rows = measured.map((m) => ({
+  return measured.map((m) => ({
     route: m.route,
     through: m.path,
     requests: m.result.requests,
@@ -97,6 +98,16 @@ export function report(
     wrk_cpu_share: round(m.result.generatorCpuS / m.result.seconds, 3),
     errors: m.result.errors,
   }))
+}
+
+/** Prints the tables and returns every figure as plain data, for `pnpm bench --json`. */
+export function report(
+  argv: string[],
+  measured: Measured[],
+  options: { duration: number; warmup: number; connections: number; rounds: number },
+) {
+  const { find, addedCpuUs } = measuredLookup(measured)
+  const rows = figureRows(measured)
 
   const comparisons: Record<string, { rps: Ratio; cpu: Ratio; added_cpu: Ratio }> = {}
   for (const route of ['trivial', 'real'] as const) {

@@ -1,10 +1,10 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort } from '@shop/local-infra'
-import { nodeFlags } from '@shop/native-stack'
 import { uniqueName } from '@shop/test-kit'
 import { type Child, startChild, waitForHttp } from './child.js'
 import type { Cleanup } from './cleanup.js'
+import { entryArgs, type Side, WORKING_TREE } from './side.js'
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 
@@ -20,42 +20,35 @@ export interface StartedServer {
   child: Child
 }
 
-/** The node flags production gives the entry point a source file is built into. */
-function productionFlags(file: string) {
-  const match = /([^/]+)\/src\/(.+)\.ts$/.exec(file)
-  return match ? nodeFlags(match[1] as string, `dist/${match[2]}.js`) : []
-}
-
 /**
- * One service of the shop in its own process on a free port, from the TypeScript sources,
- * with the node flags production gives it, ready once `/readyz` answers 200. `portVariable`
- * names where it reads its port. With `profileDir`, Node writes a CPU profile there when the
- * process ends.
+ * One service of the shop in its own process on a free port, from the TypeScript sources (or
+ * `side`'s build of that entry point, on its Node), with the node flags production gives it,
+ * ready once `/readyz` answers 200. `portVariable` names where it reads its port. With
+ * `profileDir`, Node writes a CPU profile there when the process ends.
  */
 export async function startServer(
   cleanup: Cleanup,
   name: string,
   file: string,
   env: Record<string, string>,
-  { portVariable = 'PORT', profileDir }: { portVariable?: string; profileDir?: string } = {},
+  {
+    portVariable = 'PORT',
+    profileDir,
+    side = WORKING_TREE,
+  }: { portVariable?: string; profileDir?: string; side?: Side } = {},
 ): Promise<StartedServer> {
   const port = await freePort()
   const profile = profileDir
     ? // One folder per process: the main thread's profile is the largest file in it.
       ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, name.replace(/\W+/g, '-'))}`]
     : []
-  const args = [
-    ...productionFlags(file),
-    ...profile,
-    '--import',
-    import.meta.resolve('tsx'),
-    '--conditions=development',
-  ]
-  const child = startChild(name, process.execPath, [...args, file], {
-    HOST: '127.0.0.1',
-    [portVariable]: String(port),
-    ...env,
-  })
+  const child = startChild(
+    name,
+    side.node,
+    [...profile, ...(await entryArgs(side, file))],
+    { HOST: '127.0.0.1', [portVariable]: String(port), ...env },
+    side.root,
+  )
   cleanup.add(name, () => child.stop())
   const url = `http://127.0.0.1:${port}`
   await waitForHttp(child, `${url}/readyz`)

@@ -15,15 +15,31 @@ async function freePortRun(count: number): Promise<number> {
   }
 }
 
-/** Free loopback ports for a whole stack, for tests and benchmarks running beside a real one. */
+/**
+ * Free loopback ports for a whole stack, for tests and benchmarks running beside a real one.
+ * Nothing listens on any of them until the stack starts, so each is drawn apart from those
+ * already chosen: the kernel often hands out neighbouring ports in turn, such as the second
+ * worker's.
+ */
 export async function freeStackPorts(workers: number): Promise<StackPorts> {
+  const firstWorker = await freePortRun(workers)
+  const taken = new Set(Array.from({ length: workers }, (_, i) => firstWorker + i))
+  const draw = async () => {
+    for (;;) {
+      const port = await freePort()
+      if (!taken.has(port)) {
+        taken.add(port)
+        return port
+      }
+    }
+  }
   return {
-    firstWorker: await freePortRun(workers),
-    postgres: await freePort(),
-    redis: await freePort(),
-    userService: await freePort(),
-    orderService: await freePort(),
-    board: await freePort(),
-    gateway: await freePort(),
+    firstWorker,
+    postgres: await draw(),
+    redis: await draw(),
+    userService: await draw(),
+    orderService: await draw(),
+    board: await draw(),
+    gateway: await draw(),
   }
 }
