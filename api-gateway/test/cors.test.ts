@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { suiteSetup } from '@shop/test-kit'
-import { type Echo, type RunningEcho, startEcho } from './support/echo-upstream.js'
-import { json, type RunningGateway, startGateway } from './support/gateway.js'
+import type { Echo } from './support/echo-upstream.js'
+import { json, startGateway } from './support/gateway.js'
+import { upstreams, useEcho, useGateway } from './support/suite.js'
 
 const ALLOWED = 'https://shop.example'
 const OTHER = 'https://evil.example'
@@ -19,20 +19,10 @@ function preflight(url: string, origin: string) {
 }
 
 describe('CORS', () => {
-  let echo: RunningEcho
-
-  suiteSetup(async (teardown) => {
-    echo = await startEcho({ name: 'echo' })
-    teardown(() => echo.close())
-  })
+  const echo = useEcho('echo')
 
   describe('by default', () => {
-    let gateway: RunningGateway
-
-    suiteSetup(async (teardown) => {
-      gateway = await startGateway({ USER_SERVICE_URL: echo.url, ORDER_SERVICE_URL: echo.url })
-      teardown(() => gateway.close())
-    })
+    const gateway = useGateway(() => upstreams(echo))
 
     it('adds no CORS header to a cross-origin request', async () => {
       const response = await fetch(`${gateway.url}/users`, { headers: { origin: ALLOWED } })
@@ -49,16 +39,10 @@ describe('CORS', () => {
   })
 
   describe('with CORS_ORIGINS set', () => {
-    let gateway: RunningGateway
-
-    suiteSetup(async (teardown) => {
-      teardown(() => gateway.close())
-      gateway = await startGateway({
-        USER_SERVICE_URL: echo.url,
-        ORDER_SERVICE_URL: echo.url,
-        CORS_ORIGINS: `${ALLOWED}, http://localhost:3000`,
-      })
-    })
+    const gateway = useGateway(() => ({
+      ...upstreams(echo),
+      CORS_ORIGINS: `${ALLOWED}, http://localhost:3000`,
+    }))
 
     it('answers a preflight from a listed origin itself, allowing it', async () => {
       const hits = echo.hits

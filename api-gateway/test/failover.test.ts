@@ -4,6 +4,7 @@ import { eventually, suiteSetup } from '@shop/test-kit'
 import { type ChildEcho, spawnEcho } from './support/child-echo.js'
 import { type Echo, type RunningEcho, startEcho } from './support/echo-upstream.js'
 import { json, problemOf, type RunningGateway, startGateway } from './support/gateway.js'
+import { useEcho, useGateway } from './support/suite.js'
 import { deadUrl } from './support/traffic.js'
 
 const PROBLEM = /^application\/problem\+json/
@@ -79,16 +80,11 @@ describe('a replica killed mid-traffic', () => {
 })
 
 describe('connect failures and lost connections', () => {
-  let live: RunningEcho
-  let other: RunningEcho
+  const live = useEcho('users-live')
+  const other = useEcho('users-other')
   let dead: string
 
-  suiteSetup(async (teardown) => {
-    teardown(async () => {
-      await Promise.all([live.close(), other.close()])
-    })
-    live = await startEcho({ name: 'users-live' })
-    other = await startEcho({ name: 'users-other' })
+  suiteSetup(async () => {
     dead = await deadUrl()
   })
 
@@ -120,15 +116,10 @@ describe('connect failures and lost connections', () => {
   })
 
   describe('with two live replicas', () => {
-    let gateway: RunningGateway
-
-    suiteSetup(async (teardown) => {
-      teardown(() => gateway.close())
-      gateway = await startGateway({
-        USER_SERVICE_URL: `${live.url},${other.url}`,
-        ORDER_SERVICE_URL: live.url,
-      })
-    })
+    const gateway = useGateway(() => ({
+      USER_SERVICE_URL: `${live.url},${other.url}`,
+      ORDER_SERVICE_URL: live.url,
+    }))
 
     it('answers 502 to a POST whose connection was lost after sending, without repeating it', async () => {
       for (const body of ['{"email":"a@b.c"}', '']) {

@@ -1,37 +1,16 @@
 import assert from 'node:assert/strict'
 import { request as httpRequest } from 'node:http'
 import { describe, it } from 'node:test'
-import { suiteSetup } from '@shop/test-kit'
 import { BUFFERED_LIMIT_BYTES } from '../src/upstream-client.js'
 import type { Echo } from './support/echo-upstream.js'
-import { PROBLEM_BODY, patternBytes, type RunningEcho, startEcho } from './support/echo-upstream.js'
-import {
-  json,
-  problemOf,
-  type RunningGateway,
-  requestRawPath,
-  startGateway,
-} from './support/gateway.js'
+import { PROBLEM_BODY, patternBytes } from './support/echo-upstream.js'
+import { json, problemOf, requestRawPath } from './support/gateway.js'
+import { upstreams, useEcho, useGateway } from './support/suite.js'
 
 describe('proxying /users and /orders', () => {
-  let users: RunningEcho
-  let orders: RunningEcho
-  let gateway: RunningGateway
-
-  suiteSetup(async (teardown) => {
-    teardown(async () => {
-      await gateway.close()
-      await users.close()
-      await orders.close()
-    })
-    users = await startEcho({ name: 'users-1' })
-    orders = await startEcho({ name: 'orders-1' })
-    gateway = await startGateway({
-      USER_SERVICE_URL: users.url,
-      ORDER_SERVICE_URL: orders.url,
-      BODY_LIMIT_BYTES: '1024',
-    })
-  })
+  const users = useEcho('users-1')
+  const orders = useEcho('orders-1')
+  const gateway = useGateway(() => ({ ...upstreams(users, orders), BODY_LIMIT_BYTES: '1024' }))
 
   for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
     it(`forwards ${method} with path, query, body bytes and headers untouched`, async () => {

@@ -5,8 +5,8 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { freePort, type LocalRedis, startLocalRedis } from '@shop/local-infra'
 import { type Stoppable, startTestRedis, suiteSetup, uniqueName } from '@shop/test-kit'
-import { type RunningEcho, startEcho } from './support/echo-upstream.js'
 import { problemOf, type RunningGateway, startGateway } from './support/gateway.js'
+import { upstreams, useEcho } from './support/suite.js'
 
 /** Sends `count` GETs to `url` and returns their statuses in order. */
 async function statuses(url: string, count: number) {
@@ -21,22 +21,17 @@ async function statuses(url: string, count: number) {
 
 describe('rate limit', () => {
   let redis: Stoppable
-  let echo: RunningEcho
+  const echo = useEcho('echo')
 
   suiteSetup(async (teardown) => {
-    teardown(async () => {
-      await echo.close()
-      await redis.stop()
-    })
     redis = await startTestRedis()
-    echo = await startEcho({ name: 'echo' })
+    teardown(() => redis.stop())
   })
 
   function limited(max: number, nameSpace: string, extra: Record<string, string> = {}) {
     return startGateway(
       {
-        USER_SERVICE_URL: echo.url,
-        ORDER_SERVICE_URL: echo.url,
+        ...upstreams(echo),
         RATE_LIMIT_MAX: String(max),
         RATE_LIMIT_WINDOW_MS: '60000',
         REDIS_URL: redis.url,
@@ -126,8 +121,7 @@ describe('rate limit', () => {
       own = await startLocalRedis({ port: await freePort(), dir })
       gateway = await startGateway(
         {
-          USER_SERVICE_URL: echo.url,
-          ORDER_SERVICE_URL: echo.url,
+          ...upstreams(echo),
           RATE_LIMIT_MAX: '2',
           REDIS_URL: own.url,
         },

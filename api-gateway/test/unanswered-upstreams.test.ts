@@ -2,19 +2,18 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { suiteSetup } from '@shop/test-kit'
 import { frozenReplica } from './support/child-echo.js'
-import { type RunningEcho, startEcho } from './support/echo-upstream.js'
+import { startEcho } from './support/echo-upstream.js'
 import { problemOf, startGateway } from './support/gateway.js'
+import { useEcho } from './support/suite.js'
 import { deadUrl } from './support/traffic.js'
 
 const PROBLEM = /^application\/problem\+json/
 
 describe('upstreams that do not answer', () => {
-  let users: RunningEcho
+  const users = useEcho('users-1')
   let dead: string
 
-  suiteSetup(async (teardown) => {
-    users = await startEcho({ name: 'users-1' })
-    teardown(() => users.close())
+  suiteSetup(async () => {
     dead = await deadUrl()
   })
 

@@ -28,3 +28,32 @@ export function suiteSetup(
     if (errors.length > 0) throw new AggregateError(errors, 'the suite did not stop cleanly')
   })
 }
+
+/**
+ * Something a suite starts before its first test and stops after its last (`start` hands its
+ * undo to `teardown`), named at the top of the suite: its properties read through to the
+ * started value, which is there once the suite's setup has run.
+ */
+export function suiteResource<T extends object>(
+  start: (teardown: Teardown) => Promise<T>,
+  options: HookOptions = {},
+): T {
+  let value: T | undefined
+  suiteSetup(async (teardown) => {
+    value = await start(teardown)
+  }, options)
+  const started = (key: PropertyKey) => {
+    if (value === undefined) throw new Error(`${String(key)} read before the suite's setup ran`)
+    return value
+  }
+  return new Proxy({} as T, {
+    get(_, key) {
+      const target = started(key)
+      const field: unknown = Reflect.get(target, key, target)
+      return typeof field === 'function' ? field.bind(target) : field
+    },
+    set(_, key, field) {
+      return Reflect.set(started(key), key, field)
+    },
+  })
+}
