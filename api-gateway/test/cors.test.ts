@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { Echo } from './support/echo-upstream.js'
-import { json, startGateway } from './support/gateway.js'
+import { json, withGateway } from './support/gateway.js'
 import { upstreams, useEcho, useGateway } from './support/suite.js'
 
 const ALLOWED = 'https://shop.example'
@@ -93,17 +93,17 @@ describe('CORS', () => {
   })
 
   it('allows every origin with CORS_ORIGINS=*', async () => {
-    const gateway = await startGateway({
-      USER_SERVICE_URL: echo.url,
-      ORDER_SERVICE_URL: echo.url,
-      CORS_ORIGINS: '*',
-    })
-    try {
-      const response = await fetch(`${gateway.url}/users`, { headers: { origin: OTHER } })
-      assert.equal(response.headers.get('access-control-allow-origin'), '*')
-      await response.body?.cancel()
-    } finally {
-      await gateway.close()
-    }
+    await withGateway(
+      {
+        USER_SERVICE_URL: echo.url,
+        ORDER_SERVICE_URL: echo.url,
+        CORS_ORIGINS: '*',
+      },
+      async (gateway) => {
+        const response = await fetch(`${gateway.url}/users`, { headers: { origin: OTHER } })
+        assert.equal(response.headers.get('access-control-allow-origin'), '*')
+        await response.body?.cancel()
+      },
+    )
   })
 })

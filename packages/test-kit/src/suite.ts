@@ -32,7 +32,9 @@ export function suiteSetup(
 /**
  * Something a suite starts before its first test and stops after its last (`start` hands its
  * undo to `teardown`), named at the top of the suite: its properties read through to the
- * started value, which is there once the suite's setup has run.
+ * started value, which is there once the suite's setup has run. Call it inside a `describe`
+ * (top-level hooks do not wait for each other). node runs `after` hooks in the order they were
+ * declared, so resources stop in the order the suite names them.
  */
 export function suiteResource<T extends object>(
   start: (teardown: Teardown) => Promise<T>,
@@ -56,4 +58,16 @@ export function suiteResource<T extends object>(
       return Reflect.set(started(key), key, field)
     },
   })
+}
+
+/** What `start` starts, for the suite, stopped after its last test. */
+export function suiteStarted<T extends { stop(): unknown }>(
+  start: () => Promise<T>,
+  options: HookOptions = {},
+): T {
+  return suiteResource(async (teardown) => {
+    const started = await start()
+    teardown(() => started.stop())
+    return started
+  }, options)
 }
