@@ -10,26 +10,13 @@ import { writeFile } from 'node:fs/promises'
 import { eventually } from '@shop/test-kit'
 import { createUser, placeOrder, shopClient } from '../tests/system/support/http.js'
 import { assertOrderTrace } from '../tests/system/support/order-trace.js'
-import { startOtlpReceiver } from '../tests/system/support/otlp-receiver.js'
 import { SpanTree } from '../tests/system/support/span-tree.js'
-import { startTestStack } from '../tests/system/support/test-stack.js'
+import { startTracedStack } from '../tests/system/support/traced-stack.js'
 import { traceWaterfallSvg } from './trace-waterfall.js'
 
 const output = process.argv[2] ?? 'docs/images/order-trace.svg'
 
-const receiver = await startOtlpReceiver()
-const running = await startTestStack({
-  workers: 1,
-  env: {
-    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-    OTEL_BSP_SCHEDULE_DELAY: '100',
-    PROCESSING_DELAY_MS: '0',
-  },
-}).catch(async (error) => {
-  await receiver.stop()
-  throw error
-})
+const { receiver, running, stop } = await startTracedStack()
 try {
   const { gateway, orderService, userService } = running.stack.urls
   const client = shopClient(gateway)
@@ -69,6 +56,5 @@ try {
   )
   console.log(`${output}: ${spans.length} spans`)
 } finally {
-  await running.stop()
-  await receiver.stop()
+  await stop()
 }

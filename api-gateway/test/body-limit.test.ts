@@ -5,27 +5,16 @@
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { sendRawRequest, suiteSetup } from '@shop/test-kit'
-import { type RunningGateway, startGateway } from './support/gateway.js'
-import { type RealServices, startRealServices } from './support/real-services.js'
+import { sendRawRequest, suiteStarted } from '@shop/test-kit'
+import { startRealServices } from './support/real-services.js'
+import { realUpstreams, useGateway } from './support/suite.js'
 
 const TWO_MB = Buffer.alloc(2 * 1024 * 1024, ' ')
 const ROUNDS = 25
 
 describe('a request body over the limit', () => {
-  let services: RealServices
-  let gateway: RunningGateway
-  suiteSetup(async (teardown) => {
-    teardown(async () => {
-      await gateway?.close()
-      await services?.stop()
-    })
-    services = await startRealServices()
-    gateway = await startGateway({
-      USER_SERVICE_URL: services.usersUrl,
-      ORDER_SERVICE_URL: services.ordersUrl,
-    })
-  })
+  const services = suiteStarted(startRealServices)
+  const gateway = useGateway(() => realUpstreams(services))
 
   const targets: [string, () => string, string][] = [
     ['user-service', () => services.usersUrl, '/users'],

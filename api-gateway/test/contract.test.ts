@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { suiteSetup } from '@shop/test-kit'
-import { type RunningGateway, startGateway } from './support/gateway.js'
-import { type RealServices, startRealServices } from './support/real-services.js'
+import { suiteStarted } from '@shop/test-kit'
+import { startRealServices } from './support/real-services.js'
+import { realUpstreams, useGateway } from './support/suite.js'
 
 /** What a client can tell apart in an answer; timestamps differ between two runs. */
 interface Answer {
@@ -160,23 +160,10 @@ async function play(base: (path: string) => string, call: Call): Promise<Answer>
 }
 
 describe('users and orders through the gateway and direct', () => {
-  let direct: RealServices
-  let behind: RealServices
-  let gateway: RunningGateway
-
-  suiteSetup(async (teardown) => {
-    teardown(async () => {
-      // Whatever started, even when a later start failed: a server left open keeps the file alive.
-      await gateway?.close()
-      await Promise.all([direct?.stop(), behind?.stop()])
-    })
-    // Side by side: each app keeps its metrics in a registry of its own.
-    ;[direct, behind] = await Promise.all([startRealServices(), startRealServices()])
-    gateway = await startGateway({
-      USER_SERVICE_URL: behind.usersUrl,
-      ORDER_SERVICE_URL: behind.ordersUrl,
-    })
-  })
+  // Side by side: each app keeps its metrics in a registry of its own.
+  const direct = suiteStarted(startRealServices)
+  const behind = suiteStarted(startRealServices)
+  const gateway = useGateway(() => realUpstreams(behind))
 
   const toDirect = (path: string) =>
     `${path.startsWith('/orders') ? direct.ordersUrl : direct.usersUrl}${path}`

@@ -1,11 +1,21 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { suiteSetup } from '@shop/test-kit'
-import { type Echo, type RunningEcho, startEcho } from './support/echo-upstream.js'
-import { json, type RunningGateway, startGateway } from './support/gateway.js'
+import type { Echo } from './support/echo-upstream.js'
+import { json, withGateway } from './support/gateway.js'
+import { upstreams, useEcho, useGateway } from './support/suite.js'
 
 const ALLOWED = 'https://shop.example'
 const OTHER = 'https://evil.example'
+
+/** A simple cross-origin GET: its status and the origin it was allowed for (or null). */
+async function crossOrigin(url: string, origin: string) {
+  const response = await fetch(url, { headers: { origin } })
+  await response.body?.cancel()
+  return {
+    status: response.status,
+    allowed: response.headers.get('access-control-allow-origin'),
+  }
+}
 
 function preflight(url: string, origin: string) {
   return fetch(url, {
@@ -19,26 +29,16 @@ function preflight(url: string, origin: string) {
 }
 
 describe('CORS', () => {
-  let echo: RunningEcho
-
-  suiteSetup(async (teardown) => {
-    echo = await startEcho({ name: 'echo' })
-    teardown(() => echo.close())
-  })
+  const echo = useEcho('echo')
 
   describe('by default', () => {
-    let gateway: RunningGateway
-
-    suiteSetup(async (teardown) => {
-      gateway = await startGateway({ USER_SERVICE_URL: echo.url, ORDER_SERVICE_URL: echo.url })
-      teardown(() => gateway.close())
-    })
+    const gateway = useGateway(() => upstreams(echo))
 
     it('adds no CORS header to a cross-origin request', async () => {
-      const response = await fetch(`${gateway.url}/users`, { headers: { origin: ALLOWED } })
-      assert.equal(response.status, 200)
-      assert.equal(response.headers.get('access-control-allow-origin'), null)
-      await response.body?.cancel()
+      assert.deepEqual(await crossOrigin(`${gateway.url}/users`, ALLOWED), {
+        status: 200,
+        allowed: null,
+      })
     })
 
     it('forwards a preflight to the service like any OPTIONS request', async () => {
@@ -49,16 +49,10 @@ describe('CORS', () => {
   })
 
   describe('with CORS_ORIGINS set', () => {
-    let gateway: RunningGateway
-
-    suiteSetup(async (teardown) => {
-      teardown(() => gateway.close())
-      gateway = await startGateway({
-        USER_SERVICE_URL: echo.url,
-        ORDER_SERVICE_URL: echo.url,
-        CORS_ORIGINS: `${ALLOWED}, http://localhost:3000`,
-      })
-    })
+    const gateway = useGateway(() => ({
+      ...upstreams(echo),
+      CORS_ORIGINS: `${ALLOWED}, http://localhost:3000`,
+    }))
 
     it('answers a preflight from a listed origin itself, allowing it', async () => {
       const hits = echo.hits
@@ -94,32 +88,30 @@ describe('CORS', () => {
       const pre = await preflight(`${gateway.url}/users`, OTHER)
       assert.equal(pre.headers.get('access-control-allow-origin'), null)
       await pre.body?.cancel()
-      const simple = await fetch(`${gateway.url}/users`, { headers: { origin: OTHER } })
-      assert.equal(simple.status, 200)
-      assert.equal(simple.headers.get('access-control-allow-origin'), null)
-      await simple.body?.cancel()
+      assert.deepEqual(await crossOrigin(`${gateway.url}/users`, OTHER), {
+        status: 200,
+        allowed: null,
+      })
     })
 
     it('adds CORS headers to the gateway own answers too', async () => {
-      const response = await fetch(`${gateway.url}/nowhere`, { headers: { origin: ALLOWED } })
-      assert.equal(response.status, 404)
-      assert.equal(response.headers.get('access-control-allow-origin'), ALLOWED)
-      await response.body?.cancel()
+      assert.deepEqual(await crossOrigin(`${gateway.url}/nowhere`, ALLOWED), {
+        status: 404,
+        allowed: ALLOWED,
+      })
     })
   })
 
   it('allows every origin with CORS_ORIGINS=*', async () => {
-    const gateway = await startGateway({
-      USER_SERVICE_URL: echo.url,
-      ORDER_SERVICE_URL: echo.url,
-      CORS_ORIGINS: '*',
-    })
-    try {
-      const response = await fetch(`${gateway.url}/users`, { headers: { origin: OTHER } })
-      assert.equal(response.headers.get('access-control-allow-origin'), '*')
-      await response.body?.cancel()
-    } finally {
-      await gateway.close()
-    }
+    await withGateway(
+      {
+        USER_SERVICE_URL: echo.url,
+        ORDER_SERVICE_URL: echo.url,
+        CORS_ORIGINS: '*',
+      },
+      async (gateway) => {
+        assert.equal((await crossOrigin(`${gateway.url}/users`, OTHER)).allowed, '*')
+      },
+    )
   })
 })

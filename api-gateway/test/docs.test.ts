@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { eventually, suiteSetup } from '@shop/test-kit'
+import { eventually } from '@shop/test-kit'
 import { mergeOpenApi, type OpenApiDocument } from '../src/openapi-merge.js'
-import { type Echo, type RunningEcho, startEcho } from './support/echo-upstream.js'
-import { json, type RunningGateway, startGateway } from './support/gateway.js'
+import type { Echo } from './support/echo-upstream.js'
+import { json } from './support/gateway.js'
+import { upstreams, useEcho, useGateway } from './support/suite.js'
 
 const Problem = {
   type: 'object',
@@ -70,25 +71,12 @@ const ordersDocument = serviceDocument(
 )
 
 describe('GET /docs and /docs/json', () => {
-  let users: RunningEcho
-  let orders: RunningEcho
-  let gateway: RunningGateway
+  // Neither service has its document ready yet: both answer 503 at first.
+  const users = useEcho({ name: 'users-1', docs: undefined })
+  const orders = useEcho({ name: 'orders-1', docs: undefined })
+  const gateway = useGateway(() => upstreams(users, orders), { docsRefreshMs: 100 })
 
   const merged = async () => json<OpenApiDocument>(await fetch(`${gateway.url}/docs/json`))
-
-  suiteSetup(async (teardown) => {
-    teardown(async () => {
-      await gateway.close()
-      await Promise.all([users.close(), orders.close()])
-    })
-    // Neither service has its document ready yet: both answer 503 at first.
-    users = await startEcho({ name: 'users-1', docs: undefined })
-    orders = await startEcho({ name: 'orders-1', docs: undefined })
-    gateway = await startGateway(
-      { USER_SERVICE_URL: users.url, ORDER_SERVICE_URL: orders.url },
-      { docsRefreshMs: 100 },
-    )
-  })
 
   it('serves Swagger UI at /docs', async () => {
     const response = await fetch(`${gateway.url}/docs`)

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { eventually, suiteSetup } from '@shop/test-kit'
 import { type ChildEcho, spawnEcho } from './support/child-echo.js'
-import { type Echo, type RunningEcho, startEcho } from './support/echo-upstream.js'
-import { json, problemOf, type RunningGateway, startGateway } from './support/gateway.js'
+import type { Echo } from './support/echo-upstream.js'
+import { json, problemOf, withGateway } from './support/gateway.js'
+import { useEcho, useGateway } from './support/suite.js'
 import { deadUrl } from './support/traffic.js'
 
 const PROBLEM = /^application\/problem\+json/
@@ -18,24 +19,19 @@ interface Outcome {
 describe('a replica killed mid-traffic', () => {
   let victim: ChildEcho
   let survivor: ChildEcho
-  let orders: RunningEcho
-  let gateway: RunningGateway
 
   suiteSetup(async (teardown) => {
-    teardown(async () => {
-      await gateway.close()
-      await Promise.all([victim.kill(), survivor.kill(), orders.close()])
-    })
+    teardown(() => Promise.all([victim?.kill(), survivor?.kill()]))
     ;[victim, survivor] = await Promise.all([
       spawnEcho('users-victim'),
       spawnEcho('users-survivor'),
     ])
-    orders = await startEcho({ name: 'orders-1' })
-    gateway = await startGateway({
-      USER_SERVICE_URL: `${victim.url},${survivor.url}`,
-      ORDER_SERVICE_URL: orders.url,
-    })
   })
+  const orders = useEcho('orders-1')
+  const gateway = useGateway(() => ({
+    USER_SERVICE_URL: `${victim.url},${survivor.url}`,
+    ORDER_SERVICE_URL: orders.url,
+  }))
 
   it('fails no GET of a steady stream and moves the traffic to the survivor', async () => {
     const outcomes: Outcome[] = []
@@ -79,56 +75,47 @@ describe('a replica killed mid-traffic', () => {
 })
 
 describe('connect failures and lost connections', () => {
-  let live: RunningEcho
-  let other: RunningEcho
+  const live = useEcho('users-live')
+  const other = useEcho('users-other')
   let dead: string
 
-  suiteSetup(async (teardown) => {
-    teardown(async () => {
-      await Promise.all([live.close(), other.close()])
-    })
-    live = await startEcho({ name: 'users-live' })
-    other = await startEcho({ name: 'users-other' })
+  suiteSetup(async () => {
     dead = await deadUrl()
   })
 
   it('retries a POST on another replica when the first refused the connection', async () => {
     // The dead replica comes first, and is never passed over for long: every POST meets it.
-    const gateway = await startGateway(
+    await withGateway(
       { USER_SERVICE_URL: `${dead},${live.url}`, ORDER_SERVICE_URL: live.url },
       { replicaDownMs: 1 },
+      async (gateway) => {
+        for (let i = 0; i < 6; i++) {
+          const hits = live.hits
+          const body = JSON.stringify({
+            email: `u${i}@example.com`,
+            full_name: 'x'.repeat(i * 200),
+          })
+          const response = await fetch(`${gateway.url}/users`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'idempotency-key': `k-${i}` },
+            body,
+          })
+          assert.equal(response.status, 200)
+          const echo = await json<Echo>(response)
+          assert.equal(echo.replica, 'users-live')
+          assert.equal(Buffer.from(echo.body, 'base64').toString(), body)
+          assert.equal(echo.headers['idempotency-key'], `k-${i}`)
+          assert.equal(live.hits, hits + 1)
+        }
+      },
     )
-    try {
-      for (let i = 0; i < 6; i++) {
-        const hits = live.hits
-        const body = JSON.stringify({ email: `u${i}@example.com`, full_name: 'x'.repeat(i * 200) })
-        const response = await fetch(`${gateway.url}/users`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'idempotency-key': `k-${i}` },
-          body,
-        })
-        assert.equal(response.status, 200)
-        const echo = await json<Echo>(response)
-        assert.equal(echo.replica, 'users-live')
-        assert.equal(Buffer.from(echo.body, 'base64').toString(), body)
-        assert.equal(echo.headers['idempotency-key'], `k-${i}`)
-        assert.equal(live.hits, hits + 1)
-      }
-    } finally {
-      await gateway.close()
-    }
   })
 
   describe('with two live replicas', () => {
-    let gateway: RunningGateway
-
-    suiteSetup(async (teardown) => {
-      teardown(() => gateway.close())
-      gateway = await startGateway({
-        USER_SERVICE_URL: `${live.url},${other.url}`,
-        ORDER_SERVICE_URL: live.url,
-      })
-    })
+    const gateway = useGateway(() => ({
+      USER_SERVICE_URL: `${live.url},${other.url}`,
+      ORDER_SERVICE_URL: live.url,
+    }))
 
     it('answers 502 to a POST whose connection was lost after sending, without repeating it', async () => {
       for (const body of ['{"email":"a@b.c"}', '']) {

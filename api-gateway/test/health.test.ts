@@ -1,29 +1,18 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { suiteSetup } from '@shop/test-kit'
-import { type RunningEcho, startEcho } from './support/echo-upstream.js'
-import { json, problemOf, type RunningGateway, startGateway } from './support/gateway.js'
+import { startEcho } from './support/echo-upstream.js'
+import { json, problemOf, startGateway } from './support/gateway.js'
+import { useEcho, useGateway } from './support/suite.js'
 import { deadUrl } from './support/traffic.js'
 
 describe('GET /healthz, /readyz and /metrics', () => {
-  let users: RunningEcho
-  let ordersA: RunningEcho
-  let ordersB: RunningEcho
-  let gateway: RunningGateway
-
-  suiteSetup(async (teardown) => {
-    teardown(async () => {
-      await gateway.close()
-      await Promise.all([users.close(), ordersA.close(), ordersB.close()])
-    })
-    users = await startEcho({ name: 'users-1' })
-    ordersA = await startEcho({ name: 'orders-a' })
-    ordersB = await startEcho({ name: 'orders-b' })
-    gateway = await startGateway({
-      USER_SERVICE_URL: users.url,
-      ORDER_SERVICE_URL: `${ordersA.url},${ordersB.url}`,
-    })
-  })
+  const users = useEcho('users-1')
+  const ordersA = useEcho('orders-a')
+  const ordersB = useEcho('orders-b')
+  const gateway = useGateway(() => ({
+    USER_SERVICE_URL: users.url,
+    ORDER_SERVICE_URL: `${ordersA.url},${ordersB.url}`,
+  }))
 
   it('answers /healthz 200', async () => {
     const response = await fetch(`${gateway.url}/healthz`)

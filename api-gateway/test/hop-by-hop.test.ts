@@ -3,9 +3,9 @@ import { once } from 'node:events'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, it } from 'node:test'
-import { sendRawRequest, suiteSetup } from '@shop/test-kit'
-import { type Echo, type RunningEcho, startEcho } from './support/echo-upstream.js'
-import { type RunningGateway, startGateway } from './support/gateway.js'
+import { sendRawRequest, suiteResource } from '@shop/test-kit'
+import type { Echo } from './support/echo-upstream.js'
+import { upstreams, useEcho, useGateway } from './support/suite.js'
 
 /** An upstream that names a header of its own as hop-by-hop and asks to close its connection. */
 async function startHopUpstream() {
@@ -30,20 +30,12 @@ async function startHopUpstream() {
 }
 
 describe('headers about the upstream connection', () => {
-  let upstream: Awaited<ReturnType<typeof startHopUpstream>>
-  let gateway: RunningGateway
-
-  suiteSetup(async (teardown) => {
-    teardown(async () => {
-      await gateway.close()
-      await upstream.close()
-    })
-    upstream = await startHopUpstream()
-    gateway = await startGateway({
-      USER_SERVICE_URL: upstream.url,
-      ORDER_SERVICE_URL: upstream.url,
-    })
+  const upstream = suiteResource(async (teardown) => {
+    const started = await startHopUpstream()
+    teardown(started.close)
+    return started
   })
+  const gateway = useGateway(() => upstreams(upstream))
 
   it('are not passed on to the client, and the client connection stays open', async () => {
     const response = await fetch(`${gateway.url}/users/1`)
@@ -58,18 +50,8 @@ describe('headers about the upstream connection', () => {
 })
 
 describe('hop-by-hop and proxy-only request headers', () => {
-  let upstream: RunningEcho
-  let gateway: RunningGateway
-
-  suiteSetup(async (teardown) => {
-    upstream = await startEcho({ name: 'orders-1' })
-    teardown(() => upstream.close())
-    gateway = await startGateway({
-      USER_SERVICE_URL: upstream.url,
-      ORDER_SERVICE_URL: upstream.url,
-    })
-    teardown(() => gateway.close())
-  })
+  const upstream = useEcho('orders-1')
+  const gateway = useGateway(() => upstreams(upstream))
 
   const cases: Array<[string, Record<string, string>]> = [
     ['Expect: 100-continue', { expect: '100-continue' }],

@@ -1,37 +1,16 @@
 import assert from 'node:assert/strict'
 import { request as httpRequest } from 'node:http'
 import { describe, it } from 'node:test'
-import { suiteSetup } from '@shop/test-kit'
 import { BUFFERED_LIMIT_BYTES } from '../src/upstream-client.js'
 import type { Echo } from './support/echo-upstream.js'
-import { PROBLEM_BODY, patternBytes, type RunningEcho, startEcho } from './support/echo-upstream.js'
-import {
-  json,
-  problemOf,
-  type RunningGateway,
-  requestRawPath,
-  startGateway,
-} from './support/gateway.js'
+import { PROBLEM_BODY, patternBytes } from './support/echo-upstream.js'
+import { json, problemOf, requestRawPath } from './support/gateway.js'
+import { upstreams, useEcho, useGateway } from './support/suite.js'
 
 describe('proxying /users and /orders', () => {
-  let users: RunningEcho
-  let orders: RunningEcho
-  let gateway: RunningGateway
-
-  suiteSetup(async (teardown) => {
-    teardown(async () => {
-      await gateway.close()
-      await users.close()
-      await orders.close()
-    })
-    users = await startEcho({ name: 'users-1' })
-    orders = await startEcho({ name: 'orders-1' })
-    gateway = await startGateway({
-      USER_SERVICE_URL: users.url,
-      ORDER_SERVICE_URL: orders.url,
-      BODY_LIMIT_BYTES: '1024',
-    })
-  })
+  const users = useEcho('users-1')
+  const orders = useEcho('orders-1')
+  const gateway = useGateway(() => ({ ...upstreams(users, orders), BODY_LIMIT_BYTES: '1024' }))
 
   for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
     it(`forwards ${method} with path, query, body bytes and headers untouched`, async () => {
@@ -136,6 +115,14 @@ describe('proxying /users and /orders', () => {
     assert.equal(echo.url, '/users/a%2Fb%20c')
   })
 
+  /** Sends `path` as written; the gateway must answer it 400 problem+json itself. */
+  const refused = async (path: string, method = 'GET') => {
+    const answer = await requestRawPath(gateway.url, path, method)
+    assert.equal(answer.status, 400, `${method} ${path}`)
+    assert.match(answer.contentType, /^application\/problem\+json/, `${method} ${path}`)
+    return answer
+  }
+
   it('answers 400 problem+json to a path escaping its prefix, without forwarding it', async () => {
     const hits = orders.hits + users.hits
     for (const path of [
@@ -150,10 +137,7 @@ describe('proxying /users and /orders', () => {
       '/users/7/..',
       '/orders/1/%2e%2e/%2e%2e/users?limit=1',
     ]) {
-      const answer = await requestRawPath(gateway.url, path)
-      assert.equal(answer.status, 400, path)
-      assert.match(answer.contentType, /^application\/problem\+json/, path)
-      assert.match(answer.body, /segments/, path)
+      assert.match((await refused(path)).body, /segments/, path)
     }
     assert.equal(orders.hits + users.hits, hits)
   })
@@ -162,9 +146,7 @@ describe('proxying /users and /orders', () => {
     const hits = orders.hits + users.hits
     for (const method of ['GET', 'POST']) {
       for (const path of ['/users/./7', '/users/%2e/7', '/orders/.', '/orders/%2E?x=1']) {
-        const answer = await requestRawPath(gateway.url, path, method)
-        assert.equal(answer.status, 400, `${method} ${path}`)
-        assert.match(answer.contentType, /^application\/problem\+json/)
+        await refused(path, method)
       }
     }
     assert.equal(orders.hits + users.hits, hits)

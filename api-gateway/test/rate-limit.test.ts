@@ -3,10 +3,16 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { freePort, type LocalRedis, startLocalRedis } from '@shop/local-infra'
-import { type Stoppable, startTestRedis, suiteSetup, uniqueName } from '@shop/test-kit'
-import { type RunningEcho, startEcho } from './support/echo-upstream.js'
-import { problemOf, type RunningGateway, startGateway } from './support/gateway.js'
+import { freePort, startLocalRedis } from '@shop/local-infra'
+import {
+  type Stoppable,
+  startTestRedis,
+  suiteResource,
+  suiteSetup,
+  uniqueName,
+} from '@shop/test-kit'
+import { problemOf, type RunningGateway, startGateway, withGateway } from './support/gateway.js'
+import { upstreams, useEcho, useGateway } from './support/suite.js'
 
 /** Sends `count` GETs to `url` and returns their statuses in order. */
 async function statuses(url: string, count: number) {
@@ -21,22 +27,17 @@ async function statuses(url: string, count: number) {
 
 describe('rate limit', () => {
   let redis: Stoppable
-  let echo: RunningEcho
+  const echo = useEcho('echo')
 
   suiteSetup(async (teardown) => {
-    teardown(async () => {
-      await echo.close()
-      await redis.stop()
-    })
     redis = await startTestRedis()
-    echo = await startEcho({ name: 'echo' })
+    teardown(() => redis.stop())
   })
 
   function limited(max: number, nameSpace: string, extra: Record<string, string> = {}) {
     return startGateway(
       {
-        USER_SERVICE_URL: echo.url,
-        ORDER_SERVICE_URL: echo.url,
+        ...upstreams(echo),
         RATE_LIMIT_MAX: String(max),
         RATE_LIMIT_WINDOW_MS: '60000',
         REDIS_URL: redis.url,
@@ -95,45 +96,35 @@ describe('rate limit', () => {
   })
 
   it('is off by default', async () => {
-    const gateway = await startGateway({
-      USER_SERVICE_URL: echo.url,
-      ORDER_SERVICE_URL: echo.url,
-      REDIS_URL: redis.url,
-    })
-    try {
-      const seen = await statuses(`${gateway.url}/users`, 150)
-      assert.ok(seen.every((status) => status === 200))
-      const response = await fetch(`${gateway.url}/users`)
-      assert.equal(response.headers.get('x-ratelimit-limit'), null)
-      await response.body?.cancel()
-    } finally {
-      await gateway.close()
-    }
+    await withGateway(
+      {
+        USER_SERVICE_URL: echo.url,
+        ORDER_SERVICE_URL: echo.url,
+        REDIS_URL: redis.url,
+      },
+      async (gateway) => {
+        const seen = await statuses(`${gateway.url}/users`, 150)
+        assert.ok(seen.every((status) => status === 200))
+        const response = await fetch(`${gateway.url}/users`)
+        assert.equal(response.headers.get('x-ratelimit-limit'), null)
+        await response.body?.cancel()
+      },
+    )
   })
 
   describe('when its Redis goes away', () => {
-    let dir: string
-    let own: LocalRedis
-    let gateway: RunningGateway
-
-    suiteSetup(async (teardown) => {
-      teardown(async () => {
-        await gateway.close()
-        await own.stop()
-        await rm(dir, { recursive: true, force: true })
-      })
-      dir = await mkdtemp(join(tmpdir(), 'gateway-rate-limit-'))
-      own = await startLocalRedis({ port: await freePort(), dir })
-      gateway = await startGateway(
-        {
-          USER_SERVICE_URL: echo.url,
-          ORDER_SERVICE_URL: echo.url,
-          RATE_LIMIT_MAX: '2',
-          REDIS_URL: own.url,
-        },
-        { rateLimitNameSpace: `${uniqueName('gone')}:` },
-      )
+    // A Redis of its own, which the test stops.
+    const own = suiteResource(async (teardown) => {
+      const dir = await mkdtemp(join(tmpdir(), 'gateway-rate-limit-'))
+      teardown(() => rm(dir, { recursive: true, force: true }))
+      const started = await startLocalRedis({ port: await freePort(), dir })
+      teardown(() => started.stop())
+      return started
     })
+    const gateway = useGateway(
+      () => ({ ...upstreams(echo), RATE_LIMIT_MAX: '2', REDIS_URL: own.url }),
+      () => ({ rateLimitNameSpace: `${uniqueName('gone')}:` }),
+    )
 
     it('serves requests unlimited instead of failing them', async () => {
       assert.deepEqual(await statuses(`${gateway.url}/users`, 3), [200, 200, 429])
@@ -144,16 +135,16 @@ describe('rate limit', () => {
   })
 
   it('serves requests when its Redis is unreachable from the start', async () => {
-    const gateway = await startGateway({
-      USER_SERVICE_URL: echo.url,
-      ORDER_SERVICE_URL: echo.url,
-      RATE_LIMIT_MAX: '2',
-      REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
-    })
-    try {
-      assert.deepEqual(await statuses(`${gateway.url}/users`, 4), [200, 200, 200, 200])
-    } finally {
-      await gateway.close()
-    }
+    await withGateway(
+      {
+        USER_SERVICE_URL: echo.url,
+        ORDER_SERVICE_URL: echo.url,
+        RATE_LIMIT_MAX: '2',
+        REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+      },
+      async (gateway) => {
+        assert.deepEqual(await statuses(`${gateway.url}/users`, 4), [200, 200, 200, 200])
+      },
+    )
   })
 })

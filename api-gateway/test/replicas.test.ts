@@ -3,6 +3,7 @@ import { describe, it } from 'node:test'
 import { eventually, suiteSetup } from '@shop/test-kit'
 import { type RunningEcho, startEcho } from './support/echo-upstream.js'
 import { type RunningGateway, startGateway } from './support/gateway.js'
+import { upstreams, useEcho, useGateway } from './support/suite.js'
 import { replicaCounts } from './support/traffic.js'
 
 /** Each replica within 30% of a fair share: 35-65% each for two. */
@@ -39,22 +40,12 @@ async function startOnAddresses(addresses: string[]): Promise<RunningEcho[]> {
 }
 
 describe('replicas listed in USER_SERVICE_URL', () => {
-  let replicas: RunningEcho[]
-  let orders: RunningEcho
-  let gateway: RunningGateway
-
-  suiteSetup(async (teardown) => {
-    teardown(async () => {
-      await gateway.close()
-      await Promise.all([...replicas, orders].map((echo) => echo.close()))
-    })
-    replicas = [await startEcho({ name: 'users-a' }), await startEcho({ name: 'users-b' })]
-    orders = await startEcho({ name: 'orders-1' })
-    gateway = await startGateway({
-      USER_SERVICE_URL: ` ${replicas[0]?.url}, ${replicas[1]?.url} `,
-      ORDER_SERVICE_URL: orders.url,
-    })
-  })
+  const replicas = [useEcho('users-a'), useEcho('users-b')]
+  const orders = useEcho('orders-1')
+  const gateway = useGateway(() => ({
+    USER_SERVICE_URL: ` ${replicas[0]?.url}, ${replicas[1]?.url} `,
+    ORDER_SERVICE_URL: orders.url,
+  }))
 
   it('gives each of two replicas 35-65% of 200 requests', async () => {
     const counts = await replicaCounts(`${gateway.url}/users/1`, 200)
@@ -94,19 +85,21 @@ describe('an upstream host name resolving to several addresses', () => {
     return `http://users.shop.test:${echoes[0]?.port}`
   }
 
-  describe('resolved once at start and on a timer', () => {
-    let gateway: RunningGateway
+  /** A gateway whose users name resolves to `initial` at its start, again every `refreshMs`. */
+  function useResolvingGateway(initial: string[], refreshMs: string) {
+    return useGateway(
+      () => {
+        addresses = initial
+        lookups = []
+        lookupFails = false
+        return { ...upstreams({ url: usersUrl() }, orders), DNS_REFRESH_MS: refreshMs }
+      },
+      { lookup },
+    )
+  }
 
-    suiteSetup(async (teardown) => {
-      teardown(() => gateway.close())
-      addresses = ['127.0.0.3', '127.0.0.2', '127.0.0.2']
-      lookups = []
-      lookupFails = false
-      gateway = await startGateway(
-        { USER_SERVICE_URL: usersUrl(), ORDER_SERVICE_URL: orders.url, DNS_REFRESH_MS: '600000' },
-        { lookup },
-      )
-    })
+  describe('resolved once at start and on a timer', () => {
+    const gateway = useResolvingGateway(['127.0.0.3', '127.0.0.2', '127.0.0.2'], '600000')
 
     it('balances over every address, 35-65% each of 200 requests', async () => {
       const counts = await replicaCounts(`${gateway.url}/users/1`, 200)
@@ -122,18 +115,7 @@ describe('an upstream host name resolving to several addresses', () => {
   })
 
   describe('re-resolved periodically', () => {
-    let gateway: RunningGateway
-
-    suiteSetup(async (teardown) => {
-      teardown(() => gateway.close())
-      addresses = ['127.0.0.2', '127.0.0.3']
-      lookups = []
-      lookupFails = false
-      gateway = await startGateway(
-        { USER_SERVICE_URL: usersUrl(), ORDER_SERVICE_URL: orders.url, DNS_REFRESH_MS: '50' },
-        { lookup },
-      )
-    })
+    const gateway = useResolvingGateway(['127.0.0.2', '127.0.0.3'], '50')
 
     it('starts sending to an address the name gains', async () => {
       addresses = ['127.0.0.2', '127.0.0.3', '127.0.0.4']

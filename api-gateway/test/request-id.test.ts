@@ -1,21 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { suiteSetup } from '@shop/test-kit'
-import { type Echo, type RunningEcho, startEcho } from './support/echo-upstream.js'
-import { json, type RunningGateway, startGateway } from './support/gateway.js'
+import type { Echo } from './support/echo-upstream.js'
+import { json } from './support/gateway.js'
+import { upstreams, useEcho, useGateway } from './support/suite.js'
 
 describe('x-request-id', () => {
-  let users: RunningEcho
-  let gateway: RunningGateway
-
-  suiteSetup(async (teardown) => {
-    teardown(async () => {
-      await gateway.close()
-      await users.close()
-    })
-    users = await startEcho({ name: 'users-1' })
-    gateway = await startGateway({ USER_SERVICE_URL: users.url, ORDER_SERVICE_URL: users.url })
-  })
+  const users = useEcho('users-1')
+  const gateway = useGateway(() => upstreams(users))
 
   it('keeps a sane id from the client, returns it and forwards it', async () => {
     const response = await fetch(`${gateway.url}/users/1`, {

@@ -2,19 +2,18 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { suiteSetup } from '@shop/test-kit'
 import { frozenReplica } from './support/child-echo.js'
-import { type RunningEcho, startEcho } from './support/echo-upstream.js'
-import { problemOf, startGateway } from './support/gateway.js'
+import { startEcho } from './support/echo-upstream.js'
+import { problemOf, startGateway, withGateway } from './support/gateway.js'
+import { useEcho } from './support/suite.js'
 import { deadUrl } from './support/traffic.js'
 
 const PROBLEM = /^application\/problem\+json/
 
 describe('upstreams that do not answer', () => {
-  let users: RunningEcho
+  const users = useEcho('users-1')
   let dead: string
 
-  suiteSetup(async (teardown) => {
-    users = await startEcho({ name: 'users-1' })
-    teardown(() => users.close())
+  suiteSetup(async () => {
     dead = await deadUrl()
   })
 
@@ -41,47 +40,47 @@ describe('upstreams that do not answer', () => {
   })
 
   it('answers 503 problem+json, never 500, when no replica is reachable', async () => {
-    const gateway = await startGateway({
-      USER_SERVICE_URL: `${dead},${await deadUrl()}`,
-      ORDER_SERVICE_URL: users.url,
-    })
-    try {
-      for (const method of ['GET', 'POST', 'DELETE']) {
-        const problem = await problemOf(
-          await fetch(`${gateway.url}/users/1`, {
-            method,
-            ...(method === 'POST'
-              ? { body: '{}', headers: { 'content-type': 'application/json' } }
-              : {}),
-          }),
-        )
-        assert.equal(problem.status, 503, method)
-        assert.match(problem.contentType, PROBLEM)
-        assert.equal(problem.body.upstream, 'user-service')
-      }
-      // The other upstream is not dragged down with it.
-      assert.equal((await fetch(`${gateway.url}/orders`)).status, 200)
-    } finally {
-      await gateway.close()
-    }
+    await withGateway(
+      {
+        USER_SERVICE_URL: `${dead},${await deadUrl()}`,
+        ORDER_SERVICE_URL: users.url,
+      },
+      async (gateway) => {
+        for (const method of ['GET', 'POST', 'DELETE']) {
+          const problem = await problemOf(
+            await fetch(`${gateway.url}/users/1`, {
+              method,
+              ...(method === 'POST'
+                ? { body: '{}', headers: { 'content-type': 'application/json' } }
+                : {}),
+            }),
+          )
+          assert.equal(problem.status, 503, method)
+          assert.match(problem.contentType, PROBLEM)
+          assert.equal(problem.body.upstream, 'user-service')
+        }
+        // The other upstream is not dragged down with it.
+        assert.equal((await fetch(`${gateway.url}/orders`)).status, 200)
+      },
+    )
   })
 
   it('answers 503 problem+json, never 500, when the connection attempt times out', async () => {
     const frozen = await frozenReplica()
     try {
-      const gateway = await startGateway({
-        USER_SERVICE_URL: frozen.url,
-        ORDER_SERVICE_URL: users.url,
-        UPSTREAM_TIMEOUT_MS: '500',
-      })
-      try {
-        const problem = await problemOf(await fetch(`${gateway.url}/users/1`))
-        assert.equal(problem.status, 503)
-        assert.match(problem.contentType, PROBLEM)
-        assert.equal(problem.body.upstream, 'user-service')
-      } finally {
-        await gateway.close()
-      }
+      await withGateway(
+        {
+          USER_SERVICE_URL: frozen.url,
+          ORDER_SERVICE_URL: users.url,
+          UPSTREAM_TIMEOUT_MS: '500',
+        },
+        async (gateway) => {
+          const problem = await problemOf(await fetch(`${gateway.url}/users/1`))
+          assert.equal(problem.status, 503)
+          assert.match(problem.contentType, PROBLEM)
+          assert.equal(problem.body.upstream, 'user-service')
+        },
+      )
     } finally {
       await frozen.close()
     }
@@ -90,21 +89,21 @@ describe('upstreams that do not answer', () => {
   it('passes over a replica that does not accept connections: GETs are answered by the other', async () => {
     const frozen = await frozenReplica()
     try {
-      const gateway = await startGateway({
-        USER_SERVICE_URL: `${frozen.url},${users.url}`,
-        ORDER_SERVICE_URL: users.url,
-        UPSTREAM_TIMEOUT_MS: '500',
-      })
-      try {
-        for (let i = 0; i < 4; i++) {
-          const response = await fetch(`${gateway.url}/users/${i}`)
-          assert.equal(response.status, 200)
-          assert.equal(response.headers.get('x-upstream'), 'users-1')
-          await response.body?.cancel()
-        }
-      } finally {
-        await gateway.close()
-      }
+      await withGateway(
+        {
+          USER_SERVICE_URL: `${frozen.url},${users.url}`,
+          ORDER_SERVICE_URL: users.url,
+          UPSTREAM_TIMEOUT_MS: '500',
+        },
+        async (gateway) => {
+          for (let i = 0; i < 4; i++) {
+            const response = await fetch(`${gateway.url}/users/${i}`)
+            assert.equal(response.status, 200)
+            assert.equal(response.headers.get('x-upstream'), 'users-1')
+            await response.body?.cancel()
+          }
+        },
+      )
     } finally {
       await frozen.close()
     }

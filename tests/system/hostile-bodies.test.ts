@@ -7,8 +7,8 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { suiteSetup } from '@shop/test-kit'
 import fc from 'fast-check'
-import { checkProperty, type RowWatch, sendChecked, watchRows } from './support/hostile-check.js'
-import { basesFor, type Target, targetsOf } from './support/hostile-targets.js'
+import { checkProperty, type RowWatch, sendChecked } from './support/hostile-check.js'
+import { basesFor, startHostileStack, type Target } from './support/hostile-targets.js'
 import {
   deeplyNested,
   hostileString,
@@ -18,7 +18,7 @@ import {
 } from './support/hostile-values.js'
 import { call, createUser, shopClient } from './support/http.js'
 import { send } from './support/raw-http.js'
-import { startTestStack, type TestStack } from './support/test-stack.js'
+import type { TestStack } from './support/test-stack.js'
 
 const JSON_TYPE = { 'content-type': 'application/json' }
 
@@ -37,13 +37,7 @@ describe('hostile request bodies', () => {
   const uniqueEmail = (local = 'shopper') => `n${++serial}.${local}@example.com`
 
   suiteSetup(async (teardown) => {
-    teardown(async () => {
-      await rows?.close()
-      await running?.stop()
-    })
-    running = await startTestStack({ workers: 1 })
-    rows = watchRows(running.stack.databaseUrl)
-    targets = targetsOf(running)
+    ;({ running, rows, targets } = await startHostileStack(teardown))
     userId = (await createUser(shopClient(running.stack.urls.gateway))).id
   })
 

@@ -13,13 +13,12 @@ import {
   type RowWatch,
   sendChecked,
   speaksProblemJson,
-  watchRows,
 } from './support/hostile-check.js'
-import { basesFor, type Target, targetsOf } from './support/hostile-targets.js'
+import { basesFor, startHostileStack, type Target } from './support/hostile-targets.js'
 import { controlCharacter, headers, pathSegment, queryString } from './support/hostile-values.js'
 import { createUser, placeOrder, shopClient } from './support/http.js'
 import { send, sendRaw } from './support/raw-http.js'
-import { startTestStack, type TestStack } from './support/test-stack.js'
+import type { TestStack } from './support/test-stack.js'
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const
 
@@ -29,13 +28,7 @@ describe('hostile requests to every process', () => {
   let targets: Target[]
 
   suiteSetup(async (teardown) => {
-    teardown(async () => {
-      await rows?.close()
-      await running?.stop()
-    })
-    running = await startTestStack({ workers: 1 })
-    rows = watchRows(running.stack.databaseUrl)
-    targets = targetsOf(running)
+    ;({ running, rows, targets } = await startHostileStack(teardown))
     const client = shopClient(running.stack.urls.gateway)
     const user = await createUser(client)
     await placeOrder(client, user.id)

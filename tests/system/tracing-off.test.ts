@@ -10,10 +10,10 @@ import { fileURLToPath } from 'node:url'
 import {
   createTestDatabase,
   eventually,
-  type Stoppable,
   scratchDir,
   startTestRedis,
   suiteSetup,
+  suiteStarted,
   uniqueName,
 } from '@shop/test-kit'
 import { startOtlpReceiver } from './support/otlp-receiver.js'
@@ -28,19 +28,13 @@ const OPENTELEMETRY =
   /\/node_modules\/(@opentelemetry\/(?!api\/)|bullmq-otel\/|import-in-the-middle\/|require-in-the-middle\/|@fastify\/otel\/)/
 
 describe('tracing off and on', () => {
-  let database: Stoppable
-  let redis: Stoppable
+  const database = suiteStarted(createTestDatabase)
+  const redis = suiteStarted(startTestRedis)
   let dir: string
 
   suiteSetup(async (teardown) => {
-    teardown(async () => {
-      await redis?.stop()
-      await database?.stop()
-      await rm(dir, { recursive: true, force: true })
-    })
-    database = await createTestDatabase()
-    redis = await startTestRedis()
     dir = await scratchDir('shop-tracing-')
+    teardown(() => rm(dir, { recursive: true, force: true }))
   })
 
   /** Runs `entry` until `work` is done, and returns the CommonJS modules it loaded. */

@@ -8,9 +8,9 @@ import { describe, it } from 'node:test'
 import { eventually, suiteSetup, uniqueName } from '@shop/test-kit'
 import { createUser, shopClient } from './support/http.js'
 import { assertOrderTrace } from './support/order-trace.js'
-import { startOtlpReceiver } from './support/otlp-receiver.js'
 import { SpanTree } from './support/span-tree.js'
-import { startTestStack, type TestStack } from './support/test-stack.js'
+import type { TestStack } from './support/test-stack.js'
+import { type OtlpReceiver, startTracedStack } from './support/traced-stack.js'
 
 interface WorkerLine {
   msg?: string
@@ -21,25 +21,13 @@ interface WorkerLine {
 }
 
 describe('tracing, with every process on its own (OTLP http/json)', () => {
-  let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>
+  let receiver: OtlpReceiver
   let running: TestStack
 
   suiteSetup(async (teardown) => {
-    teardown(async () => {
-      await running?.stop()
-      await receiver?.stop()
-    })
-    receiver = await startOtlpReceiver()
-    running = await startTestStack({
-      workers: 1,
-      env: {
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-        // Spans leave each process a moment after they end, not 5 s later.
-        OTEL_BSP_SCHEDULE_DELAY: '100',
-        PROCESSING_DELAY_MS: '0',
-      },
-    })
+    const traced = await startTracedStack()
+    teardown(traced.stop)
+    ;({ receiver, running } = traced)
   })
 
   it('shows one order across the processes, and the worker logs its request id and trace id', async () => {

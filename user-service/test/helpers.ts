@@ -74,6 +74,11 @@ export function createUser(app: App, body: object, headers: Record<string, strin
   return app.inject({ method: 'POST', url: '/users', payload: body, headers })
 }
 
+/** A POST /users under an Idempotency-Key. */
+export function createUserUnderKey(app: App, body: object, key: string) {
+  return createUser(app, body, { 'idempotency-key': key })
+}
+
 /** Sends `payload` as the raw JSON text of a POST /users. */
 export function postRaw(app: App, payload: string) {
   return app.inject({

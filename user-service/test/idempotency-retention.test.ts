@@ -3,26 +3,25 @@ import { describe, it } from 'node:test'
 import { eventually } from '@shop/test-kit'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
-import { createUser, type TestService, useUserService } from './helpers.js'
+import { createUser, createUserUnderKey, type TestService, useUserService } from './helpers.js'
 
 const keyExists = async (service: TestService, key: string) =>
   (await service.sql('select 1 from users.idempotency_keys where key = $1', [key])).length > 0
 
 describe('idempotency keys past their retention window', () => {
   const service = useUserService()
+  /** `Old` is old-key@example.com, under `key`. */
+  const createNamed = (name: string, key: string) =>
+    createUserUnderKey(
+      service.app,
+      { email: `${name.toLowerCase()}-key@example.com`, full_name: name },
+      key,
+    )
 
   it('are deleted by the sweep, while younger keys still replay', async () => {
-    const old = await createUser(
-      service.app,
-      { email: 'old-key@example.com', full_name: 'Old' },
-      { 'idempotency-key': 'retention-old' },
-    )
+    const old = await createNamed('Old', 'retention-old')
     assert.equal(old.statusCode, 201)
-    const young = await createUser(
-      service.app,
-      { email: 'young-key@example.com', full_name: 'Young' },
-      { 'idempotency-key': 'retention-young' },
-    )
+    const young = await createNamed('Young', 'retention-young')
     assert.equal(young.statusCode, 201)
     await service.sql(
       `update users.idempotency_keys set created_at = now() - interval '25 hours' where key = $1`,
@@ -34,17 +33,9 @@ describe('idempotency keys past their retention window', () => {
     assert.equal(await keyExists(service, 'retention-young'), true)
 
     // The expired key is free again: a different request under it creates, where it was a 422.
-    const reused = await createUser(
-      service.app,
-      { email: 'reused-key@example.com', full_name: 'Reused' },
-      { 'idempotency-key': 'retention-old' },
-    )
+    const reused = await createNamed('Reused', 'retention-old')
     assert.equal(reused.statusCode, 201)
-    const replayed = await createUser(
-      service.app,
-      { email: 'young-key@example.com', full_name: 'Young' },
-      { 'idempotency-key': 'retention-young' },
-    )
+    const replayed = await createNamed('Young', 'retention-young')
     assert.equal(replayed.statusCode, 201)
     assert.equal(replayed.headers['idempotent-replayed'], 'true')
   })

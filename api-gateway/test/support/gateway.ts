@@ -54,3 +54,19 @@ export function requestRawPath(base: string, path: string, method = 'GET') {
       .end()
   })
 }
+
+type UseGateway<T> = (gateway: RunningGateway) => Promise<T>
+
+/** Runs `use` against a gateway started for it alone (with `options`), closed whatever happens. */
+export async function withGateway<T>(
+  env: Record<string, string>,
+  ...args: [use: UseGateway<T>] | [options: GatewayOptions, use: UseGateway<T>]
+): Promise<T> {
+  const [options, use] = args.length === 1 ? [{}, args[0]] : args
+  const gateway = await startGateway(env, options)
+  try {
+    return await use(gateway)
+  } finally {
+    await gateway.close()
+  }
+}

@@ -13,31 +13,40 @@ describe('order queue', () => {
   const open = (queueName: string) =>
     createOrderQueue({ redisUrl: redis.url, queueName, maxAttempts: 5, backoffMs: 1000, log })
 
+  /** Runs `use` with a producer and an inspector on a queue of its own, both closed after. */
+  async function withFreshQueue(
+    use: (
+      producer: ReturnType<typeof open>,
+      inspector: ReturnType<typeof inspectQueue>,
+    ) => Promise<void>,
+  ) {
+    const queueName = uniqueName('orders')
+    const producer = open(queueName)
+    const inspector = inspectQueue(redis.url, queueName)
+    try {
+      await use(producer, inspector)
+    } finally {
+      await producer.close()
+      await inspector.close()
+    }
+  }
+
   it('derives the job id from the order id', () => {
     assert.equal(jobIdFor(42), 'order-42')
   })
 
   it('keeps one job when the same order is added twice', async () => {
-    const queueName = uniqueName('orders')
-    const producer = open(queueName)
-    const inspector = inspectQueue(redis.url, queueName)
-    try {
+    await withFreshQueue(async (producer, inspector) => {
       await producer.enqueue([42])
       await producer.enqueue([42, 43])
       assert.equal(await inspector.queue.count(), 2)
       const jobs = await inspector.queue.getJobs(['waiting'])
       assert.deepEqual(jobs.map((job) => job.id).sort(), ['order-42', 'order-43'])
-    } finally {
-      await producer.close()
-      await inspector.close()
-    }
+    })
   })
 
   it('queues ids only, with bounded retention and exponential retries', async () => {
-    const queueName = uniqueName('orders')
-    const producer = open(queueName)
-    const inspector = inspectQueue(redis.url, queueName)
-    try {
+    await withFreshQueue(async (producer, inspector) => {
       await producer.enqueue([7])
       const job = await inspector.queue.getJob('order-7')
       assert.ok(job)
@@ -46,10 +55,7 @@ describe('order queue', () => {
       assert.deepEqual(job.opts.backoff, { type: 'exponential', delay: 1000 })
       assert.deepEqual(job.opts.removeOnComplete, { count: 1000, age: 86400 })
       assert.deepEqual(job.opts.removeOnFail, { count: 5000 })
-    } finally {
-      await producer.close()
-      await inspector.close()
-    }
+    })
   })
 
   it('refuses an add at once while Redis is down', async () => {

@@ -1,5 +1,5 @@
-import type { Stack } from './index.js'
 import type { BoardCredentials } from './options.js'
+import type { Stack } from './stack.js'
 
 function redacted(url: string) {
   const parsed = new URL(url)

@@ -18,7 +18,8 @@ import { startInfra } from './infra.js'
 import { PORT_VARIABLES, ROOT, type StackOptions, type StackPorts } from './options.js'
 import { assertEntryPointsExist, planProcesses } from './processes.js'
 import { waitUntilReady } from './readiness.js'
-import { type RunningProcess, runProcesses } from './runner.js'
+import { runProcesses } from './runner.js'
+import type { Stack, StackUrls } from './stack.js'
 
 export { banner } from './banner.js'
 export { freeStackPorts } from './free-ports.js'
@@ -28,28 +29,7 @@ export type { BoardCredentials, StackMode, StackOptions, StackPorts } from './op
 export { DEFAULT_PORTS, optionsFromCommandLine, PORT_VARIABLES, ROOT } from './options.js'
 
 export { type RunningProcess, restartDelayMs } from './runner.js'
-
-export interface StackUrls {
-  gateway: string
-  docs: string
-  userService: string
-  orderService: string
-  board: string
-  /** Health and metrics of each worker, in worker order. */
-  workers: string[]
-}
-
-export interface Stack {
-  urls: StackUrls
-  databaseUrl: string
-  redisUrl: string
-  processes: RunningProcess[]
-  /** Recent output lines of one process (kept even when not printed). */
-  logs(name: string): string[]
-  killProcess(name: string, signal?: NodeJS.Signals): void
-  /** Gateway, then services, then workers and bull-board, then Redis, then PostgreSQL. */
-  stop(): Promise<void>
-}
+export type { Stack, StackUrls } from './stack.js'
 
 const READY_TIMEOUT_MS = { built: 60_000, source: 90_000, dev: 120_000 }
 

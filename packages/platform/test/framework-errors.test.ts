@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict'
 import { connect } from 'node:net'
 import { describe, it } from 'node:test'
-import { listenOnLoopback, suiteSetup } from '@shop/test-kit'
 import { z } from 'zod'
-import { createServiceApp, type ServiceApp } from '../src/app.js'
+import { useListeningApp } from './support/listening-app.js'
 
 /** Writes `head` on a socket of its own and returns everything read until the server closes. */
 function exchangeRaw(base: string, head: string) {
@@ -30,30 +29,25 @@ function parse(raw: string) {
 }
 
 describe('errors Fastify and Node answer before any route runs', () => {
-  let app: ServiceApp
-  let base: string
-  suiteSetup(async (teardown) => {
-    app = await createServiceApp({ name: 'test', logLevel: 'silent' })
-    teardown(() => app.close())
+  const server = useListeningApp((app) => {
     app.get('/things/:id', { schema: { params: z.object({ id: z.string() }) } }, async () => ({}))
-    base = await listenOnLoopback(app)
   })
 
   it('answers a URL it cannot decode with a 400 problem', async () => {
-    const response = await app.inject({ method: 'GET', url: '/things/%ZZ' })
+    const response = await server.app.inject({ method: 'GET', url: '/things/%ZZ' })
     assert.equal(response.statusCode, 400)
     assert.match(String(response.headers['content-type']), /^application\/problem\+json/)
     assert.equal(response.json().status, 400)
   })
 
   it('answers a path parameter over the length limit with a 414 problem', async () => {
-    const response = await app.inject({ method: 'GET', url: `/things/${'1'.repeat(200)}` })
+    const response = await server.app.inject({ method: 'GET', url: `/things/${'1'.repeat(200)}` })
     assert.equal(response.statusCode, 414)
     assert.equal(response.json().status, 414)
   })
 
   it('answers a request line with a control character with a 400 problem', async () => {
-    const answer = parse(await exchangeRaw(base, 'GET /things/\u0001 HTTP/1.1\r\nHost: x'))
+    const answer = parse(await exchangeRaw(server.base, 'GET /things/\u0001 HTTP/1.1\r\nHost: x'))
     assert.equal(answer.status, 400)
     assert.equal(answer.contentType, 'application/problem+json')
     assert.equal(JSON.parse(answer.body).status, 400)
@@ -61,21 +55,24 @@ describe('errors Fastify and Node answer before any route runs', () => {
 
   it('answers a header with a NUL with a 400 problem', async () => {
     const answer = parse(
-      await exchangeRaw(base, 'GET /things/1 HTTP/1.1\r\nHost: x\r\nX-A: a\u0000b'),
+      await exchangeRaw(server.base, 'GET /things/1 HTTP/1.1\r\nHost: x\r\nX-A: a\u0000b'),
     )
     assert.equal(answer.status, 400)
     assert.equal(JSON.parse(answer.body).status, 400)
   })
 
   it('answers HEAD without a body, so the client can read the answer', async () => {
-    const raw = await exchangeRaw(base, 'HEAD /things/\u00ff HTTP/1.1\r\nHost: x')
+    const raw = await exchangeRaw(server.base, 'HEAD /things/\u00ff HTTP/1.1\r\nHost: x')
     assert.equal(parse(raw).status, 400)
     assert.ok(raw.endsWith('\r\n\r\n'), `nothing after the headers: ${JSON.stringify(raw)}`)
   })
 
   it('answers headers over the size limit with a 431 problem', async () => {
     const answer = parse(
-      await exchangeRaw(base, `GET /things/1 HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}`),
+      await exchangeRaw(
+        server.base,
+        `GET /things/1 HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}`,
+      ),
     )
     assert.equal(answer.status, 431)
     assert.equal(JSON.parse(answer.body).status, 431)

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict'
 import { connect } from 'node:net'
 import { describe, it } from 'node:test'
-import { listenOnLoopback, suiteSetup } from '@shop/test-kit'
-import { createServiceApp, type ServiceApp } from '../src/app.js'
 import { openApi } from '../src/openapi.js'
+import { useListeningApp } from './support/listening-app.js'
 
 /** What a client that stalls after sending `sent` gets back, and whether the server hung up. */
 function stall(base: string, sent: string) {
@@ -29,22 +28,17 @@ function stall(base: string, sent: string) {
 }
 
 describe('a service server', () => {
-  let app: ServiceApp
-  let base: string
-  suiteSetup(async (teardown) => {
-    app = await createServiceApp({ name: 'test', logLevel: 'silent' })
-    teardown(() => app.close())
+  const server = useListeningApp(async (app) => {
     await app.register(openApi, { title: 'test', description: 'test' })
     app.post('/things', async () => ({ ok: true }))
     app.get('/things', async () => [])
-    base = await listenOnLoopback(app)
   })
 
   it('answers 408 and hangs up on clients that never finish their headers or their body', async () => {
     const [headers, body] = await Promise.all([
-      stall(base, 'GET /things HTTP/1.1\r\nhost: test\r\n'),
+      stall(server.base, 'GET /things HTTP/1.1\r\nhost: test\r\n'),
       stall(
-        base,
+        server.base,
         'POST /things HTTP/1.1\r\nhost: test\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"a":',
       ),
     ])
@@ -55,14 +49,14 @@ describe('a service server', () => {
   })
 
   it('sends security headers with Swagger UI, and leaves JSON routes without them', async () => {
-    const page = await fetch(`${base}/docs/`)
+    const page = await fetch(`${server.base}/docs/`)
     assert.equal(page.status, 200)
     assert.match(page.headers.get('content-type') ?? '', /text\/html/)
     assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'self'/)
     assert.equal(page.headers.get('x-content-type-options'), 'nosniff')
     assert.equal(page.headers.get('x-frame-options'), 'SAMEORIGIN')
     await page.body?.cancel()
-    const json = await fetch(`${base}/things`)
+    const json = await fetch(`${server.base}/things`)
     assert.equal(json.status, 200)
     assert.equal(json.headers.get('content-security-policy'), null)
     await json.body?.cancel()

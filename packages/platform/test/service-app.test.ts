@@ -42,13 +42,17 @@ describe('a service app', () => {
     app = await buildApp()
     teardown(() => app.close())
   })
-
-  it('answers 400 problem+json naming each invalid field', async () => {
-    const res = await app.inject({
+  /** POST /things with `payload`, as JSON unless `contentType` says otherwise. */
+  const postThing = (payload: object | string, contentType?: string) =>
+    app.inject({
       method: 'POST',
       url: '/things',
-      payload: { name: '', count: 0 },
+      payload,
+      ...(contentType ? { headers: { 'content-type': contentType } } : {}),
     })
+
+  it('answers 400 problem+json naming each invalid field', async () => {
+    const res = await postThing({ name: '', count: 0 })
     assert.equal(res.statusCode, 400)
     assert.match(String(res.headers['content-type']), /^application\/problem\+json/)
     const body = res.json()
@@ -57,33 +61,19 @@ describe('a service app', () => {
   })
 
   it('answers 400 for malformed JSON', async () => {
-    const res = await app.inject({
-      method: 'POST',
-      url: '/things',
-      headers: { 'content-type': 'application/json' },
-      payload: '{"name":',
-    })
+    const res = await postThing('{"name":', 'application/json')
     assert.equal(res.statusCode, 400)
     assert.equal(res.json().title, 'Bad Request')
   })
 
   it('answers 415 for a body that is not JSON', async () => {
-    const res = await app.inject({
-      method: 'POST',
-      url: '/things',
-      headers: { 'content-type': 'application/xml' },
-      payload: '<thing/>',
-    })
+    const res = await postThing('<thing/>', 'application/xml')
     assert.equal(res.statusCode, 415)
     assert.match(String(res.headers['content-type']), /problem\+json/)
   })
 
   it('answers a thrown HttpProblem with its status', async () => {
-    const res = await app.inject({
-      method: 'POST',
-      url: '/things',
-      payload: { name: 'taken', count: 1 },
-    })
+    const res = await postThing({ name: 'taken', count: 1 })
     assert.equal(res.statusCode, 409)
     assert.equal(res.json().detail, 'name is taken')
   })

@@ -28,3 +28,46 @@ export function suiteSetup(
     if (errors.length > 0) throw new AggregateError(errors, 'the suite did not stop cleanly')
   })
 }
+
+/**
+ * Something a suite starts before its first test and stops after its last (`start` hands its
+ * undo to `teardown`), named at the top of the suite: its properties read through to the
+ * started value, which is there once the suite's setup has run. Call it inside a `describe`
+ * (top-level hooks do not wait for each other). node runs `after` hooks in the order they were
+ * declared, so resources stop in the order the suite names them.
+ */
+export function suiteResource<T extends object>(
+  start: (teardown: Teardown) => Promise<T>,
+  options: HookOptions = {},
+): T {
+  let value: T | undefined
+  suiteSetup(async (teardown) => {
+    value = await start(teardown)
+  }, options)
+  const started = (key: PropertyKey) => {
+    if (value === undefined) throw new Error(`${String(key)} read before the suite's setup ran`)
+    return value
+  }
+  return new Proxy({} as T, {
+    get(_, key) {
+      const target = started(key)
+      const field: unknown = Reflect.get(target, key, target)
+      return typeof field === 'function' ? field.bind(target) : field
+    },
+    set(_, key, field) {
+      return Reflect.set(started(key), key, field)
+    },
+  })
+}
+
+/** What `start` starts, for the suite, stopped after its last test. */
+export function suiteStarted<T extends { stop(): unknown }>(
+  start: () => Promise<T>,
+  options: HookOptions = {},
+): T {
+  return suiteResource(async (teardown) => {
+    const started = await start()
+    teardown(() => started.stop())
+    return started
+  }, options)
+}

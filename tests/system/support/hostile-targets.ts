@@ -1,5 +1,7 @@
 /** Every process of a running stack and the routes it serves, for the hostile-input suites. */
-import type { TestStack } from './test-stack.js'
+import type { Teardown } from '@shop/test-kit'
+import { watchRows } from './hostile-check.js'
+import { startTestStack, type TestStack } from './test-stack.js'
 
 export interface Target {
   name: string
@@ -35,4 +37,16 @@ export function targetsOf(running: TestStack): Target[] {
 export function basesFor(targets: Target[], resource: 'users' | 'orders') {
   const service = resource === 'users' ? 'user-service' : 'order-service'
   return targets.filter((t) => t.name === 'api-gateway' || t.name === service).map((t) => t.base)
+}
+
+/**
+ * A one-worker stack for hostile requests: every process as a target and a watch on the
+ * database's rows, all undone by `teardown`.
+ */
+export async function startHostileStack(teardown: Teardown) {
+  const running = await startTestStack({ workers: 1 })
+  teardown(() => running.stop())
+  const rows = watchRows(running.stack.databaseUrl)
+  teardown(() => rows.close())
+  return { running, rows, targets: targetsOf(running) }
 }

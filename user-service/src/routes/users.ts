@@ -1,7 +1,6 @@
 import {
-  HttpProblem,
-  IdParams,
-  NoQuery,
+  byIdRouteSchema,
+  foundOr404,
   pageRouteSchema,
   paginate,
   problemResponse,
@@ -87,23 +86,16 @@ export async function usersRoutes(app: ServiceApp, { users }: UsersRoutesOptions
     {
       schema: {
         tags,
-        operationId: 'getUser',
-        summary: 'Get one user',
-        description: 'The user with this id; 404 when there is none.',
-        params: IdParams,
-        querystring: NoQuery,
-        response: {
-          200: User.describe('The user'),
-          ...problemResponses(400),
-          404: problemResponse(404, { detail: 'user 42 does not exist' }),
-          ...problemResponses(503),
-        },
+        ...byIdRouteSchema({
+          operationId: 'getUser',
+          summary: 'Get one user',
+          description: 'The user with this id; 404 when there is none.',
+          row: User.describe('The user'),
+          notFoundExample: 'user 42 does not exist',
+        }),
       },
     },
-    async (request) => {
-      const user = await users.findById(request.params.id)
-      if (!user) throw new HttpProblem(404, `user ${request.params.id} does not exist`)
-      return toUser(user)
-    },
+    async (request) =>
+      toUser(foundOr404(await users.findById(request.params.id), 'user', request.params.id)),
   )
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { uniqueName } from '@shop/test-kit'
-import { assertProblem, createUser, useUserService } from '../helpers.js'
+import { assertProblem, createUser, createUserUnderKey, useUserService } from '../helpers.js'
 
 describe('POST /users with an Idempotency-Key', () => {
   const service = useUserService()
@@ -27,16 +27,8 @@ describe('POST /users with an Idempotency-Key', () => {
   it('treats the same body with keys in another order as the same request', async () => {
     const key = uniqueName('key')
     const email = `${uniqueName('order')}@example.com`
-    const first = await createUser(
-      service.app,
-      { email, full_name: 'Ordered' },
-      { 'idempotency-key': key },
-    )
-    const again = await createUser(
-      service.app,
-      { full_name: 'Ordered', email },
-      { 'idempotency-key': key },
-    )
+    const first = await createUserUnderKey(service.app, { email, full_name: 'Ordered' }, key)
+    const again = await createUserUnderKey(service.app, { full_name: 'Ordered', email }, key)
     assert.equal(again.statusCode, 201)
     assert.equal(again.body, first.body)
   })
@@ -44,18 +36,10 @@ describe('POST /users with an Idempotency-Key', () => {
   it('answers 422 when the key is reused with a different body, creating nothing', async () => {
     const key = uniqueName('key')
     const email = `${uniqueName('changed')}@example.com`
-    const first = await createUser(
-      service.app,
-      { email, full_name: 'Before' },
-      { 'idempotency-key': key },
-    )
+    const first = await createUserUnderKey(service.app, { email, full_name: 'Before' }, key)
     assert.equal(first.statusCode, 201)
     const other = `${uniqueName('other')}@example.com`
-    const res = await createUser(
-      service.app,
-      { email: other, full_name: 'After' },
-      { 'idempotency-key': key },
-    )
+    const res = await createUserUnderKey(service.app, { email: other, full_name: 'After' }, key)
     const problem = assertProblem(res, 422)
     assert.match(problem.detail ?? '', /Idempotency-Key/)
     assert.equal((await usersWithEmail(other)).length, 0)
@@ -80,11 +64,7 @@ describe('POST /users with an Idempotency-Key', () => {
     const taken = `${uniqueName('taken')}@example.com`
     assert.equal((await createUser(service.app, { email: taken, full_name: 'T' })).statusCode, 201)
     const key = uniqueName('key')
-    const conflict = await createUser(
-      service.app,
-      { email: taken, full_name: 'T2' },
-      { 'idempotency-key': key },
-    )
+    const conflict = await createUserUnderKey(service.app, { email: taken, full_name: 'T2' }, key)
     assertProblem(conflict, 409)
     const fresh = { email: `${uniqueName('fresh')}@example.com`, full_name: 'F' }
     const res = await createUser(service.app, fresh, { 'idempotency-key': key })
@@ -105,11 +85,7 @@ describe('POST /users with an Idempotency-Key', () => {
   ] as const) {
     it(`answers 400 for ${what}, creating nothing`, async () => {
       const email = `${uniqueName('badkey')}@example.com`
-      const res = await createUser(
-        service.app,
-        { email, full_name: 'K' },
-        { 'idempotency-key': key },
-      )
+      const res = await createUserUnderKey(service.app, { email, full_name: 'K' }, key)
       assertProblem(res, 400)
       assert.equal((await usersWithEmail(email)).length, 0)
     })

@@ -1,7 +1,6 @@
 import {
-  HttpProblem,
-  IdParams,
-  NoQuery,
+  byIdRouteSchema,
+  foundOr404,
   pageRouteSchema,
   paginate,
   problemResponse,
@@ -97,25 +96,18 @@ export async function ordersRoutes(
     {
       schema: {
         tags,
-        operationId: 'getOrder',
-        summary: 'Get one order, with its processing status',
-        description:
-          'The order with this id: `status` goes from `pending` to `processing`, then ' +
-          '`processed` or `failed` (with `failure_reason`); 404 when there is none.',
-        params: IdParams,
-        querystring: NoQuery,
-        response: {
-          200: Order.describe('The order'),
-          ...problemResponses(400),
-          404: problemResponse(404, { detail: 'order 7 does not exist' }),
-          ...problemResponses(503),
-        },
+        ...byIdRouteSchema({
+          operationId: 'getOrder',
+          summary: 'Get one order, with its processing status',
+          description:
+            'The order with this id: `status` goes from `pending` to `processing`, then ' +
+            '`processed` or `failed` (with `failure_reason`); 404 when there is none.',
+          row: Order.describe('The order'),
+          notFoundExample: 'order 7 does not exist',
+        }),
       },
     },
-    async (request) => {
-      const order = await orders.findById(request.params.id)
-      if (!order) throw new HttpProblem(404, `order ${request.params.id} does not exist`)
-      return toOrder(order)
-    },
+    async (request) =>
+      toOrder(foundOr404(await orders.findById(request.params.id), 'order', request.params.id)),
   )
 }

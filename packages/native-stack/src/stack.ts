@@ -1,0 +1,23 @@
+import type { RunningProcess } from './runner.js'
+
+export interface StackUrls {
+  gateway: string
+  docs: string
+  userService: string
+  orderService: string
+  board: string
+  /** Health and metrics of each worker, in worker order. */
+  workers: string[]
+}
+
+export interface Stack {
+  urls: StackUrls
+  databaseUrl: string
+  redisUrl: string
+  processes: RunningProcess[]
+  /** Recent output lines of one process (kept even when not printed). */
+  logs(name: string): string[]
+  killProcess(name: string, signal?: NodeJS.Signals): void
+  /** Gateway, then services, then workers and bull-board, then Redis, then PostgreSQL. */
+  stop(): Promise<void>
+}
