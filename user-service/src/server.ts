@@ -1,7 +1,10 @@
-import { runMigratedService } from '@shop/platform/entry'
+import { runProcess } from '@shop/platform/entry'
 
-await runMigratedService('user-service', async () => ({
-  ...(await import('./config.js')),
-  ...(await import('./db/migrate.js')),
-  ...(await import('./app.js')),
-}))
+await runProcess('user-service', async () => {
+  const { loadConfig } = await import('./config.js')
+  const { migrateDatabase } = await import('./db/migrate.js')
+  const { buildApp } = await import('./app.js')
+  const config = loadConfig()
+  await migrateDatabase(config.DATABASE_URL)
+  return { app: await buildApp(config), host: config.HOST, port: config.PORT }
+})

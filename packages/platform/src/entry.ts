@@ -40,24 +40,3 @@ async function beforeStart(name: string): Promise<void> {
   const { startTracing } = await import('./tracing/index.js')
   await startTracing(name)
 }
-
-/** A service's modules, for `runMigratedService`. */
-export interface MigratedService<
-  Config extends { DATABASE_URL: string; HOST: string; PORT: number },
-> {
-  loadConfig: () => Config
-  migrateDatabase: (databaseUrl: string) => Promise<unknown>
-  buildApp: (config: Config) => Promise<Listening['app']>
-}
-
-/** An HTTP service over its own database: config, migrations, then the app, listened on. */
-export function runMigratedService<
-  Config extends { DATABASE_URL: string; HOST: string; PORT: number },
->(name: string, modules: () => Promise<MigratedService<Config>>): Promise<void> {
-  return runProcess(name, async () => {
-    const { loadConfig, migrateDatabase, buildApp } = await modules()
-    const config = loadConfig()
-    await migrateDatabase(config.DATABASE_URL)
-    return { app: await buildApp(config), host: config.HOST, port: config.PORT }
-  })
-}
