@@ -46,12 +46,11 @@ RUN case "$SERVICE" in api-gateway|user-service|order-service) ;; \
       *) echo "Dockerfile: build with --build-arg SERVICE=api-gateway, user-service or order-service" >&2; exit 1 ;; \
     esac
 RUN pnpm --filter "@shop/$SERVICE" build
-# Injected for this command only (pnpm 10's deploy wants it; the workspace keeps links):
-# @shop/platform is copied in with its dist/, versions come from the lockfile,
-# devDependencies are left out. Then only what the image runs is kept: package.json,
-# node_modules, dist and, where the service has migrations, drizzle.
-RUN pnpm --config.inject-workspace-packages=true --filter "@shop/$SERVICE" \
-      deploy --prod --offline /out \
+# pnpm 12's deploy copies @shop/platform in with its dist/ (no inject setting needed, the
+# workspace keeps links), takes versions from the lockfile and leaves devDependencies out,
+# so @shop/local-infra, native-stack and test-kit stay behind. Then only what the image
+# runs is kept: package.json, node_modules, dist and, where the service has migrations, drizzle.
+RUN pnpm --filter "@shop/$SERVICE" deploy --prod --offline /out \
  && find /out -mindepth 1 -maxdepth 1 -not -name package.json -not -name node_modules \
       -not -name dist -not -name drizzle -exec rm -rf {} +
 

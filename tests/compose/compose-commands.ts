@@ -13,8 +13,15 @@ import assert from 'node:assert/strict'
 import { after, before, describe } from 'node:test'
 import { createShopClient } from '@shop/client'
 import { eventually, sendRawRequest, uniqueName } from '@shop/test-kit'
-import { ALL_FILES, ComposeProject, DEV_FILES, PORTS } from './support/compose-project.js'
+import {
+  ALL_FILES,
+  ComposeProject,
+  DEV_FILES,
+  PORTS,
+  REDIS_PASSWORD,
+} from './support/compose-project.js'
 import { type Engine, skipWithoutEngine, startEngine } from './support/engine.js'
+import { assertLockedDown, assertNoneRestarted, assertRedisConfined } from './support/hardening.js'
 import {
   assertAllHealthy,
   assertPublishedOn,
@@ -34,6 +41,7 @@ const ORDER_SERVICES = 2
 const WORKERS = 3
 const WATCHED_FILE = 'api-gateway/src/server.ts'
 const UP = ['up', '--build', '-d', '--wait']
+const NODE_SERVICES = ['api-gateway', 'user-service', 'order-service', 'order-worker', 'bull-board']
 
 const client = createShopClient(GATEWAY)
 const check = checksInOrder()
@@ -92,6 +100,17 @@ describe('docker compose on Docker Engine', { skip: skipWithoutEngine }, () => {
     check('starts every container, healthy', async () => {
       await project.compose(UP)
       await assertAllHealthy(project, { orderServices: 1, workers: 1 })
+    })
+
+    check(
+      'locks every container down: no capability, no-new-privileges, read-only root, memory and pids limits',
+      async () => {
+        await assertLockedDown(project)
+      },
+    )
+
+    check('keeps Redis under a maxmemory, its password on no command line', async () => {
+      await assertRedisConfined(project, REDIS_PASSWORD)
     })
 
     check("runs the native stack's PostgreSQL major", async () => {
@@ -195,11 +214,16 @@ describe('docker compose on Docker Engine', { skip: skipWithoutEngine }, () => {
       assert.equal(code, 0, output.split('\n').slice(-40).join('\n'))
       assert.ok(Number(/^# pass (\d+)$/m.exec(output)?.[1]) > 0, `no test passed:\n${output}`)
     })
+
+    check('stays within every memory limit: no container restarted or OOM-killed', async () => {
+      await assertNoneRestarted(project)
+    })
   })
 
   describe('docker compose --profile observability up prometheus', () => {
     check('scrapes every replica, all up: a worker metric has a series per worker', async () => {
       await project.compose(['--profile', 'observability', 'up', '-d', '--wait', 'prometheus'])
+      await assertLockedDown(project, { files: ['--profile', 'observability'] })
       const want = {
         'api-gateway': 1,
         'user-service': 1,
@@ -284,6 +308,8 @@ describe('docker compose on Docker Engine', { skip: skipWithoutEngine }, () => {
         },
         { timeoutMs: 600_000, intervalMs: 2000, what: `dev containers healthy; ${watch.tail(5)}` },
       )
+      // Compose Watch copies the saved files into the Node services' root filesystems.
+      await assertLockedDown(project, { files: DEV_FILES, writableRoot: new Set(NODE_SERVICES) })
     })
 
     check('copies a saved file into its container, whose process restarts', async () => {

@@ -15,6 +15,8 @@ export const PORTS = {
   prometheus: 28090,
 }
 export const PROJECT = 'shop-e2e'
+/** No other string of the project holds it: the checks look for it in command lines. */
+export const REDIS_PASSWORD = 'e2e-redis-password-4f1c'
 export const DEV_FILES = ['-f', 'docker-compose.yml', '-f', 'docker-compose.dev.yml']
 /** Every file and profile: what cleaning up must find. */
 export const ALL_FILES = [...DEV_FILES, '--profile', 'observability']
@@ -79,6 +81,7 @@ export class ComposeProject {
       // Generous deadlines: a burst of 200 orders on a busy two-core machine (load average 26
       // seen) kept user-service's answer past the default 2 s, and a 503 then is right.
       USER_SERVICE_TIMEOUT_MS: '15000',
+      REDIS_PASSWORD,
       UPSTREAM_TIMEOUT_MS: '30000',
     }
   }
