@@ -100,8 +100,10 @@ describe(`${ORDERS} orders through the gateway while a worker, Redis and Postgre
       /**
        * The workers are frozen for a moment so a backlog builds, and Redis is paused once
        * worker-1 is busy with it. While Redis is paused no job can be taken or completed, so
-       * worker-1's count settles and reading it just before the kill loses nothing it did; the
-       * jobs it held come back to the others once their locks expire.
+       * worker-1's count settles and reading it just before the kill loses nothing it did.
+       * By then each job it ran has sent its completion, which Redis, once resumed, may still
+       * carry out from the dead connection: whether any job is left to stall is up to timing,
+       * so stall recovery itself is proven by tests/system/worker-crash.test.ts, not here.
        */
       const killWorkerWhileBusy = async () => {
         const pids = stack.processes.filter((p) => p.name.startsWith('worker-')).map((p) => p.pid)
@@ -172,14 +174,6 @@ describe(`${ORDERS} orders through the gateway while a worker, Redis and Postgre
     const worker1 = running.stack.processes.find((p) => p.name === 'worker-1')
     assert.ok(worker1?.exit === 'SIGKILL' || worker1?.running, 'worker-1 was killed')
     assert.ok(figures.connectionsTerminated > 0, 'PostgreSQL connections were terminated')
-  })
-
-  it('killed worker-1 while it held jobs, which were taken over', () => {
-    // By a surviving worker, or by worker-1 itself once the stack has restarted it.
-    const stalled = ['worker-1', 'worker-2', 'worker-3']
-      .flatMap((name) => running.stack.logs(name))
-      .filter((line) => line.includes('order job stalled'))
-    assert.ok(stalled.length > 0, 'a worker reported the killed worker-1 jobs stalled')
   })
 
   it('keeps every process but the killed worker running', () => {
