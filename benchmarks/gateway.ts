@@ -20,7 +20,13 @@ import {
 import { initDatabaseFor, postgresFor } from './lib/infra.js'
 import { findNginx, startNginx } from './lib/nginx.js'
 import { parseNumberOptions } from './lib/options.js'
-import { createUser, ENTRY, startServer as startShopServer } from './lib/services.js'
+import {
+  createUser,
+  ENTRY,
+  RAISED_RATE_LIMITS,
+  RAISED_RATE_LIMITS_NOTE,
+  startServer as startShopServer,
+} from './lib/services.js'
 import { type Side, WORKING_TREE } from './lib/side.js'
 import { assertWrkInstalled, runWrk } from './lib/wrk.js'
 
@@ -56,7 +62,7 @@ async function startGateway(
     USER_SERVICE_URL: upstreams.users,
     ORDER_SERVICE_URL: upstreams.orders,
     LOG_LEVEL: logLevel,
-    RATE_LIMIT_MAX: '0',
+    ...RAISED_RATE_LIMITS,
   }
   return (await startShopServer(cleanup, name, ENTRY.gateway, env, { side })).url
 }
@@ -133,6 +139,7 @@ async function startTargets(cleanup: Cleanup, floors: boolean, side?: Side): Pro
     say('nginx is not installed (apt-get install -y nginx): its rows are left out')
   }
   say('starting the trivial upstream and the proxies in front of it')
+  say(RAISED_RATE_LIMITS_NOTE)
   const upstream = await startServer(cleanup, 'upstream', here('servers/upstream.ts'), {})
   const trivial = await pathsTo(
     cleanup,

@@ -14,7 +14,13 @@ import { cpuByProcess, cpuSpent } from './lib/cpu-by-process.js'
 import { initDatabaseFor, postgresFor, redisFor } from './lib/infra.js'
 import { commandLine, machineLine } from './lib/machine.js'
 import { parseNumberOptions } from './lib/options.js'
-import { createUser, ENTRY, startServer } from './lib/services.js'
+import {
+  createUser,
+  ENTRY,
+  RAISED_RATE_LIMITS,
+  RAISED_RATE_LIMITS_NOTE,
+  startServer,
+} from './lib/services.js'
 import { type Side, WORKING_TREE } from './lib/side.js'
 import { fixed, formatTable } from './lib/table.js'
 import { assertWrkInstalled, type LoadResult } from './lib/wrk.js'
@@ -131,6 +137,7 @@ export async function runIntakeBenchmark(
     await initDatabaseFor(on, databaseUrl)
     const redisUrl = await redisFor(cleanup, say)
     say('starting user-service, order-service and a gateway in front of them')
+    say(RAISED_RATE_LIMITS_NOTE)
     const common = { LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl, REDIS_URL: redisUrl }
     const userService = await startServer(cleanup, 'user-service', ENTRY.userService, common, {
       profileDir,
@@ -155,7 +162,7 @@ export async function runIntakeBenchmark(
         LOG_LEVEL: 'warn',
         USER_SERVICE_URL: userService.url,
         ORDER_SERVICE_URL: orderService.url,
-        RATE_LIMIT_MAX: '0',
+        ...RAISED_RATE_LIMITS,
       },
       { side: on },
     )

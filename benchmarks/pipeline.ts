@@ -14,7 +14,13 @@ import { cpuByProcess, cpuSpent } from './lib/cpu-by-process.js'
 import { initDatabaseFor, postgresFor, redisFor } from './lib/infra.js'
 import { commandLine, machineLine } from './lib/machine.js'
 import { parseNumberOptions } from './lib/options.js'
-import { createUser, ENTRY, startServer } from './lib/services.js'
+import {
+  createUser,
+  ENTRY,
+  RAISED_RATE_LIMITS,
+  RAISED_RATE_LIMITS_NOTE,
+  startServer,
+} from './lib/services.js'
 import { type Side, WORKING_TREE } from './lib/side.js'
 import { fixed, formatTable } from './lib/table.js'
 import { assertWrkInstalled } from './lib/wrk.js'
@@ -87,6 +93,7 @@ export async function runPipelineBenchmark(
     const common = { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl }
     const queue = { ORDER_QUEUE_NAME: uniqueName('bench_pipeline') }
     say('starting user-service, order-service, the workers and the gateway')
+    say(RAISED_RATE_LIMITS_NOTE)
     const userService = await startServer(
       cleanup,
       'user-service',
@@ -120,7 +127,7 @@ export async function runPipelineBenchmark(
       {
         USER_SERVICE_URL: userService.url,
         ORDER_SERVICE_URL: orderService.url,
-        RATE_LIMIT_MAX: '0',
+        ...RAISED_RATE_LIMITS,
       },
       { side: on },
     )

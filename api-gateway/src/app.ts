@@ -1,5 +1,6 @@
 import cors from '@fastify/cors'
 import { createServiceApp, health, type Lookup, ReplicaBalancer } from '@shop/platform'
+import type { onRequestAsyncHookHandler } from 'fastify'
 import type { Config } from './config.js'
 import { registerDocsRoutes, registerOpenApi } from './docs.js'
 import { proxyRoutes } from './proxy-routes.js'
@@ -17,6 +18,18 @@ export interface GatewayOptions {
   replicaDownMs?: number
   docsRefreshMs?: number
   rateLimitNameSpace?: string
+  /** An `onRequest` hook run before the rate limit's, as authentication's is. */
+  beforeRateLimit?: onRequestAsyncHookHandler
+}
+
+/**
+ * The client address is the one reported by the last of this many proxies in front
+ * (X-Forwarded-For); with none, a client's own X-Forwarded-For must not pick its rate-limit
+ * key. Fastify no longer takes a bare hop count, as it trusts whoever connects: that holds
+ * only when every client reaches the gateway through those proxies (docs/operations.md).
+ */
+function trustedHops(hops: number) {
+  return hops === 0 ? false : (_address: string, hop: number) => hop < hops
 }
 
 /** The gateway without a port: tests listen on loopback, server.ts on PORT. */
@@ -25,8 +38,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
     name: SERVICE_NAME,
     logLevel: config.LOG_LEVEL,
     fastify: {
-      // The gateway is the edge: a client's X-Forwarded-For must not pick its rate-limit key.
-      trustProxy: false,
+      trustProxy: trustedHops(config.TRUST_PROXY_HOPS),
       bodyLimit: config.BODY_LIMIT_BYTES,
     },
   })
@@ -68,8 +80,10 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
       upstreams.map(({ replicas }) => [replicas.name, anyReplicaAlive(replicas)]),
     ),
   })
+  if (options.beforeRateLimit) app.addHook('onRequest', options.beforeRateLimit)
   await registerRateLimit(app, {
     max: config.RATE_LIMIT_MAX,
+    credentialsMax: config.RATE_LIMIT_CREDENTIALS_MAX,
     windowMs: config.RATE_LIMIT_WINDOW_MS,
     redisUrl: config.REDIS_URL,
     nameSpace: options.rateLimitNameSpace,

@@ -1,5 +1,5 @@
 import { BaseConfig, commaSeparated, env, origin, parseConfig, replicaUrls } from '@shop/platform'
-import { z } from 'zod'
+import type { z } from 'zod'
 
 export const Config = BaseConfig.extend({
   PORT: env.port(8080),
@@ -8,8 +8,10 @@ export const Config = BaseConfig.extend({
   UPSTREAM_TIMEOUT_MS: env.positiveInt(10_000),
   DNS_REFRESH_MS: env.positiveInt(5_000),
   REDIS_URL: env.redisUrl().optional(),
-  RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(0),
+  RATE_LIMIT_MAX: env.positiveInt(300),
+  RATE_LIMIT_CREDENTIALS_MAX: env.positiveInt(10),
   RATE_LIMIT_WINDOW_MS: env.positiveInt(60_000),
+  TRUST_PROXY_HOPS: env.count(0),
   CORS_ORIGINS: commaSeparated('', origin, 0),
   BODY_LIMIT_BYTES: env.positiveInt(1_048_576),
 })

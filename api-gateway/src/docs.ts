@@ -31,8 +31,8 @@ function problemAnswer(status: number, description: string, detail: string, extr
 
 const RATE_LIMITED = problemAnswer(
   429,
-  'Too many requests from this client (when `RATE_LIMIT_MAX` is set); `Retry-After` says when to try again',
-  'rate limit of 100 requests exceeded; retry in 1 minute',
+  'Too many requests from this caller (`RATE_LIMIT_MAX`; `RATE_LIMIT_CREDENTIALS_MAX` for `POST /users` and `POST /tokens`); `Retry-After` says when to try again',
+  'rate limit of 300 requests exceeded; retry in 1 minute',
 )
 
 /** What the gateway itself answers on a proxied operation, whatever the service does. */

@@ -39,7 +39,7 @@ interface Exchange {
   body: ForwardedBody | undefined
 }
 
-type Forwarded = Pick<FastifyRequest, 'id' | 'ip' | 'body'> & { headers: IncomingHttpHeaders }
+type Forwarded = Pick<FastifyRequest, 'id' | 'socket' | 'body'> & { headers: IncomingHttpHeaders }
 
 /**
  * Request headers about the client's connection to the gateway (RFC 9110 §7.6.1), or meant
@@ -63,8 +63,11 @@ function forwardedHeaders(request: Forwarded, copied: IncomingHttpHeaders) {
   headers[REQUEST_ID_HEADER] = request.id
   // The client's Host, as services build absolute links from it.
   if (request.headers.host) headers.host = request.headers.host
+  // The peer's address, not `request.ip`: behind TRUST_PROXY_HOPS proxies that is the client's,
+  // already in the list.
+  const peer = request.socket.remoteAddress ?? ''
   const prior = request.headers['x-forwarded-for']
-  headers['x-forwarded-for'] = prior ? `${prior}, ${request.ip}` : request.ip
+  headers['x-forwarded-for'] = prior ? `${prior}, ${peer}` : peer
   // GET and HEAD bodies are never read, so they must not be announced upstream. undici
   // leaves out undefined headers; `delete` would turn the object into a slow dictionary
   // that every later copy of it pays for, and adding absent keys would reshape it.

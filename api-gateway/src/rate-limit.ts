@@ -1,49 +1,63 @@
-import { once } from 'node:events'
-import rateLimit from '@fastify/rate-limit'
+import rateLimit, { normalizeIP } from '@fastify/rate-limit'
 import { HttpProblem } from '@shop/platform'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { connectRateLimitStore } from './rate-limit-store.js'
 
 export interface RateLimitOptions {
-  /** Requests per client and window; 0 turns the limit off. */
+  /** Requests per caller and window. */
   max: number
+  /** Requests per caller and window to each of `POST /users` and `POST /tokens`. */
+  credentialsMax: number
   windowMs: number
   /** Shared counts across gateway replicas; in-memory counts without it. */
   redisUrl: string | undefined
   nameSpace?: string
 }
 
-const REDIS_WAIT_MS = 2_000
+/** Sign-up and sign-in take a password: a stricter limit slows guessing and mass sign-ups. */
+const CREDENTIAL_PATHS = new Set(['/users', '/tokens'])
+
+/** `/users` or `/tokens` when the request is a POST to one (query, trailing slash aside). */
+function credentialPath(request: FastifyRequest) {
+  if (request.method !== 'POST') return undefined
+  const { url } = request
+  const query = url.indexOf('?')
+  let path = query === -1 ? url : url.slice(0, query)
+  if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1)
+  return CREDENTIAL_PATHS.has(path) ? path : undefined
+}
+
+/**
+ * The verified caller when authentication has named one (an `onRequest` hook registered
+ * before this plugin's), else the client address (`TRUST_PROXY_HOPS` decides which).
+ */
+function callerKey(request: FastifyRequest) {
+  const { caller } = request as { caller?: { issuer: string; subject: string } }
+  return caller ? `${caller.issuer} ${caller.subject}` : normalizeIP(request.ip)
+}
 
 /** Routes registered after this count against the limit; the ones before (health) do not. */
 export async function registerRateLimit(app: FastifyInstance, options: RateLimitOptions) {
-  const { max, windowMs, redisUrl, nameSpace = 'shop-gateway-rate-limit:' } = options
-  if (max === 0) return
-  // Loaded only here: a gateway without a shared rate limit never loads ioredis.
-  const redis =
-    redisUrl === undefined
-      ? undefined
-      : (await import('@shop/platform/redis')).createFailFastRedis(redisUrl)
-  if (redis) {
-    let available = true
-    redis.on('error', (err) => {
-      if (available) app.log.warn({ err }, 'rate-limit store unreachable; requests are not limited')
-      available = false
-    })
-    redis.on('ready', () => {
-      if (!available) app.log.info('rate-limit store reachable again')
-      available = true
-    })
-    app.addHook('onClose', async () => redis.disconnect())
-    // Counting starts with the first request, so give the connection a moment, not forever.
-    const timeout = AbortSignal.timeout(REDIS_WAIT_MS)
-    await once(redis, 'ready', { signal: timeout }).catch(() => {})
-  }
+  const { max, credentialsMax, windowMs, redisUrl } = options
+  const store = redisUrl === undefined ? undefined : await connectRateLimitStore(app, redisUrl)
   await app.register(rateLimit, {
-    max,
     timeWindow: windowMs,
-    ...(redis ? { redis, nameSpace } : {}),
-    // A broken store must not turn every request into an error: fail open.
-    skipOnError: true,
+    // One count per caller, and one more per credential route, each with its own limit.
+    keyGenerator: (request) => {
+      const path = credentialPath(request)
+      return path === undefined ? callerKey(request) : `${callerKey(request)} POST ${path}`
+    },
+    max: (request) => (credentialPath(request) === undefined ? max : credentialsMax),
+    ...(store
+      ? {
+          redis: store.redis,
+          nameSpace: options.nameSpace ?? 'shop-gateway-rate-limit:',
+          // Fails open (RELIABILITY.md): uncounted while the store does not answer, and a
+          // count that fails on the way (a timeout) lets its request through, never a 500.
+          allowList: () => !store.answers(),
+          skipOnError: true,
+        }
+      : {}),
     errorResponseBuilder: (_request, context) =>
       new HttpProblem(
         429,

@@ -17,12 +17,15 @@ function refused(env: Record<string, string>, variable: string) {
 }
 
 describe('gateway configuration', () => {
-  it('has working defaults: local services, limit and CORS off', () => {
+  it('has working defaults: local services, rate limits on, no trusted proxy, CORS off', () => {
     const config = loadConfig({})
     assert.equal(config.PORT, 8080)
     assert.deepEqual(config.USER_SERVICE_URL, ['http://127.0.0.1:8001'])
     assert.deepEqual(config.ORDER_SERVICE_URL, ['http://127.0.0.1:8002'])
-    assert.equal(config.RATE_LIMIT_MAX, 0)
+    assert.equal(config.RATE_LIMIT_MAX, 300)
+    assert.equal(config.RATE_LIMIT_CREDENTIALS_MAX, 10)
+    assert.equal(config.RATE_LIMIT_WINDOW_MS, 60_000)
+    assert.equal(config.TRUST_PROXY_HOPS, 0)
     assert.deepEqual(config.CORS_ORIGINS, [])
     assert.equal(config.REDIS_URL, undefined)
   })
@@ -39,7 +42,7 @@ describe('gateway configuration', () => {
   })
 
   it('treats an empty value as unset', () => {
-    assert.equal(loadConfig({ REDIS_URL: '', RATE_LIMIT_MAX: '' }).RATE_LIMIT_MAX, 0)
+    assert.equal(loadConfig({ REDIS_URL: '', RATE_LIMIT_MAX: '' }).RATE_LIMIT_MAX, 300)
   })
 
   const bad: Array<[string, string]> = [
@@ -56,6 +59,10 @@ describe('gateway configuration', () => {
     ['DNS_REFRESH_MS', '1.5'],
     ['PORT', '70000'],
     ['RATE_LIMIT_MAX', '-5'],
+    ['RATE_LIMIT_MAX', '0'],
+    ['RATE_LIMIT_CREDENTIALS_MAX', '0'],
+    ['TRUST_PROXY_HOPS', '-1'],
+    ['TRUST_PROXY_HOPS', 'all'],
     ['RATE_LIMIT_WINDOW_MS', '0'],
     ['REDIS_URL', 'http://redis:6379'],
     ['CORS_ORIGINS', 'https://shop.example/app'],

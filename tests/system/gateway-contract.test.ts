@@ -62,9 +62,11 @@ describe("the gateway's own answers, as its document lists them", () => {
     const { userService, orderService } = running.stack.urls
     const client = await gatewayBefore(
       { users: userService, orders: orderService },
-      { RATE_LIMIT_MAX: '1', RATE_LIMIT_WINDOW_MS: '600000' },
+      { RATE_LIMIT_MAX: '1', RATE_LIMIT_CREDENTIALS_MAX: '1', RATE_LIMIT_WINDOW_MS: '600000' },
     )
+    // POST /users has a count of its own.
     await client.GET('/users')
+    await client.POST('/users', { body: { email: 'grace@example.com', full_name: 'Grace' } })
     const limited: [string, (c: ShopClient) => Promise<{ response: Response }>][] = [
       ...PROXIED,
       ['getApiReference', (c) => c.GET('/docs', { parseAs: 'text' })],

@@ -316,7 +316,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description Too many requests from this client (when `RATE_LIMIT_MAX` is set); `Retry-After` says when to try again */
+            /** @description Too many requests from this caller (`RATE_LIMIT_MAX`; `RATE_LIMIT_CREDENTIALS_MAX` for `POST /users` and `POST /tokens`); `Retry-After` says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -327,7 +327,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Too Many Requests",
                      *       "status": 429,
-                     *       "detail": "rate limit of 100 requests exceeded; retry in 1 minute"
+                     *       "detail": "rate limit of 300 requests exceeded; retry in 1 minute"
                      *     }
                      */
                     "application/problem+json": {
@@ -377,7 +377,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too many requests from this client (when `RATE_LIMIT_MAX` is set); `Retry-After` says when to try again */
+            /** @description Too many requests from this caller (`RATE_LIMIT_MAX`; `RATE_LIMIT_CREDENTIALS_MAX` for `POST /users` and `POST /tokens`); `Retry-After` says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -388,7 +388,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Too Many Requests",
                      *       "status": 429,
-                     *       "detail": "rate limit of 100 requests exceeded; retry in 1 minute"
+                     *       "detail": "rate limit of 300 requests exceeded; retry in 1 minute"
                      *     }
                      */
                     "application/problem+json": {
@@ -460,7 +460,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too many requests from this client (when `RATE_LIMIT_MAX` is set); `Retry-After` says when to try again */
+            /** @description Too many requests from this caller (`RATE_LIMIT_MAX`; `RATE_LIMIT_CREDENTIALS_MAX` for `POST /users` and `POST /tokens`); `Retry-After` says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -471,7 +471,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Too Many Requests",
                      *       "status": 429,
-                     *       "detail": "rate limit of 100 requests exceeded; retry in 1 minute"
+                     *       "detail": "rate limit of 300 requests exceeded; retry in 1 minute"
                      *     }
                      */
                     "application/problem+json": {
@@ -724,7 +724,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too many requests from this client (when `RATE_LIMIT_MAX` is set); `Retry-After` says when to try again */
+            /** @description Too many requests from this caller (`RATE_LIMIT_MAX`; `RATE_LIMIT_CREDENTIALS_MAX` for `POST /users` and `POST /tokens`); `Retry-After` says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -735,7 +735,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Too Many Requests",
                      *       "status": 429,
-                     *       "detail": "rate limit of 100 requests exceeded; retry in 1 minute"
+                     *       "detail": "rate limit of 300 requests exceeded; retry in 1 minute"
                      *     }
                      */
                     "application/problem+json": {
@@ -910,7 +910,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too many requests from this client (when `RATE_LIMIT_MAX` is set); `Retry-After` says when to try again */
+            /** @description Too many requests from this caller (`RATE_LIMIT_MAX`; `RATE_LIMIT_CREDENTIALS_MAX` for `POST /users` and `POST /tokens`); `Retry-After` says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -921,7 +921,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Too Many Requests",
                      *       "status": 429,
-                     *       "detail": "rate limit of 100 requests exceeded; retry in 1 minute"
+                     *       "detail": "rate limit of 300 requests exceeded; retry in 1 minute"
                      *     }
                      */
                     "application/problem+json": {
@@ -1092,7 +1092,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too many requests from this client (when `RATE_LIMIT_MAX` is set); `Retry-After` says when to try again */
+            /** @description Too many requests from this caller (`RATE_LIMIT_MAX`; `RATE_LIMIT_CREDENTIALS_MAX` for `POST /users` and `POST /tokens`); `Retry-After` says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1103,7 +1103,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Too Many Requests",
                      *       "status": 429,
-                     *       "detail": "rate limit of 100 requests exceeded; retry in 1 minute"
+                     *       "detail": "rate limit of 300 requests exceeded; retry in 1 minute"
                      *     }
                      */
                     "application/problem+json": {
@@ -1367,7 +1367,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too many requests from this client (when `RATE_LIMIT_MAX` is set); `Retry-After` says when to try again */
+            /** @description Too many requests from this caller (`RATE_LIMIT_MAX`; `RATE_LIMIT_CREDENTIALS_MAX` for `POST /users` and `POST /tokens`); `Retry-After` says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1378,7 +1378,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Too Many Requests",
                      *       "status": 429,
-                     *       "detail": "rate limit of 100 requests exceeded; retry in 1 minute"
+                     *       "detail": "rate limit of 300 requests exceeded; retry in 1 minute"
                      *     }
                      */
                     "application/problem+json": {
@@ -1564,7 +1564,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Too many requests from this client (when `RATE_LIMIT_MAX` is set); `Retry-After` says when to try again */
+            /** @description Too many requests from this caller (`RATE_LIMIT_MAX`; `RATE_LIMIT_CREDENTIALS_MAX` for `POST /users` and `POST /tokens`); `Retry-After` says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1575,7 +1575,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Too Many Requests",
                      *       "status": 429,
-                     *       "detail": "rate limit of 100 requests exceeded; retry in 1 minute"
+                     *       "detail": "rate limit of 300 requests exceeded; retry in 1 minute"
                      *     }
                      */
                     "application/problem+json": {
