@@ -127,6 +127,8 @@ export async function runPipelineBenchmark(
       {
         USER_SERVICE_URL: userService.url,
         ORDER_SERVICE_URL: orderService.url,
+        // Counted in Redis, as in production.
+        REDIS_URL: redisUrl,
         ...RAISED_RATE_LIMITS,
       },
       { side: on },
