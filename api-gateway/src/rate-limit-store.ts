@@ -9,8 +9,12 @@ export interface RateLimitStore {
   answers(): boolean
 }
 
-/** A count normally takes well under a millisecond; a paused Redis must not hold requests. */
-const COMMAND_TIMEOUT_MS = 250
+/**
+ * A count normally takes well under a millisecond, but a busy gateway reads the answer late:
+ * at 250 ms, a loaded machine's event-loop stalls turned the limit off. Long enough for
+ * those, short enough that a paused Redis holds a request for a second at most.
+ */
+const COMMAND_TIMEOUT_MS = 1_000
 const CONNECT_WAIT_MS = 2_000
 const WATCH_INTERVAL_MS = 1_000
 

@@ -36,7 +36,7 @@ describe('rate limit when its Redis is away', () => {
       what: `gateway_rate_limit_store_up ${value}`,
     })
 
-  it('serves at once while its Redis is paused, then limits again once it answers', async () => {
+  it('serves within a second while its Redis is paused, then limits again once it answers', async () => {
     assert.equal(await storeUp(), 1)
     assert.deepEqual(await statuses(`${gateway.url}/users`, 3), [200, 200, 429])
     process.kill(own.pid, 'SIGSTOP')
@@ -45,7 +45,8 @@ describe('rate limit when its Redis is away', () => {
         const started = performance.now()
         assert.deepEqual(await statuses(`${gateway.url}/users`, 1), [200])
         const ms = performance.now() - started
-        assert.ok(ms < 1_000, `request ${i} took ${ms.toFixed(0)} ms`)
+        // One bounded count (1 s) at most, until the ping notices.
+        assert.ok(ms < 2_000, `request ${i} took ${ms.toFixed(0)} ms`)
       }
       await until(0)
       assert.deepEqual(await statuses(`${gateway.url}/users`, 3), [200, 200, 200])
