@@ -54,9 +54,22 @@ async function stackPorts(workers: number): Promise<StackPorts> {
   return ports
 }
 
+/**
+ * The first worker's metrics text: from its metrics port, or from its health port when the
+ * stack measured (a baseline) is from before metrics had a port of their own.
+ */
+async function workerMetrics(urls: string[]) {
+  for (const url of urls) {
+    const answer = await fetch(`${url}/metrics`).catch(() => undefined)
+    if (answer?.ok) return answer.text()
+    await answer?.body?.cancel()
+  }
+  throw new Error(`no worker metrics at ${urls.join(' or ')}`)
+}
+
 /** Jobs the order queue still holds, by the first worker's `orders_queue_jobs` gauge. */
-async function openJobs(workerUrl: string) {
-  const text = await (await fetch(`${workerUrl}/metrics`)).text()
+async function openJobs(workerUrls: string[]) {
+  const text = await workerMetrics(workerUrls)
   const open = [...text.matchAll(/^orders_queue_jobs\{state="(\w+)"\} (\d+)$/gm)]
     .filter(([, state]) => state === 'waiting' || state === 'active' || state === 'delayed')
     .map(([, , count]) => Number(count))
@@ -64,9 +77,9 @@ async function openJobs(workerUrl: string) {
   return open.reduce((a, b) => a + b, 0)
 }
 
-async function untilDrained(workerUrl: string) {
+async function untilDrained(workerUrls: string[]) {
   const deadline = Date.now() + DRAIN_TIMEOUT_MS
-  while ((await openJobs(workerUrl)) > 0) {
+  while ((await openJobs(workerUrls)) > 0) {
     if (Date.now() > deadline) throw new Error('the queue was not drained within 180 s')
     await sleep(200)
   }
@@ -75,14 +88,14 @@ async function untilDrained(workerUrl: string) {
 /** Places orders through the gateway for `seconds` (wrk), then waits for the queue to drain. */
 async function placeOrders(
   gatewayUrl: string,
-  workerUrl: string,
+  workerUrls: string[],
   seconds: number,
   connections: number,
 ) {
   const id = await createUser(gatewayUrl)
   const body = { json: { user_id: id, item: 'benchmark item', quantity: 1 } }
   const load = await runWrkPost(`${gatewayUrl}/orders`, body, { connections, durationS: seconds })
-  await untilDrained(workerUrl)
+  await untilDrained(workerUrls)
   return load
 }
 
@@ -184,7 +197,7 @@ export async function runMemoryBenchmark(
       say(`placing orders through the gateway for ${options.load} s, then the drain`)
       load = await placeOrders(
         `http://127.0.0.1:${ports.gateway}`,
-        `http://127.0.0.1:${ports.firstWorker}`,
+        [ports.firstWorkerMetrics, ports.firstWorker].map((port) => `http://127.0.0.1:${port}`),
         options.load,
         options.connections,
       )

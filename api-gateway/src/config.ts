@@ -1,8 +1,17 @@
-import { BaseConfig, commaSeparated, env, origin, parseConfig, replicaUrls } from '@shop/platform'
+import {
+  BaseConfig,
+  commaSeparated,
+  env,
+  metricsConfig,
+  origin,
+  parseConfig,
+  replicaUrls,
+} from '@shop/platform'
 import type { z } from 'zod'
 
 export const Config = BaseConfig.extend({
   PORT: env.port(8080),
+  ...metricsConfig(9080),
   USER_SERVICE_URL: replicaUrls('http://127.0.0.1:8001'),
   ORDER_SERVICE_URL: replicaUrls('http://127.0.0.1:8002'),
   UPSTREAM_TIMEOUT_MS: env.positiveInt(10_000),

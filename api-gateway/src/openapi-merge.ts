@@ -152,7 +152,7 @@ function componentRenames(merged: OpenApiDocument['components'] & {}, upstream: 
 
 /**
  * One document for the whole system: the gateway's own routes, then each upstream's routes
- * under its prefixes (so a service's own health, metrics and docs routes stay out: the
+ * under its prefixes (so a service's own health and docs routes stay out: the
  * gateway's are the ones served here), with component names and operation ids kept apart.
  * `servers` points at the gateway so Swagger UI's "Try it out" goes through it. Never
  * mutates its inputs.

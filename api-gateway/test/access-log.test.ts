@@ -32,6 +32,7 @@ describe('the access log of a gateway process', () => {
           ...process.env,
           HOST: '127.0.0.1',
           PORT: String(port),
+          METRICS_PORT: '0',
           LOG_LEVEL: 'info',
           USER_SERVICE_URL: upstream.url,
           ORDER_SERVICE_URL: upstream.url,

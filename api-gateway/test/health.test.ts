@@ -5,7 +5,7 @@ import { json, problemOf, startGateway } from './support/gateway.js'
 import { useEcho, useGateway } from './support/suite.js'
 import { deadUrl } from './support/traffic.js'
 
-describe('GET /healthz, /readyz and /metrics', () => {
+describe('GET /healthz, /readyz, and /metrics on the metrics port', () => {
   const users = useEcho('users-1')
   const ordersA = useEcho('orders-a')
   const ordersB = useEcho('orders-b')
@@ -45,9 +45,9 @@ describe('GET /healthz, /readyz and /metrics', () => {
     assert.equal((await fetch(`${gateway.url}/healthz`)).status, 200)
   })
 
-  it('answers /metrics in Prometheus text format, counting proxied requests', async () => {
+  it('answers /metrics on the metrics port in Prometheus text format, counting proxied requests', async () => {
     await (await fetch(`${gateway.url}/users/1`)).arrayBuffer()
-    const response = await fetch(`${gateway.url}/metrics`)
+    const response = await fetch(`${gateway.metricsUrl}/metrics`)
     assert.equal(response.status, 200)
     assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/)
     const text = await response.text()
@@ -58,6 +58,15 @@ describe('GET /healthz, /readyz and /metrics', () => {
       /^gateway_proxied_request_duration_seconds_count\{upstream="user-service",status_class="2xx"\} 1$/m,
     )
     assert.doesNotMatch(text, /route="\/(healthz|readyz)"/)
+  })
+
+  it('answers /metrics on the public port 404 problem+json, and nothing else on the metrics port', async () => {
+    const hidden = await problemOf(await fetch(`${gateway.url}/metrics`))
+    assert.equal(hidden.status, 404)
+    assert.match(hidden.contentType, /^application\/problem\+json/)
+    for (const path of ['/healthz', '/users/1', '/docs/json']) {
+      assert.equal((await problemOf(await fetch(`${gateway.metricsUrl}${path}`))).status, 404)
+    }
   })
 })
 

@@ -58,7 +58,8 @@ export async function startServer(
     name,
     side.node,
     [...profile, ...(await entryArgs(side, file))],
-    { HOST: '127.0.0.1', [portVariable]: String(port), ...env },
+    // Its metrics listener on any free port: several workers run side by side.
+    { HOST: '127.0.0.1', [portVariable]: String(port), METRICS_PORT: '0', ...env },
     side.root,
   )
   cleanup.add(name, () => child.stop())

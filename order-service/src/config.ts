@@ -1,4 +1,4 @@
-import { BaseConfig, env, parseConfig, replicaUrls } from '@shop/platform'
+import { BaseConfig, env, metricsConfig, parseConfig, replicaUrls } from '@shop/platform'
 import { IdempotencyConfig } from '@shop/platform/postgres'
 import { z } from 'zod'
 
@@ -23,6 +23,7 @@ const queuePrefix = () =>
 
 export const ApiConfig = BaseConfig.extend({
   PORT: env.port(8002),
+  ...metricsConfig(9002),
   DATABASE_URL: env.postgresUrl(),
   REDIS_URL: env.redisUrl(),
   USER_SERVICE_URL: replicaUrls('http://127.0.0.1:8001'),
@@ -48,6 +49,7 @@ export const MigrateConfig = ApiConfig.pick({ DATABASE_URL: true })
 
 export const WorkerConfig = BaseConfig.extend({
   WORKER_PORT: env.port(8003),
+  ...metricsConfig(9003),
   DATABASE_URL: env.postgresUrl(),
   REDIS_URL: env.redisUrl(),
   ORDER_QUEUE_NAME: queueName(),
@@ -68,6 +70,7 @@ const isLoopback = (address: string) =>
 
 export const BoardConfig = BaseConfig.extend({
   BULL_BOARD_PORT: env.port(5555),
+  ...metricsConfig(9555),
   REDIS_URL: env.redisUrl(),
   ORDER_QUEUE_NAME: queueName(),
   ORDER_QUEUE_PREFIX: queuePrefix(),

@@ -55,7 +55,6 @@ describe('Swagger UI', () => {
       'GET /docs',
       'GET /docs/json',
       'GET /healthz',
-      'GET /metrics',
       'GET /readyz',
       ...users.filter((op) => op.includes(' /users')),
       ...orders.filter((op) => op.includes(' /orders')),

@@ -30,6 +30,7 @@ import {
 } from './support/health.js'
 import { listeners } from './support/host.js'
 import { checksInOrder } from './support/in-order.js'
+import { assertMetricsUnpublished } from './support/metrics.js'
 import { nativePostgresMajor, runSystemTest } from './support/native.js'
 import { orderProcessed, ordersServed, placeProcessedOrder } from './support/orders.js'
 import { seriesCount, targetProblems } from './support/prometheus.js'
@@ -131,6 +132,26 @@ describe('docker compose on Docker Engine', { skip: skipWithoutEngine }, () => {
       }
     })
 
+    check(
+      'serves /metrics on no published port, only on each unpublished metrics port',
+      async () => {
+        const orderService = await project.published('order-service', 8002)
+        await assertMetricsUnpublished(project, 'api-gateway', GATEWAY)
+        await assertMetricsUnpublished(
+          project,
+          'user-service',
+          `http://127.0.0.1:${PORTS.userService}`,
+        )
+        await assertMetricsUnpublished(
+          project,
+          'order-service',
+          `http://127.0.0.1:${orderService.port}`,
+        )
+        await assertMetricsUnpublished(project, 'order-worker')
+        await assertMetricsUnpublished(project, 'bull-board')
+      },
+    )
+
     check('takes a user and an order through the gateway and processes it', async () => {
       orderId = await placeProcessedOrder(client)
     })
@@ -191,21 +212,17 @@ describe('docker compose on Docker Engine', { skip: skipWithoutEngine }, () => {
     })
 
     check("spreads the gateway's requests over every order-service replica", async () => {
-      const ports: number[] = []
-      for (let index = 1; index <= ORDER_SERVICES; index++) {
-        ports.push((await project.published('order-service', 8002, index)).port)
-      }
-      const before = await Promise.all(ports.map(ordersServed))
+      const replicas = Array.from({ length: ORDER_SERVICES }, (_, i) => i + 1)
+      const served = () => Promise.all(replicas.map((index) => ordersServed(project, index)))
+      const before = await served()
       for (let i = 0; i < 20; i++) {
         const { response } = await client.GET('/orders', { params: { query: { limit: '1' } } })
         assert.equal(response.status, 200)
       }
-      const served = (await Promise.all(ports.map(ordersServed))).map(
-        (n, i) => n - (before[i] ?? 0),
-      )
+      const after = (await served()).map((n, i) => n - (before[i] ?? 0))
       assert.ok(
-        served.every((n) => n > 0),
-        `GET /orders per replica: ${served}`,
+        after.every((n) => n > 0),
+        `GET /orders per replica: ${after}`,
       )
     })
 
@@ -229,6 +246,7 @@ describe('docker compose on Docker Engine', { skip: skipWithoutEngine }, () => {
         'user-service': 1,
         'order-service': ORDER_SERVICES,
         'order-worker': WORKERS,
+        'bull-board': 1,
         prometheus: 1,
       }
       await eventually(

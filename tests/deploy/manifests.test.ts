@@ -96,6 +96,33 @@ describe('Kubernetes manifests under deploy/', { skip: skipWithoutKubectl }, () 
         assert.equal(deployments().length, 5)
       })
 
+      it("declares each process's METRICS_PORT as its `metrics` port, which its scrape annotations and no probe name", () => {
+        const found = deployments().flatMap((workload) => {
+          const { owner, container } = workload
+          const name = owner.metadata.name
+          const metrics = Number(parsedConfig(workload).METRICS_PORT)
+          const declared = (container.ports ?? []).find(
+            (p: { name?: string }) => p.name === 'metrics',
+          )
+          const annotations = owner.spec.template.metadata.annotations ?? {}
+          const probed = ['livenessProbe', 'readinessProbe', 'startupProbe'].map(
+            (kind) => container[kind]?.httpGet?.port,
+          )
+          return problems([
+            declared?.containerPort !== metrics &&
+              `${name}: port \`metrics\` is ${declared?.containerPort}, METRICS_PORT ${metrics}`,
+            annotations['prometheus.io/scrape'] !== 'true' && `${name}: not annotated for scraping`,
+            annotations['prometheus.io/port'] !== String(metrics) &&
+              `${name}: scrape annotation port ${annotations['prometheus.io/port']}`,
+            annotations['prometheus.io/path'] !== '/metrics' && `${name}: scrape path`,
+            probed.some((port) => port === 'metrics' || port === metrics) &&
+              `${name}: a probe on the metrics port`,
+          ])
+        })
+        assert.deepEqual(found, [])
+        assert.equal(deployments().length, 5)
+      })
+
       it('sets cpu and memory requests and limits on every container', () => {
         const found = rendered.workloads.flatMap(({ owner, container }) =>
           ['requests', 'limits'].flatMap((bound) =>

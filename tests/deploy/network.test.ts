@@ -19,11 +19,22 @@ const DATA_STORE_PLACES: Endpoint[] = [
   { pod: { 'cnpg.io/cluster': 'shop-db' }, namespace: { 'kubernetes.io/metadata.name': 'data' } },
 ]
 
-const podOf = (owner: K8sObject): Endpoint => ({ pod: owner.spec.template.metadata.labels })
-const portsOf = (owner: K8sObject): number[] =>
-  owner.spec.template.spec.containers.flatMap((c: { ports?: { containerPort: number }[] }) =>
-    (c.ports ?? []).map((p) => p.containerPort),
-  )
+/** Prometheus, where the shop's policies expect it. */
+const MONITORING: Endpoint = {
+  pod: { 'app.kubernetes.io/name': 'prometheus' },
+  namespace: { 'kubernetes.io/metadata.name': 'monitoring' },
+}
+
+type ContainerPort = { name?: string; containerPort: number }
+const containerPorts = (owner: K8sObject): ContainerPort[] =>
+  owner.spec.template.spec.containers.flatMap((c: { ports?: ContainerPort[] }) => c.ports ?? [])
+const podOf = (owner: K8sObject): Endpoint => ({
+  pod: owner.spec.template.metadata.labels,
+  ports: Object.fromEntries(
+    containerPorts(owner).flatMap((p) => (p.name ? [[p.name, p.containerPort]] : [])),
+  ),
+})
+const portsOf = (owner: K8sObject): number[] => containerPorts(owner).map((p) => p.containerPort)
 
 describe('NetworkPolicies under deploy/', { skip: skipWithoutKubectl }, () => {
   if (kubectlMissing) {
@@ -47,6 +58,25 @@ describe('NetworkPolicies under deploy/', { skip: skipWithoutKubectl }, () => {
           ),
         )
         assert.deepEqual([...new Set(admitted)], ['api-gateway:8080'])
+      })
+
+      it('admits Prometheus from the monitoring namespace to each metrics port, and no other port of its own', () => {
+        for (const workload of rendered.workloads.filter((w) => w.owner.kind === 'Deployment')) {
+          const { owner } = workload
+          const metrics = Number(parsedConfig(workload).METRICS_PORT)
+          for (const port of portsOf(owner)) {
+            // The gateway's public port admits everyone: Prometheus too, as any client.
+            const open = OUTSIDE.some((source) =>
+              connects(rendered.objects, source, podOf(owner), port),
+            )
+            assert.equal(
+              connects(rendered.objects, MONITORING, podOf(owner), port),
+              port === metrics || open,
+              `monitoring → ${owner.metadata.name}:${port} (METRICS_PORT ${metrics})`,
+            )
+          }
+          assert.ok(portsOf(owner).includes(metrics), `${owner.metadata.name} declares ${metrics}`)
+        }
       })
 
       it('lets every upstream URL in a config reach the pods of the Service it names', () => {

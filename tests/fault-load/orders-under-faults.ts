@@ -98,7 +98,7 @@ describe(`${ORDERS} orders through the gateway while a worker, Redis and Postgre
       const client = shopClient(stack.urls.gateway)
       for (let i = 0; i < 20; i++) userIds.push((await createUser(client)).id)
 
-      const [killedWorker = '', ...survivors] = stack.urls.workers
+      const [killedWorker = '', ...survivors] = stack.urls.metrics.workers
       let killedWorkerCount = 0
       /**
        * The workers are frozen for a moment so a backlog builds, and Redis is paused once

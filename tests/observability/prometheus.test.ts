@@ -10,8 +10,14 @@ import { asPrometheusSees } from './support/promql.js'
 import { promtool, promtoolMissing, skipWithoutPromtool } from './support/promtool.js'
 import { prometheusConfig, rules } from './support/rules.js'
 
-/** The shop processes that serve /metrics without a login (bull-board is behind Basic auth). */
-const SCRAPED_SERVICES = ['api-gateway', 'order-service', 'order-worker', 'user-service']
+/** Every shop process: each serves /metrics, without a login, on its metrics port. */
+const SCRAPED_SERVICES = [
+  'api-gateway',
+  'bull-board',
+  'order-service',
+  'order-worker',
+  'user-service',
+]
 
 describe('Prometheus configuration and alerting rules, through promtool', {
   skip: skipWithoutPromtool,
@@ -79,25 +85,37 @@ describe('Prometheus configuration files', () => {
     )
   })
 
-  it('finds every replica of every shop process by DNS on its service name, at the port it serves', async () => {
+  it('finds every replica of every shop process by DNS on its service name, at its metrics port', async () => {
     const services = await composeServices()
     const { scrape_configs } = await prometheusConfig()
     const found = scrape_configs.flatMap((job) =>
       (job.dns_sd_configs ?? []).flatMap((sd) =>
         sd.names.map((name) => {
-          // `healthz PORT` probes the port the process serves /healthz and /metrics on.
-          const probe = services[name]?.healthcheck?.test
-          return `${name} ${sd.type}:${sd.port} (compose probes ${probe?.at(-1)})`
+          const metricsPort = services[name]?.environment?.METRICS_PORT
+          return `${name} ${sd.type}:${sd.port} (METRICS_PORT ${metricsPort})`
         }),
       ),
     )
     assert.deepEqual(
       found.sort(),
       SCRAPED_SERVICES.map((name) => {
-        const port = services[name]?.healthcheck?.test?.at(-1)
-        return `${name} A:${port} (compose probes ${port})`
+        const port = services[name]?.environment?.METRICS_PORT
+        assert.ok(port, `${name} sets no METRICS_PORT in docker-compose.yml`)
+        return `${name} A:${port} (METRICS_PORT ${port})`
       }),
     )
+  })
+
+  it('never publishes a metrics port, nor serves metrics on the port compose probes', async () => {
+    const services = await composeServices()
+    for (const name of SCRAPED_SERVICES) {
+      const service = services[name]
+      const metricsPort = String(service?.environment?.METRICS_PORT)
+      // `host:published:container`, or fewer parts: the container port is the last.
+      const published = (service?.ports ?? []).map((port) => port.split(':').at(-1))
+      assert.ok(!published.includes(metricsPort), `${name} publishes ${metricsPort}`)
+      assert.notEqual(service?.healthcheck?.test?.at(-1), metricsPort, name)
+    }
   })
 
   it('mounts the configuration and the rule files where the official image reads them', async () => {

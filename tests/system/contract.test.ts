@@ -218,12 +218,6 @@ const OWN_CASES: Case[] = [
     send: ({ client }) => client.GET('/readyz'),
   },
   {
-    operation: 'getMetrics',
-    status: 200,
-    what: 'metrics',
-    send: ({ client }) => client.GET('/metrics', { parseAs: 'text' }),
-  },
-  {
     operation: 'getApiReference',
     status: 200,
     what: 'Swagger UI',

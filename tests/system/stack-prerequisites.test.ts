@@ -63,6 +63,7 @@ describe('pnpm stack prerequisites', () => {
 
   for (const [variable, what] of [
     [PORT_VARIABLES.gateway, 'api-gateway'],
+    [PORT_VARIABLES.gatewayMetrics, 'api-gateway metrics'],
     [PORT_VARIABLES.redis, 'Redis'],
   ] as const) {
     it(`exits with one line naming the port when the ${what} port is in use`, async () => {

@@ -13,10 +13,11 @@ import { startTestStack, type TestStack } from './support/test-stack.js'
 const CONCURRENCY = 4
 const STALLED = 'order job stalled'
 
-async function processedCount(workerUrl: string) {
-  const text = await (await fetch(`${workerUrl}/metrics`)).text()
+/** `orders_processed_total` at a worker's metrics listener. */
+async function processedCount(metricsUrl: string) {
+  const text = await (await fetch(`${metricsUrl}/metrics`)).text()
   const line = text.split('\n').find((l) => l.startsWith('orders_processed_total '))
-  if (!line) throw new Error(`no orders_processed_total at ${workerUrl}/metrics`)
+  if (!line) throw new Error(`no orders_processed_total at ${metricsUrl}/metrics`)
   return Number(line.split(' ')[1])
 }
 
@@ -56,7 +57,7 @@ describe('order workers', () => {
   })
 
   it('share a burst of 200 orders, each processed by exactly one of them', async () => {
-    const workers = running.stack.urls.workers
+    const workers = running.stack.urls.metrics.workers
     const before = await Promise.all(workers.map(processedCount))
     const user = await createUser(client)
     await placeOrders(client, user.id, 200)

@@ -1,9 +1,10 @@
-import { BaseConfig, env, parseConfig } from '@shop/platform'
+import { BaseConfig, env, metricsConfig, parseConfig } from '@shop/platform'
 import { IdempotencyConfig } from '@shop/platform/postgres'
 import type { z } from 'zod'
 
 export const Config = BaseConfig.extend({
   PORT: env.port(8001),
+  ...metricsConfig(9001),
   DATABASE_URL: env.postgresUrl(),
   ...IdempotencyConfig.shape,
 })

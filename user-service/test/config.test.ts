@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { ConfigError } from '@shop/platform'
+import { ConfigError, metricsAddress } from '@shop/platform'
 import { loadConfig } from '../src/config.js'
 
 const DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:5433/shop'
@@ -11,15 +11,28 @@ describe('loadConfig', () => {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
       PORT: 8001,
+      METRICS_PORT: 9001,
       DATABASE_URL,
       IDEMPOTENCY_RETENTION_HOURS: 24,
     })
   })
 
   it('reads every variable', () => {
-    const config = loadConfig({ DATABASE_URL, HOST: '0.0.0.0', PORT: '9001', LOG_LEVEL: 'debug' })
+    const config = loadConfig({
+      DATABASE_URL,
+      HOST: '0.0.0.0',
+      PORT: '9001',
+      METRICS_PORT: '9101',
+      METRICS_HOST: '10.0.0.5',
+      LOG_LEVEL: 'debug',
+    })
     assert.equal(config.HOST, '0.0.0.0')
     assert.equal(config.PORT, 9001)
+    assert.deepEqual(metricsAddress(config), { host: '10.0.0.5', port: 9101 })
+    assert.deepEqual(metricsAddress(loadConfig({ DATABASE_URL, HOST: '0.0.0.0' })), {
+      host: '0.0.0.0',
+      port: 9001,
+    })
     assert.equal(config.LOG_LEVEL, 'debug')
   })
 

@@ -13,7 +13,7 @@ function startServer(env: Record<string, string>) {
     ['--import', 'tsx', '--conditions=development', 'src/server.ts'],
     {
       cwd: serviceRoot,
-      env: { PATH: process.env.PATH ?? '', NODE_NO_WARNINGS: '1', ...env },
+      env: { PATH: process.env.PATH ?? '', NODE_NO_WARNINGS: '1', METRICS_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   )

@@ -48,7 +48,6 @@ describe('user-service operations', () => {
       'createUser',
       'getApiReference',
       'getLiveness',
-      'getMetrics',
       'getOpenApiDocument',
       'getReadiness',
       'getUser',
@@ -63,9 +62,10 @@ describe('user-service operations', () => {
     assert.match(res.body, /swagger/i)
   })
 
-  it('exposes Prometheus metrics including the users routes', async () => {
+  it('exposes Prometheus metrics including the users routes on its metrics listener only', async () => {
     await service.app.inject({ method: 'GET', url: '/users' })
-    const res = await service.app.inject({ method: 'GET', url: '/metrics' })
+    assert.equal((await service.app.inject({ method: 'GET', url: '/metrics' })).statusCode, 404)
+    const res = await service.app.metricsServer.inject({ method: 'GET', url: '/metrics' })
     assert.equal(res.statusCode, 200)
     assert.match(String(res.headers['content-type']), /^text\/plain/)
     assert.match(res.body, /http_request_duration_seconds_count\{[^}]*route="\/users"/)

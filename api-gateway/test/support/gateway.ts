@@ -1,10 +1,12 @@
 import { request as httpRequest } from 'node:http'
-import { listenOnLoopback } from '@shop/test-kit'
+import { listenMetricsOnLoopback, listenOnLoopback } from '@shop/test-kit'
 import { buildGateway, type GatewayOptions } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 
 export interface RunningGateway {
   url: string
+  /** The metrics listener's base URL: `/metrics` is served there, not at `url`. */
+  metricsUrl: string
   close(): Promise<void>
 }
 
@@ -22,7 +24,8 @@ export async function startGateway(
   const config = loadConfig({ LOG_LEVEL: 'silent', ...RAISED_LIMITS, ...env })
   const app = await buildGateway(config, options)
   const url = await listenOnLoopback(app)
-  return { url, close: () => app.close() }
+  const metricsUrl = await listenMetricsOnLoopback(app)
+  return { url, metricsUrl, close: () => app.close() }
 }
 
 export async function json<T = Record<string, unknown>>(response: Response): Promise<T> {

@@ -82,7 +82,6 @@ describe('order-service endpoints', () => {
     assert.deepEqual(ids.sort(), [
       'getApiReference',
       'getLiveness',
-      'getMetrics',
       'getOpenApiDocument',
       'getOrder',
       'getReadiness',
@@ -94,9 +93,10 @@ describe('order-service endpoints', () => {
     assert.deepEqual(document.servers, [{ url: '/' }])
   })
 
-  it('serves Prometheus metrics', async () => {
+  it('serves Prometheus metrics on its metrics listener only', async () => {
     await api.app.inject({ method: 'GET', url: '/orders' })
-    const response = await api.app.inject({ method: 'GET', url: '/metrics' })
+    assert.equal((await api.app.inject({ method: 'GET', url: '/metrics' })).statusCode, 404)
+    const response = await api.app.metricsServer.inject({ method: 'GET', url: '/metrics' })
     assert.equal(response.statusCode, 200)
     assert.match(String(response.headers['content-type']), /^text\/plain/)
     assert.match(response.body, /http_request_duration_seconds/)

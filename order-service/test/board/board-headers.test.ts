@@ -37,6 +37,18 @@ describe('Bull Board', () => {
     assert.equal(page.headers['x-content-type-options'], 'nosniff')
   })
 
+  it('serves /metrics on its metrics listener without a login, and not on its own port', async () => {
+    const credentials = Buffer.from('board:a long test password').toString('base64')
+    const hidden = await board.inject({
+      url: '/metrics',
+      headers: { authorization: `Basic ${credentials}` },
+    })
+    assert.equal(hidden.statusCode, 404)
+    const metrics = await board.metricsServer.inject({ url: '/metrics' })
+    assert.equal(metrics.statusCode, 200)
+    assert.match(metrics.body, /^# TYPE process_cpu_user_seconds_total counter$/m)
+  })
+
   it('leaves its probes without them', async () => {
     const probe = await board.inject({ url: '/healthz' })
     assert.equal(probe.statusCode, 200)

@@ -161,8 +161,9 @@ describe('order worker', () => {
       return response.statusCode === 200 ? response : undefined
     })
     assert.deepEqual(ready.json().checks, { postgres: 'ok', redis: 'ok' })
+    assert.equal((await app.inject({ method: 'GET', url: '/metrics' })).statusCode, 404)
     const metrics = await eventually(async () => {
-      const response = await app.inject({ method: 'GET', url: '/metrics' })
+      const response = await app.metricsServer.inject({ method: 'GET', url: '/metrics' })
       return /^orders_processed_total 1$/m.test(response.body) ? response : undefined
     })
     assert.match(metrics.body, /^orders_failed_total 0$/m)

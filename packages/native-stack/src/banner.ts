@@ -19,10 +19,15 @@ export function banner(stack: Stack, board: BoardCredentials) {
     ['user-service docs', `${urls.userService}/docs`],
     ['order-service docs', `${urls.orderService}/docs`],
     ['bull-board', `${urls.board}  (${credentials})`],
-    ...urls.workers.map((url, i): [string, string] => [
-      `worker-${i + 1} metrics`,
-      `${url}/metrics`,
-    ]),
+    ['metrics', `${urls.metrics.gateway}/metrics (gateway)`],
+    ...(
+      [
+        ['user-service', urls.metrics.userService],
+        ['order-service', urls.metrics.orderService],
+        ...urls.metrics.workers.map((url, i) => [`worker-${i + 1}`, url]),
+        ['bull-board', urls.metrics.board],
+      ] as const
+    ).map(([name, url]): [string, string] => ['', `${url}/metrics (${name})`]),
     ['PostgreSQL', redacted(stack.databaseUrl)],
     ['Redis', redacted(stack.redisUrl)],
   ]

@@ -1,13 +1,19 @@
 import { assertPortFree, freePort } from '@shop/local-infra'
 import type { StackPorts } from './options.js'
 
-/** `count` consecutive free ports: the workers' health ports follow one another. */
-async function freePortRun(count: number): Promise<number> {
+/**
+ * `count` consecutive free ports, none of them `taken`: the workers' health ports follow one
+ * another, and so do their metrics ports.
+ */
+async function freePortRun(count: number, taken: Set<number>): Promise<number> {
   for (;;) {
     const first = await freePort()
     if (first + count - 1 > 65_535) continue
+    const run = Array.from({ length: count }, (_, i) => first + i)
+    if (run.some((port) => taken.has(port))) continue
     try {
-      for (let port = first + 1; port < first + count; port++) await assertPortFree(port, 'worker')
+      for (const port of run.slice(1)) await assertPortFree(port, 'worker')
+      for (const port of run) taken.add(port)
       return first
     } catch {
       // One of the following ports is taken: draw again.
@@ -22,8 +28,9 @@ async function freePortRun(count: number): Promise<number> {
  * worker's.
  */
 export async function freeStackPorts(workers: number): Promise<StackPorts> {
-  const firstWorker = await freePortRun(workers)
-  const taken = new Set(Array.from({ length: workers }, (_, i) => firstWorker + i))
+  const taken = new Set<number>()
+  const firstWorker = await freePortRun(workers, taken)
+  const firstWorkerMetrics = await freePortRun(workers, taken)
   const draw = async () => {
     for (;;) {
       const port = await freePort()
@@ -35,11 +42,16 @@ export async function freeStackPorts(workers: number): Promise<StackPorts> {
   }
   return {
     firstWorker,
+    firstWorkerMetrics,
     postgres: await draw(),
     redis: await draw(),
     userService: await draw(),
     orderService: await draw(),
     board: await draw(),
     gateway: await draw(),
+    userServiceMetrics: await draw(),
+    orderServiceMetrics: await draw(),
+    boardMetrics: await draw(),
+    gatewayMetrics: await draw(),
   }
 }

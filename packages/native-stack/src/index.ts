@@ -46,6 +46,17 @@ async function assertPortsFree(options: StackOptions) {
     ]),
     [ports.board, `bull-board, or set ${PORT_VARIABLES.board}`],
     [ports.gateway, `api-gateway, or set ${PORT_VARIABLES.gateway}`],
+    [ports.userServiceMetrics, `user-service metrics, or set ${PORT_VARIABLES.userServiceMetrics}`],
+    [
+      ports.orderServiceMetrics,
+      `order-service metrics, or set ${PORT_VARIABLES.orderServiceMetrics}`,
+    ],
+    ...Array.from({ length: workers }, (_, i): [number, string] => [
+      ports.firstWorkerMetrics + i,
+      `worker-${i + 1} metrics, or set ${PORT_VARIABLES.firstWorkerMetrics} (worker N uses it + N - 1)`,
+    ]),
+    [ports.boardMetrics, `bull-board metrics, or set ${PORT_VARIABLES.boardMetrics}`],
+    [ports.gatewayMetrics, `api-gateway metrics, or set ${PORT_VARIABLES.gatewayMetrics}`],
   ]
   if (options.databaseUrl === undefined) {
     wanted.push([ports.postgres, `PostgreSQL, or set ${PORT_VARIABLES.postgres} or DATABASE_URL`])
@@ -64,6 +75,13 @@ export function stackUrls(ports: StackPorts, workers: number): StackUrls {
     orderService: url(ports.orderService),
     board: url(ports.board),
     workers: Array.from({ length: workers }, (_, i) => url(ports.firstWorker + i)),
+    metrics: {
+      gateway: url(ports.gatewayMetrics),
+      userService: url(ports.userServiceMetrics),
+      orderService: url(ports.orderServiceMetrics),
+      board: url(ports.boardMetrics),
+      workers: Array.from({ length: workers }, (_, i) => url(ports.firstWorkerMetrics + i)),
+    },
   }
 }
 

@@ -19,6 +19,13 @@ export interface StackPorts {
   firstWorker: number
   board: number
   gateway: number
+  /** Each process's metrics listener (its METRICS_PORT), apart from its public port. */
+  userServiceMetrics: number
+  orderServiceMetrics: number
+  /** Worker N's metrics port is `firstWorkerMetrics + N - 1`. */
+  firstWorkerMetrics: number
+  boardMetrics: number
+  gatewayMetrics: number
 }
 
 export interface BoardCredentials {
@@ -68,6 +75,11 @@ export const PORT_VARIABLES: Record<keyof StackPorts, string> = {
   firstWorker: 'SHOP_WORKER_PORT',
   board: 'SHOP_BOARD_PORT',
   gateway: 'SHOP_GATEWAY_PORT',
+  userServiceMetrics: 'SHOP_USER_SERVICE_METRICS_PORT',
+  orderServiceMetrics: 'SHOP_ORDER_SERVICE_METRICS_PORT',
+  firstWorkerMetrics: 'SHOP_WORKER_METRICS_PORT',
+  boardMetrics: 'SHOP_BOARD_METRICS_PORT',
+  gatewayMetrics: 'SHOP_GATEWAY_METRICS_PORT',
 }
 
 export const DEFAULT_PORTS: StackPorts = {
@@ -78,6 +90,11 @@ export const DEFAULT_PORTS: StackPorts = {
   firstWorker: 8003,
   board: 5555,
   gateway: 8080,
+  userServiceMetrics: 9001,
+  orderServiceMetrics: 9002,
+  firstWorkerMetrics: 9003,
+  boardMetrics: 9555,
+  gatewayMetrics: 9080,
 }
 
 const USAGE = 'usage: stack [--mode built|dev|source] [--workers N]'
@@ -125,10 +142,12 @@ export function optionsFromCommandLine(
     throw new PrerequisiteError(`--workers ${values.workers} must be a whole number from 1 to 32`)
   }
   const ports = portsFrom(env)
-  if (ports.firstWorker + workers - 1 > 65_535) {
-    throw new PrerequisiteError(
-      `${PORT_VARIABLES.firstWorker}=${ports.firstWorker} leaves no room for ${workers} workers`,
-    )
+  for (const key of ['firstWorker', 'firstWorkerMetrics'] as const) {
+    if (ports[key] + workers - 1 > 65_535) {
+      throw new PrerequisiteError(
+        `${PORT_VARIABLES[key]}=${ports[key]} leaves no room for ${workers} workers`,
+      )
+    }
   }
   const user = env.BULL_BOARD_USER || 'admin'
   const password = env.BULL_BOARD_PASSWORD || 'admin'

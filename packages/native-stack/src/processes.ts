@@ -95,7 +95,11 @@ export function planProcesses(options: StackOptions, { databaseUrl, redisUrl }: 
     'user-service',
     { service: 'user-service', file: 'server' },
     ports.userService,
-    { PORT: String(ports.userService), DATABASE_URL: databaseUrl },
+    {
+      PORT: String(ports.userService),
+      METRICS_PORT: String(ports.userServiceMetrics),
+      DATABASE_URL: databaseUrl,
+    },
     1,
   )
   add(
@@ -104,6 +108,7 @@ export function planProcesses(options: StackOptions, { databaseUrl, redisUrl }: 
     ports.orderService,
     {
       PORT: String(ports.orderService),
+      METRICS_PORT: String(ports.orderServiceMetrics),
       DATABASE_URL: databaseUrl,
       REDIS_URL: redisUrl,
       USER_SERVICE_URL: userServiceUrl,
@@ -116,7 +121,12 @@ export function planProcesses(options: StackOptions, { databaseUrl, redisUrl }: 
       `worker-${n}`,
       { service: 'order-service', file: 'worker/server' },
       port,
-      { WORKER_PORT: String(port), DATABASE_URL: databaseUrl, REDIS_URL: redisUrl },
+      {
+        WORKER_PORT: String(port),
+        METRICS_PORT: String(ports.firstWorkerMetrics + n - 1),
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: redisUrl,
+      },
       2,
     )
   }
@@ -126,6 +136,7 @@ export function planProcesses(options: StackOptions, { databaseUrl, redisUrl }: 
     ports.board,
     {
       BULL_BOARD_PORT: String(ports.board),
+      METRICS_PORT: String(ports.boardMetrics),
       REDIS_URL: redisUrl,
       BULL_BOARD_USER: options.board.user,
       BULL_BOARD_PASSWORD: options.board.password,
@@ -138,6 +149,7 @@ export function planProcesses(options: StackOptions, { databaseUrl, redisUrl }: 
     ports.gateway,
     {
       PORT: String(ports.gateway),
+      METRICS_PORT: String(ports.gatewayMetrics),
       USER_SERVICE_URL: userServiceUrl,
       ORDER_SERVICE_URL: orderServiceUrl,
       REDIS_URL: redisUrl,

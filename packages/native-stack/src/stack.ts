@@ -6,8 +6,17 @@ export interface StackUrls {
   userService: string
   orderService: string
   board: string
-  /** Health and metrics of each worker, in worker order. */
+  /** Health of each worker, in worker order. */
   workers: string[]
+  /** Each process's metrics listener, whose `/metrics` the public ports never serve. */
+  metrics: {
+    gateway: string
+    userService: string
+    orderService: string
+    board: string
+    /** In worker order. */
+    workers: string[]
+  }
 }
 
 export interface Stack {

@@ -64,3 +64,19 @@ export const BaseConfig = z.object({
   HOST: env.host(),
   LOG_LEVEL: env.logLevel(),
 })
+
+/**
+ * The metrics listener's variables, with the process's own default port: `METRICS_PORT`,
+ * and `METRICS_HOST` when it is not to listen on `HOST`.
+ */
+export const metricsConfig = (port: number) => ({
+  METRICS_PORT: env.port(port),
+  METRICS_HOST: z.string().min(1).optional(),
+})
+
+/** Where a process's metrics listener listens: `METRICS_HOST`, else `HOST`, on `METRICS_PORT`. */
+export const metricsAddress = (config: {
+  HOST: string
+  METRICS_HOST?: string | undefined
+  METRICS_PORT: number
+}) => ({ host: config.METRICS_HOST ?? config.HOST, port: config.METRICS_PORT })

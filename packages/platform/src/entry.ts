@@ -5,6 +5,8 @@ export interface Listening {
   app: FastifyInstance
   host: string
   port: number
+  /** The metrics listener's address (`metricsAddress(config)`). */
+  metrics: { host: string; port: number }
 }
 
 /**
@@ -25,7 +27,7 @@ export async function runProcess(
     const listening = await start()
     if (!listening) return
     const { listen } = await import('./server.js')
-    await listen(listening.app, { host: listening.host, port: listening.port })
+    await listen(listening.app, listening)
   } catch (error) {
     const { exitWithMessage } = await import('./server.js')
     exitWithMessage(name, error)

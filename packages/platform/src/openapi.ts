@@ -13,46 +13,21 @@ export interface OpenApiOptions {
   title: string
   description: string
   version?: string
-  /** The tags of the service's own routes; health, metrics and docs are added. */
+  /** The tags of the service's own routes; health and docs are added. */
   tags?: OpenApiTag[]
 }
 
 /** Tags of the routes every process has. */
 export const SHARED_TAGS: OpenApiTag[] = [
   { name: 'health', description: 'Liveness and readiness probes for orchestrators' },
-  { name: 'metrics', description: 'Prometheus metrics of this process' },
   { name: 'docs', description: 'This OpenAPI document and its Swagger UI' },
 ]
 
 /**
- * Routes that exist before swagger collects any (`/metrics` comes with the service app) or
- * that hide themselves (Swagger UI's), written out here so every document lists them.
+ * Routes that hide themselves (Swagger UI's), written out here so every document lists them.
+ * `/metrics` is on the metrics listener, not the public port, so no document lists it.
  */
 export const SHARED_PATHS = {
-  '/metrics': {
-    get: {
-      operationId: 'getMetrics',
-      tags: ['metrics'],
-      summary: 'Prometheus metrics',
-      description:
-        'Process metrics and a latency histogram per route, in the Prometheus text ' +
-        'exposition format, for a scraper.',
-      responses: {
-        200: {
-          description: 'Prometheus text exposition format',
-          content: {
-            'text/plain': {
-              schema: { type: 'string' },
-              example:
-                '# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n' +
-                '# TYPE process_cpu_seconds_total counter\n' +
-                'process_cpu_seconds_total 1.25\n',
-            },
-          },
-        },
-      },
-    },
-  },
   '/docs': {
     get: {
       operationId: 'getApiReference',

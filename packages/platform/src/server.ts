@@ -8,6 +8,8 @@ import { shutdownTracing } from './tracing/index.js'
 export interface ListenOptions {
   host: string
   port: number
+  /** Where `app.metricsServer` listens: a port of its own, never the public one. */
+  metrics?: { host: string; port: number }
   /** How long in-flight work may take to finish after SIGTERM. */
   graceMs?: number
 }
@@ -18,7 +20,9 @@ export function exitWithMessage(name: string, error: unknown): never {
     process.stderr.write(`${name}: ${error.message}\n`)
   } else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
     const { port } = error as NodeJS.ErrnoException & { port?: number }
-    process.stderr.write(`${name}: port ${port ?? ''} is in use: stop what uses it or set PORT\n`)
+    process.stderr.write(
+      `${name}: port ${port ?? ''} is in use: stop what uses it or set PORT / METRICS_PORT\n`,
+    )
   } else if (isDependencyUnavailable(error)) {
     const { address, port, code } = error as NodeJS.ErrnoException & {
       address?: string
@@ -62,8 +66,14 @@ function closeWhenSupervisorGone() {
   process.once('disconnect', close)
 }
 
-/** The only place a service listens: starts the app and closes it gracefully on signals. */
-export async function listen(app: FastifyInstance, { host, port, graceMs }: ListenOptions) {
+/**
+ * The only place a service listens: starts the app, then its metrics listener, and closes
+ * both gracefully on signals (the app's close closes the metrics listener).
+ */
+export async function listen(
+  app: FastifyInstance,
+  { host, port, metrics, graceMs }: ListenOptions,
+) {
   closeOnSignals(
     app.log,
     async () => {
@@ -74,5 +84,6 @@ export async function listen(app: FastifyInstance, { host, port, graceMs }: List
   )
   closeWhenSupervisorGone()
   await app.listen({ host, port })
+  if (metrics) await app.metricsServer.listen(metrics)
   reduceMemoryOnceIdle()
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { suiteSetup } from '@shop/test-kit'
+import { listenMetricsOnLoopback, listenOnLoopback, suiteSetup } from '@shop/test-kit'
 import { z } from 'zod'
 import { createServiceApp, type ServiceApp } from '../src/app.js'
 import { DependencyUnavailableError } from '../src/driver-errors.js'
@@ -114,11 +114,33 @@ describe('a service app', () => {
     assert.match(res.json().detail, /redis is not ready: connection refused/)
   })
 
-  it('serves Prometheus metrics', async () => {
+  it('serves Prometheus metrics on its metrics listener, never on the app', async () => {
     await app.inject({ method: 'POST', url: '/things', payload: { name: 'a', count: 1 } })
-    const res = await app.inject({ method: 'GET', url: '/metrics' })
+    const res = await app.metricsServer.inject({ method: 'GET', url: '/metrics' })
     assert.equal(res.statusCode, 200)
     assert.match(res.body, /http_request_duration_seconds_bucket\{.*route="\/things"/)
+    const hidden = await app.inject({ method: 'GET', url: '/metrics' })
+    assert.equal(hidden.statusCode, 404)
+    assert.match(String(hidden.headers['content-type']), /^application\/problem\+json/)
+    const other = await app.metricsServer.inject({ method: 'GET', url: '/things' })
+    assert.equal(other.statusCode, 404)
+    assert.match(String(other.headers['content-type']), /^application\/problem\+json/)
+  })
+})
+
+describe("a service app's metrics listener", () => {
+  it('serves /metrics on a port of its own, 404 on the public one, and closes with the app', async () => {
+    const app = await createServiceApp({ name: 'test', logLevel: 'silent' })
+    const publicUrl = await listenOnLoopback(app)
+    const metricsUrl = await listenMetricsOnLoopback(app)
+    assert.notEqual(metricsUrl, publicUrl)
+    assert.equal((await fetch(`${publicUrl}/metrics`)).status, 404)
+    const served = await fetch(`${metricsUrl}/metrics`)
+    assert.equal(served.status, 200)
+    assert.match(await served.text(), /^# TYPE process_cpu_user_seconds_total counter$/m)
+    await app.close()
+    assert.equal(app.metricsServer.server.listening, false)
+    await assert.rejects(fetch(`${metricsUrl}/metrics`))
   })
 })
 

@@ -9,6 +9,10 @@ export async function listenOnLoopback(app: FastifyInstance): Promise<string> {
   return `http://127.0.0.1:${address.port}`
 }
 
+/** Starts the app's metrics listener on a free loopback port: its base URL. */
+export const listenMetricsOnLoopback = (app: { metricsServer: FastifyInstance }) =>
+  listenOnLoopback(app.metricsServer)
+
 /** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
 export async function eventually<T>(
   probe: () => Promise<T | undefined>,

@@ -1,8 +1,13 @@
 import type { FastifyInstance } from 'fastify'
 
-/** The app's `/metrics` text, failing unless it answers 200. */
-export async function scrapeMetrics(app: FastifyInstance): Promise<string> {
-  const response = await app.inject({ method: 'GET', url: '/metrics' })
+/** An app of `@shop/platform`: its `/metrics` is on a listener of its own. */
+export interface WithMetricsServer {
+  metricsServer: FastifyInstance
+}
+
+/** The `/metrics` text of the app's metrics listener, failing unless it answers 200. */
+export async function scrapeMetrics(app: WithMetricsServer): Promise<string> {
+  const response = await app.metricsServer.inject({ method: 'GET', url: '/metrics' })
   if (response.statusCode !== 200) throw new Error(`/metrics answered ${response.statusCode}`)
   return response.body
 }

@@ -1,6 +1,8 @@
 import type { ShopClient } from '@shop/client'
 import { createUser, placeOrder } from '@shop/system-tests/http'
 import { eventually } from '@shop/test-kit'
+import type { ComposeProject } from './compose-project.js'
+import { scrapeInside } from './metrics.js'
 
 /** The order once the worker has processed it; fails after `timeoutMs`. */
 export function orderProcessed(client: ShopClient, id: number, timeoutMs = 60_000) {
@@ -20,9 +22,9 @@ export async function placeProcessedOrder(client: ShopClient): Promise<number> {
   return order.id
 }
 
-/** GET /orders requests an order-service replica has served, from its own /metrics. */
-export async function ordersServed(port: number): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+/** GET /orders requests order-service replica `index` has served, from its own /metrics. */
+export async function ordersServed(project: ComposeProject, index: number): Promise<number> {
+  const text = await scrapeInside(project, 'order-service', index)
   return text
     .split('\n')
     .filter((l) => l.startsWith('http_request_duration_seconds_count{'))

@@ -16,8 +16,13 @@ interface Rule {
   ports?: { port?: number | string; protocol?: string }[]
 }
 
-/** A pod in the shop's namespace, a pod in another namespace, or an address outside the cluster. */
-export type Endpoint = { pod: Labels; namespace?: Labels } | { ip: string }
+/**
+ * A pod in the shop's namespace, a pod in another namespace, or an address outside the
+ * cluster. A pod's `ports` are its named container ports, which a policy may name.
+ */
+export type Endpoint =
+  | { pod: Labels; namespace?: Labels; ports?: Record<string, number> }
+  | { ip: string }
 
 export function selectorMatches(selector: Selector | undefined, labels: Labels) {
   if (!selector) return true
@@ -63,7 +68,10 @@ function peerMatches(peer: Peer, endpoint: Endpoint) {
 
 type Direction = 'Ingress' | 'Egress'
 
-/** Whether the policies let `subject` take (Ingress) or open (Egress) a connection with `peer`. */
+/**
+ * Whether the policies let `subject` take (Ingress) or open (Egress) a connection with `peer`
+ * on `port`, which a policy may give by the name it has in the receiving pod (`named`).
+ */
 function allowed(
   policies: K8sObject[],
   direction: Direction,
@@ -71,6 +79,7 @@ function allowed(
   peer: Endpoint,
   port: number,
   protocol: string,
+  named: Record<string, number> = {},
 ) {
   const selecting = policies.filter((policy) => {
     const types: Direction[] = policy.spec.policyTypes ?? [
@@ -89,7 +98,11 @@ function allowed(
           !rule.ports ||
           rule.ports.length === 0 ||
           rule.ports.some(
-            (p) => (p.protocol ?? 'TCP') === protocol && (p.port === undefined || p.port === port),
+            (p) =>
+              (p.protocol ?? 'TCP') === protocol &&
+              (p.port === undefined ||
+                p.port === port ||
+                (typeof p.port === 'string' && named[p.port] === port)),
           )
         return peerOk && portOk
       },
@@ -112,8 +125,9 @@ export function connects(
   const ownPod = (e: Endpoint) => ('pod' in e && e.namespace === undefined ? e.pod : undefined)
   const from = ownPod(source)
   const to = ownPod(target)
+  const named = 'pod' in target ? target.ports : undefined
   return (
-    (!from || allowed(policies, 'Egress', from, target, port, protocol)) &&
-    (!to || allowed(policies, 'Ingress', to, source, port, protocol))
+    (!from || allowed(policies, 'Egress', from, target, port, protocol, named)) &&
+    (!to || allowed(policies, 'Ingress', to, source, port, protocol, named))
   )
 }

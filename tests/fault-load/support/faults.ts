@@ -61,10 +61,13 @@ export async function terminateConnections(url: string): Promise<number> {
   }
 }
 
-/** `orders_processed_total` from a worker's /metrics, or undefined when it does not answer. */
-export async function processedCount(workerUrl: string): Promise<number | undefined> {
+/**
+ * `orders_processed_total` from a worker's metrics listener, or undefined when it does not
+ * answer.
+ */
+export async function processedCount(metricsUrl: string): Promise<number | undefined> {
   try {
-    const response = await fetch(`${workerUrl}/metrics`, { signal: AbortSignal.timeout(5_000) })
+    const response = await fetch(`${metricsUrl}/metrics`, { signal: AbortSignal.timeout(5_000) })
     const text = await response.text()
     const line = text.split('\n').find((l) => l.startsWith('orders_processed_total '))
     return line === undefined ? undefined : Number(line.split(' ')[1])
@@ -77,14 +80,14 @@ export async function processedCount(workerUrl: string): Promise<number | undefi
  * A worker's count once it has stopped changing: while Redis is paused a worker finishes the
  * jobs in its hands and can take no other, so two equal readings apart mean it is idle.
  */
-export async function settledProcessedCount(workerUrl: string, timeoutMs = 20_000) {
+export async function settledProcessedCount(metricsUrl: string, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs
-  let last = await processedCount(workerUrl)
+  let last = await processedCount(metricsUrl)
   while (Date.now() < deadline) {
     await sleep(500)
-    const now = await processedCount(workerUrl)
+    const now = await processedCount(metricsUrl)
     if (now !== undefined && now === last) return now
     last = now
   }
-  throw new Error(`${workerUrl} kept processing for ${timeoutMs} ms while Redis was paused`)
+  throw new Error(`${metricsUrl} kept processing for ${timeoutMs} ms while Redis was paused`)
 }

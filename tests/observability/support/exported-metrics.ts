@@ -13,8 +13,9 @@ export function sampleNames(exposition: string): string[] {
 }
 
 /**
- * What the shop's processes export, scraped from their real /metrics: the native stack from
- * the sources (gateway, both services, a worker) after a user and an order went through it,
+ * What the shop's processes export, scraped from the /metrics of their real metrics listeners:
+ * the native stack from the sources (gateway, both services, a worker) after a user and an
+ * order went through it,
  * so that per-route and per-job histograms have samples.
  */
 export async function exportedMetricNames(): Promise<Set<string>> {
@@ -25,7 +26,8 @@ export async function exportedMetricNames(): Promise<Set<string>> {
     const user = await createUser(client)
     await placeOrder(client, user.id)
     await settledOrdersOf(client, user.id)
-    const targets = [urls.gateway, urls.userService, urls.orderService, ...urls.workers]
+    const { metrics } = urls
+    const targets = [metrics.gateway, metrics.userService, metrics.orderService, ...metrics.workers]
     const names = new Set(PROMETHEUS_OWN)
     for (const target of targets) {
       const answer = await fetch(`${target}/metrics`)

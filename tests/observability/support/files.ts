@@ -25,6 +25,8 @@ export interface ComposeService {
   profiles?: string[]
   volumes?: string[]
   healthcheck?: { test?: string[] }
+  environment?: Record<string, string | number | null>
+  ports?: string[]
 }
 
 export async function composeServices(): Promise<Record<string, ComposeService>> {

@@ -15,7 +15,7 @@ export interface ServiceProcess {
 
 /**
  * One service's real entry point (`src/server.ts`, from the sources) as a process of its own,
- * on a free port; resolves with its URL once it listens.
+ * on a free port (its metrics listener on another); resolves with its URL once it listens.
  */
 export async function startServiceProcess(
   entry: string,
@@ -23,7 +23,13 @@ export async function startServiceProcess(
 ): Promise<ServiceProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=development', entry], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', NODE_NO_WARNINGS: '1', PORT: '0', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_NO_WARNINGS: '1',
+      PORT: '0',
+      METRICS_PORT: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
@@ -42,6 +48,7 @@ export async function startServiceProcess(
     const url = await eventually(
       async () => {
         if (child.exitCode !== null) throw new Error(`${entry} exited: ${output}`)
+        // The first such line is the app's: its metrics listener starts after it.
         return /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1]
       },
       { timeoutMs: 60_000, what: `${entry} listening` },
