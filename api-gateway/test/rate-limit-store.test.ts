@@ -27,7 +27,7 @@ describe('rate limit when its Redis is away', () => {
 
   const storeUp = async () =>
     metricSample(
-      await (await fetch(`${gateway.url}/metrics`)).text(),
+      await (await fetch(`${gateway.metricsUrl}/metrics`)).text(),
       'gateway_rate_limit_store_up',
     )
   const until = (value: number) =>
