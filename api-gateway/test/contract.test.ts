@@ -33,13 +33,21 @@ interface Call {
 const story: Array<{ name: string; call: Call; status: number; shows?: Shown[] }> = [
   {
     name: 'POST /users creates a user: 201 with Location',
-    call: { method: 'POST', path: '/users', body: '{"email":"ada@example.com","full_name":"Ada"}' },
+    call: {
+      method: 'POST',
+      path: '/users',
+      body: '{"email":"ada@example.com","full_name":"Ada","password":"contract password"}',
+    },
     status: 201,
     shows: ['location'],
   },
   {
     name: 'POST /users with an invalid email: 400',
-    call: { method: 'POST', path: '/users', body: '{"email":"not-an-email","full_name":"X"}' },
+    call: {
+      method: 'POST',
+      path: '/users',
+      body: '{"email":"not-an-email","full_name":"X","password":"contract password"}',
+    },
     status: 400,
   },
   {
@@ -49,7 +57,11 @@ const story: Array<{ name: string; call: Call; status: number; shows?: Shown[] }
   },
   {
     name: 'POST /users with a taken email in other case: 409',
-    call: { method: 'POST', path: '/users', body: '{"email":"ADA@example.com","full_name":"A"}' },
+    call: {
+      method: 'POST',
+      path: '/users',
+      body: '{"email":"ADA@example.com","full_name":"A","password":"contract password"}',
+    },
     status: 409,
   },
   {
@@ -57,7 +69,7 @@ const story: Array<{ name: string; call: Call; status: number; shows?: Shown[] }
     call: {
       method: 'POST',
       path: '/users',
-      body: '{"email":"bob@example.com","full_name":"Bob"}',
+      body: '{"email":"bob@example.com","full_name":"Bob","password":"contract password"}',
       headers: { 'idempotency-key': 'create-bob' },
     },
     status: 201,
@@ -68,7 +80,7 @@ const story: Array<{ name: string; call: Call; status: number; shows?: Shown[] }
     call: {
       method: 'POST',
       path: '/users',
-      body: '{"full_name":"Bob","email":"bob@example.com"}',
+      body: '{"full_name":"Bob","email":"bob@example.com","password":"contract password"}',
       headers: { 'idempotency-key': 'create-bob' },
     },
     status: 201,
@@ -79,7 +91,7 @@ const story: Array<{ name: string; call: Call; status: number; shows?: Shown[] }
     call: {
       method: 'POST',
       path: '/users',
-      body: '{"email":"carol@example.com","full_name":"Carol"}',
+      body: '{"email":"carol@example.com","full_name":"Carol","password":"contract password"}',
       headers: { 'idempotency-key': 'create-bob' },
     },
     status: 422,

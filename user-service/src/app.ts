@@ -2,22 +2,52 @@ import { createServiceApp, health, openApi } from '@shop/platform'
 import { idempotencyRetention, pingDatabase, postgres } from '@shop/platform/postgres'
 import type { Config } from './config.js'
 import { idempotencyKeys } from './db/schema.js'
+import { createTokenIssuer } from './identity/access-tokens.js'
+import { decorateCallers } from './identity/caller.js'
+import { createPasswordHasher } from './identity/passwords.js'
+import { loadSigningKeys } from './identity/signing-keys.js'
+import { DISCOVERY_TAG, discoveryRoutes } from './routes/discovery.js'
+import { TOKENS_TAG, tokensRoutes } from './routes/tokens.js'
 import { USERS_TAG, usersRoutes } from './routes/users.js'
 import { createUsersRepository } from './users-repository.js'
 
 export const SERVICE_NAME = 'user-service'
 
+/** The password hasher a config asks for. */
+export function passwordHasherFor(config: Config) {
+  return createPasswordHasher({
+    memoryKib: config.PASSWORD_HASH_MEMORY_KIB,
+    iterations: config.PASSWORD_HASH_ITERATIONS,
+    concurrency: config.PASSWORD_HASH_CONCURRENCY,
+    queueMax: config.PASSWORD_HASH_QUEUE_MAX,
+  })
+}
+
 /** The whole service without a port: tests inject requests into it, server.ts listens. */
 export async function buildApp(config: Config) {
+  const keys = await loadSigningKeys(config)
+  const passwords = await passwordHasherFor(config)
+  const tokenSettings = { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE }
   const app = await createServiceApp({ name: SERVICE_NAME, logLevel: config.LOG_LEVEL })
+  app.log.info({ keys: keys.origin, kid: keys.signer.kid }, 'token signing keys loaded')
   await app.register(openApi, {
     title: SERVICE_NAME,
-    description: 'Registers, lists and looks up users (PostgreSQL schema `users`).',
-    tags: [USERS_TAG],
+    description:
+      'Registers, lists and looks up users (PostgreSQL schema `users`), and signs them in: ' +
+      'the OpenID issuer of the shop.',
+    tags: [USERS_TAG, TOKENS_TAG, DISCOVERY_TAG],
   })
   await app.register(postgres, { url: config.DATABASE_URL, applicationName: SERVICE_NAME })
   await app.register(health, { checks: { postgres: () => pingDatabase(app.pool) } })
-  await app.register(usersRoutes, { users: createUsersRepository(app.db) })
+  decorateCallers(app, { keys, ...tokenSettings })
+  const users = createUsersRepository(app.db)
+  await app.register(usersRoutes, { users, passwords })
+  await app.register(tokensRoutes, {
+    users,
+    passwords,
+    tokens: createTokenIssuer(keys, { ...tokenSettings, ttlSeconds: config.AUTH_TOKEN_TTL_S }),
+  })
+  await app.register(discoveryRoutes, { issuer: config.AUTH_ISSUER, keys })
   await app.register(idempotencyRetention, {
     table: idempotencyKeys,
     retentionHours: config.IDEMPOTENCY_RETENTION_HOURS,

@@ -3,7 +3,13 @@ import { describe, it } from 'node:test'
 import { eventually } from '@shop/test-kit'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
-import { createUser, createUserUnderKey, type TestService, useUserService } from './helpers.js'
+import {
+  createUser,
+  createUserUnderKey,
+  type TestService,
+  testConfig,
+  useUserService,
+} from './helpers.js'
 
 const keyExists = async (service: TestService, key: string) =>
   (await service.sql('select 1 from users.idempotency_keys where key = $1', [key])).length > 0
@@ -43,11 +49,7 @@ describe('idempotency keys past their retention window', () => {
   it('are swept on their own every so often, with IDEMPOTENCY_RETENTION_HOURS', async () => {
     // 3.6 s of retention, swept about every second.
     const app = await buildApp(
-      loadConfig({
-        DATABASE_URL: service.database.url,
-        LOG_LEVEL: 'silent',
-        IDEMPOTENCY_RETENTION_HOURS: '0.001',
-      }),
+      testConfig(service.database.url, { IDEMPOTENCY_RETENTION_HOURS: '0.001' }),
     )
     try {
       const created = await createUser(

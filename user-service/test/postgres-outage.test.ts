@@ -18,7 +18,7 @@ import {
 } from '@shop/test-kit'
 import { buildApp } from '../src/app.js'
 import { migrateDatabase } from '../src/db/migrate.js'
-import { type App, testConfig } from './helpers.js'
+import { type App, TEST_PASSWORD, testConfig } from './helpers.js'
 
 describe('user-service when PostgreSQL hangs or drops its connections', () => {
   let postgres: FaultyPostgres
@@ -31,7 +31,7 @@ describe('user-service when PostgreSQL hangs or drops its connections', () => {
     fetchAnswer(`${base}/users`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, full_name: 'Outage Tester' }),
+      body: JSON.stringify({ email, full_name: 'Outage Tester', password: TEST_PASSWORD }),
     })
 
   before(async () => {

@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { createTestDatabase, eventually, type Stoppable } from '@shop/test-kit'
+
+const PASSWORD = 'server test password'
 
 const serviceRoot = fileURLToPath(new URL('..', import.meta.url))
 
@@ -35,13 +40,16 @@ async function exitCode(child: ChildProcess) {
 
 describe('src/server.ts', () => {
   let database: Stoppable
+  let keysDir: string
   const started: ChildProcess[] = []
   before(async () => {
     database = await createTestDatabase()
+    keysDir = await mkdtemp(join(tmpdir(), 'user-service-server-'))
   })
   after(async () => {
     for (const child of started) if (child.exitCode === null) child.kill('SIGKILL')
     await database.stop()
+    await rm(keysDir, { recursive: true, force: true })
   })
 
   for (const [what, env, variable] of [
@@ -63,7 +71,11 @@ describe('src/server.ts', () => {
   }
 
   it('migrates, serves, and exits 0 after SIGTERM', async () => {
-    const { child, output } = startServer({ DATABASE_URL: database.url, PORT: '0' })
+    const { child, output } = startServer({
+      DATABASE_URL: database.url,
+      PORT: '0',
+      AUTH_KEYS_DIR: keysDir,
+    })
     started.push(child)
     const base = await eventually(
       async () => /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output.stdout)?.[1],
@@ -74,12 +86,17 @@ describe('src/server.ts', () => {
     const created = await fetch(`${base}/users`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-request-id': 'server-test-create' },
-      body: JSON.stringify({ email: 'server@example.com', full_name: 'Server' }),
+      body: JSON.stringify({
+        email: 'server@example.com',
+        full_name: 'Server',
+        password: PASSWORD,
+      }),
     })
     assert.equal(created.status, 201)
     child.kill('SIGTERM')
     assert.equal(await exitCode(child), 0)
     assert.match(output.stdout, /"signal":"SIGTERM"/)
+    assert.ok(!output.stdout.includes(PASSWORD) && !output.stderr.includes(PASSWORD))
     // Batched output is all written out by the time the process exits: one line per request.
     const lines = output.stdout
       .trim()

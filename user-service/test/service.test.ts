@@ -30,7 +30,7 @@ describe('user-service operations', () => {
     assert.ok(post.summary)
     for (const status of ['201', '400', '409', '422']) assert.ok(post.responses[status], status)
     const body = post.requestBody.content['application/json'].schema
-    assert.deepEqual(body.required.sort(), ['email', 'full_name'])
+    assert.deepEqual(body.required.sort(), ['email', 'full_name', 'password'])
     assert.equal(body.additionalProperties, false)
     assert.ok(post.parameters.some((p: { name: string }) => p.name === 'idempotency-key'))
     const list = doc.paths['/users'].get
@@ -45,11 +45,15 @@ describe('user-service operations', () => {
       Object.values(item as Record<string, { operationId?: string }>).map((op) => op.operationId),
     )
     assert.deepEqual(ids.sort(), [
+      'createToken',
       'createUser',
       'getApiReference',
+      'getCurrentUser',
+      'getJsonWebKeySet',
       'getLiveness',
       'getMetrics',
       'getOpenApiDocument',
+      'getOpenIdConfiguration',
       'getReadiness',
       'getUser',
       'listUsers',

@@ -1,4 +1,11 @@
-import { createTestDatabase, listenOnLoopback, startTestRedis, uniqueName } from '@shop/test-kit'
+import { rm } from 'node:fs/promises'
+import {
+  createTestDatabase,
+  listenOnLoopback,
+  scratchDir,
+  startTestRedis,
+  uniqueName,
+} from '@shop/test-kit'
 import { buildApp as buildOrderService } from '../../../order-service/src/api/app.js'
 import { loadConfig as loadOrderConfig } from '../../../order-service/src/config.js'
 import { migrateDatabase as migrateOrders } from '../../../order-service/src/db/migrate.js'
@@ -18,14 +25,15 @@ export interface RealServices {
  * stay `pending`.
  */
 export async function startRealServices(): Promise<RealServices> {
-  const [usersDb, ordersDb, redis] = await Promise.all([
+  const [usersDb, ordersDb, redis, keysDir] = await Promise.all([
     createTestDatabase(),
     createTestDatabase(),
     startTestRedis(),
+    scratchDir('user-service-keys-'),
   ])
   await Promise.all([migrateUsers(usersDb.url), migrateOrders(ordersDb.url)])
   const users = await buildUserService(
-    loadUserConfig({ DATABASE_URL: usersDb.url, LOG_LEVEL: 'silent' }),
+    loadUserConfig({ DATABASE_URL: usersDb.url, LOG_LEVEL: 'silent', AUTH_KEYS_DIR: keysDir }),
   )
   const usersUrl = await listenOnLoopback(users)
   const orders = await buildOrderService(
@@ -46,6 +54,7 @@ export async function startRealServices(): Promise<RealServices> {
       await orders.close()
       await users.close()
       await Promise.all([usersDb.stop(), ordersDb.stop(), redis.stop()])
+      await rm(keysDir, { recursive: true, force: true })
     },
   }
 }

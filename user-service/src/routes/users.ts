@@ -1,6 +1,7 @@
 import {
   byIdRouteSchema,
   foundOr404,
+  HttpProblem,
   pageRouteSchema,
   paginate,
   problemResponse,
@@ -8,6 +9,7 @@ import {
   type ServiceApp,
 } from '@shop/platform'
 import { createUser } from '../create-user.js'
+import type { PasswordHasher } from '../identity/passwords.js'
 import {
   CreateUserBody,
   CreateUserHeaders,
@@ -17,18 +19,21 @@ import {
   UserList,
 } from '../schemas/users.js'
 import type { UsersRepository } from '../users-repository.js'
+import { AUTH_CHALLENGE } from './tokens.js'
 
 export const USERS_TAG = { name: 'users', description: 'Registering and looking up users' }
 const tags = [USERS_TAG.name]
 
 export interface UsersRoutesOptions {
   users: UsersRepository
+  passwords: Pick<PasswordHasher, 'hash'>
 }
 
-export async function usersRoutes(app: ServiceApp, { users }: UsersRoutesOptions) {
+export async function usersRoutes(app: ServiceApp, { users, passwords }: UsersRoutesOptions) {
   app.post(
     '/users',
     {
+      config: { public: true },
       schema: {
         tags,
         operationId: 'createUser',
@@ -52,7 +57,7 @@ export async function usersRoutes(app: ServiceApp, { users }: UsersRoutesOptions
     },
     async (request, reply) => {
       const result = await createUser(
-        { db: app.db, users },
+        { db: app.db, users, passwords },
         request.body,
         request.headers['idempotency-key'],
       )
@@ -78,6 +83,35 @@ export async function usersRoutes(app: ServiceApp, { users }: UsersRoutesOptions
     async (request, reply) => {
       const rows = await users.listPage(request.query)
       return paginate(request, reply, rows, request.query.limit).map(toUser)
+    },
+  )
+
+  // Registered before /users/:id, though find-my-way would prefer the static path anyway.
+  app.get(
+    '/users/me',
+    {
+      schema: {
+        tags,
+        operationId: 'getCurrentUser',
+        summary: 'The user the bearer token names',
+        description: 'How a customer learns their own id.',
+        response: {
+          200: User.describe('The caller'),
+          401: problemResponse(401, {
+            description: 'No valid bearer token was sent',
+            detail: 'a bearer token is required',
+          }),
+          ...problemResponses(404, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const caller = request.caller
+      if (!caller) {
+        reply.header('www-authenticate', AUTH_CHALLENGE)
+        throw new HttpProblem(401, 'a bearer token is required')
+      }
+      return toUser(foundOr404(await users.findById(caller.userId), 'user', caller.userId))
     },
   )
 
