@@ -1,4 +1,4 @@
-import { createServiceApp, health, openApi } from '@shop/platform'
+import { authConfigFrom, authentication, createServiceApp, health, openApi } from '@shop/platform'
 import { idempotencyRetention, pingDatabase, postgres } from '@shop/platform/postgres'
 import type { Config } from './config.js'
 import { idempotencyKeys } from './db/schema.js'
@@ -15,6 +15,7 @@ export async function buildApp(config: Config) {
     description: 'Registers, lists and looks up users (PostgreSQL schema `users`).',
     tags: [USERS_TAG],
   })
+  await app.register(authentication, authConfigFrom(config))
   await app.register(postgres, { url: config.DATABASE_URL, applicationName: SERVICE_NAME })
   await app.register(health, { checks: { postgres: () => pingDatabase(app.pool) } })
   await app.register(usersRoutes, { users: createUsersRepository(app.db) })

@@ -1,4 +1,4 @@
-import { BaseConfig, env, parseConfig } from '@shop/platform'
+import { AuthConfig, BaseConfig, env, parseConfig } from '@shop/platform'
 import { IdempotencyConfig } from '@shop/platform/postgres'
 import type { z } from 'zod'
 
@@ -6,6 +6,7 @@ export const Config = BaseConfig.extend({
   PORT: env.port(8001),
   DATABASE_URL: env.postgresUrl(),
   ...IdempotencyConfig.shape,
+  ...AuthConfig.shape,
 })
 export type Config = z.output<typeof Config>
 

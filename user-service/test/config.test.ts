@@ -13,6 +13,10 @@ describe('loadConfig', () => {
       PORT: 8001,
       DATABASE_URL,
       IDEMPOTENCY_RETENTION_HOURS: 24,
+      AUTH_ISSUER: 'http://127.0.0.1:8080',
+      AUTH_AUDIENCE: 'distributed-shop',
+      AUTH_USER_ID_CLAIM: 'sub',
+      AUTH_ROLES_CLAIM: 'roles',
     })
   })
 

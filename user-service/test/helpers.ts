@@ -1,6 +1,6 @@
 import { after, before } from 'node:test'
 import { createPool } from '@shop/platform/postgres'
-import { createTestDatabase, type Stoppable } from '@shop/test-kit'
+import { createTestDatabase, type Stoppable, testAuthEnv } from '@shop/test-kit'
 import type { LightMyRequestResponse } from 'fastify'
 import type pg from 'pg'
 import { buildApp } from '../src/app.js'
@@ -17,15 +17,21 @@ export interface TestService {
   stop(): Promise<void>
 }
 
-export function testConfig(databaseUrl: string) {
-  return loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' })
+/** The service's config for tests: its database, quiet, trusting the test issuer's tokens. */
+export async function testConfig(databaseUrl: string, env: Record<string, string> = {}) {
+  return loadConfig({
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'silent',
+    ...(await testAuthEnv()),
+    ...env,
+  })
 }
 
 /** A migrated database of its own and an app built on it. */
 export async function startUserService(): Promise<TestService> {
   const database = await createTestDatabase()
   await migrateDatabase(database.url)
-  const app = await buildApp(testConfig(database.url))
+  const app = await buildApp(await testConfig(database.url))
   // The platform's pool: its clients' errors are handled, as the database is dropped at the
   // suite's end while a client just ended may still be closing.
   const pool = createPool({ url: database.url, applicationName: 'users-test', max: 2 })

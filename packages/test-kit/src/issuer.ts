@@ -203,3 +203,18 @@ export function testIssuer(): Promise<TestIssuer> {
 export function bearer(token: string) {
   return { authorization: `Bearer ${token}` }
 }
+
+/** The AUTH_* settings that point an app under test at the process's issuer. */
+export async function testAuthEnv() {
+  return (await testIssuer()).env
+}
+
+/** Headers carrying a customer's token from the process's issuer. */
+export async function asCustomer(userId: number) {
+  return bearer(await (await testIssuer()).customer(userId))
+}
+
+/** Headers carrying an admin's token from the process's issuer (user `userId`, 1 unless said). */
+export async function asAdmin(userId = 1) {
+  return bearer(await (await testIssuer()).admin(userId))
+}

@@ -1,12 +1,17 @@
 import {
+  assertAdmin,
   byIdRouteSchema,
+  callerOf,
   foundOr404,
+  HttpProblem,
+  mayActFor,
   pageRouteSchema,
   paginate,
   problemResponse,
   problemResponses,
   type ServiceApp,
 } from '@shop/platform'
+import { scopedIdempotencyKey } from '@shop/platform/postgres'
 import { createUser } from '../create-user.js'
 import {
   CreateUserBody,
@@ -29,13 +34,15 @@ export async function usersRoutes(app: ServiceApp, { users }: UsersRoutesOptions
   app.post(
     '/users',
     {
+      config: { public: true },
       schema: {
         tags,
         operationId: 'createUser',
         summary: 'Register a user',
         description:
-          'Answers 201 with a `Location` header. With an `Idempotency-Key`, a repeat of the same ' +
-          'request replays the first answer (header `idempotent-replayed: true`).',
+          'Public: signing up needs no token. Answers 201 with a `Location` header. With an ' +
+          '`Idempotency-Key` (scoped to the email), a repeat of the same request replays the ' +
+          'first answer (header `idempotent-replayed: true`).',
         headers: CreateUserHeaders,
         body: CreateUserBody,
         response: {
@@ -51,11 +58,11 @@ export async function usersRoutes(app: ServiceApp, { users }: UsersRoutesOptions
       },
     },
     async (request, reply) => {
-      const result = await createUser(
-        { db: app.db, users },
-        request.body,
-        request.headers['idempotency-key'],
-      )
+      // Anonymous: the key is the email's, so another client's key can neither collide
+      // with it nor learn that it exists.
+      const scope = ['email', request.body.email.toLowerCase()]
+      const key = scopedIdempotencyKey(scope, request.headers['idempotency-key'])
+      const result = await createUser({ db: app.db, users }, request.body, key)
       if (result.replayed) reply.header('idempotent-replayed', 'true')
       if (result.location) reply.header('location', result.location)
       return reply.code(201).send(result.body)
@@ -69,13 +76,14 @@ export async function usersRoutes(app: ServiceApp, { users }: UsersRoutesOptions
         tags,
         ...pageRouteSchema({
           operationId: 'listUsers',
-          summary: 'List users by id, one page at a time',
+          summary: 'List users by id, one page at a time (admin only)',
           querystring: ListUsersQuery,
           page: UserList.describe('One page of users, by id'),
         }),
       },
     },
     async (request, reply) => {
+      assertAdmin(callerOf(request), 'list users')
       const rows = await users.listPage(request.query)
       return paginate(request, reply, rows, request.query.limit).map(toUser)
     },
@@ -89,13 +97,19 @@ export async function usersRoutes(app: ServiceApp, { users }: UsersRoutesOptions
         ...byIdRouteSchema({
           operationId: 'getUser',
           summary: 'Get one user',
-          description: 'The user with this id; 404 when there is none.',
+          description:
+            'The user with this id, for that user or an admin; 404 when there is none or it ' +
+            "is another customer's.",
           row: User.describe('The user'),
           notFoundExample: 'user 42 does not exist',
         }),
       },
     },
-    async (request) =>
-      toUser(foundOr404(await users.findById(request.params.id), 'user', request.params.id)),
+    async (request) => {
+      const { id } = request.params
+      // Another customer's account answers as a missing one: existence must not leak.
+      if (!mayActFor(callerOf(request), id)) throw new HttpProblem(404, `user ${id} does not exist`)
+      return toUser(foundOr404(await users.findById(id), 'user', id))
+    },
   )
 }
