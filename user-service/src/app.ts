@@ -1,9 +1,9 @@
-import { createServiceApp, health, openApi } from '@shop/platform'
+import { authConfigFrom, authentication, createServiceApp, health, openApi } from '@shop/platform'
 import { idempotencyRetention, pingDatabase, postgres } from '@shop/platform/postgres'
+import { createLocalJWKSet } from 'jose'
 import type { Config } from './config.js'
 import { idempotencyKeys } from './db/schema.js'
 import { createTokenIssuer } from './identity/access-tokens.js'
-import { decorateCallers } from './identity/caller.js'
 import { createPasswordHasher } from './identity/passwords.js'
 import { loadSigningKeys } from './identity/signing-keys.js'
 import { DISCOVERY_TAG, discoveryRoutes } from './routes/discovery.js'
@@ -37,9 +37,13 @@ export async function buildApp(config: Config) {
       'the OpenID issuer of the shop.',
     tags: [USERS_TAG, TOKENS_TAG, DISCOVERY_TAG],
   })
+  // Its own tokens are verified with the keys it holds: no request to itself.
+  await app.register(authentication, {
+    ...authConfigFrom(config),
+    ownKeys: createLocalJWKSet(keys.jwks),
+  })
   await app.register(postgres, { url: config.DATABASE_URL, applicationName: SERVICE_NAME })
   await app.register(health, { checks: { postgres: () => pingDatabase(app.pool) } })
-  decorateCallers(app, { keys, ...tokenSettings })
   const users = createUsersRepository(app.db)
   await app.register(usersRoutes, { users, passwords })
   await app.register(tokensRoutes, {

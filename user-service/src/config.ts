@@ -1,4 +1,4 @@
-import { BaseConfig, env, parseConfig } from '@shop/platform'
+import { AuthConfig, BaseConfig, env, parseConfig } from '@shop/platform'
 import { IdempotencyConfig } from '@shop/platform/postgres'
 import { z } from 'zod'
 
@@ -11,10 +11,8 @@ const PasswordConfig = z.object({
   PASSWORD_HASH_QUEUE_MAX: env.positiveInt(64),
 })
 
-/** The issuer's side of the identity contract: what tokens say and how they are signed. */
+/** The issuer's side of the identity contract (AUTH_ISSUER and AUTH_AUDIENCE are AuthConfig's). */
 const IssuerConfig = z.object({
-  AUTH_ISSUER: env.httpUrl().default('http://127.0.0.1:8080'),
-  AUTH_AUDIENCE: z.string().default('distributed-shop'),
   AUTH_TOKEN_TTL_S: z.coerce.number().int().min(60).max(3_600).default(900),
   /** A JSON JWK set of private keys; the first signs, all are published. */
   AUTH_SIGNING_KEYS: z.string().optional(),
@@ -35,6 +33,7 @@ export const Config = BaseConfig.extend({
   PORT: env.port(8001),
   DATABASE_URL: env.postgresUrl(),
   ...IdempotencyConfig.shape,
+  ...AuthConfig.shape,
   ...PasswordConfig.shape,
   ...IssuerConfig.shape,
   ...BootstrapAdminConfig.shape,

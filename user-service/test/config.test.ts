@@ -22,6 +22,8 @@ describe('loadConfig', () => {
       AUTH_TOKEN_TTL_S: 900,
       AUTH_KEYS_DIR: '.data/user-service',
       SHOP_ADMIN_EMAIL: 'admin@shop.local',
+      AUTH_USER_ID_CLAIM: 'sub',
+      AUTH_ROLES_CLAIM: 'roles',
     })
   })
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before } from 'node:test'
 import { createPool } from '@shop/platform/postgres'
-import { createTestDatabase, type Stoppable, uniqueName } from '@shop/test-kit'
+import { createTestDatabase, type Stoppable, testAuthEnv, uniqueName } from '@shop/test-kit'
 import type { LightMyRequestResponse } from 'fastify'
 import type pg from 'pg'
 import { buildApp } from '../src/app.js'
@@ -34,11 +34,16 @@ function testKeysDir() {
   return keysDir
 }
 
-export function testConfig(databaseUrl: string, environment: NodeJS.ProcessEnv = {}) {
+/**
+ * The service's config for tests: its database, quiet, its keys in a scratch folder, trusting
+ * its own tokens and the test issuer's.
+ */
+export async function testConfig(databaseUrl: string, environment: NodeJS.ProcessEnv = {}) {
   return loadConfig({
     DATABASE_URL: databaseUrl,
     LOG_LEVEL: 'silent',
     AUTH_KEYS_DIR: testKeysDir(),
+    ...(await testAuthEnv()),
     ...environment,
   })
 }
@@ -47,7 +52,7 @@ export function testConfig(databaseUrl: string, environment: NodeJS.ProcessEnv =
 export async function startUserService(): Promise<TestService> {
   const database = await createTestDatabase()
   await migrateDatabase(database.url)
-  const app = await buildApp(testConfig(database.url))
+  const app = await buildApp(await testConfig(database.url))
   // The platform's pool: its clients' errors are handled, as the database is dropped at the
   // suite's end while a client just ended may still be closing.
   const pool = createPool({ url: database.url, applicationName: 'users-test', max: 2 })

@@ -38,8 +38,10 @@ export const metrics = fp(
         overrides: { histogram: { registers }, summary: { registers } },
       },
     })
-    app.get('/metrics', { logLevel: 'fatal', exposeHeadRoute: false }, async (_request, reply) =>
-      reply.type(registry.contentType).send(await registry.metrics()),
+    app.get(
+      '/metrics',
+      { logLevel: 'fatal', exposeHeadRoute: false, config: { public: true } },
+      async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),
     )
   },
   { name: 'metrics' },

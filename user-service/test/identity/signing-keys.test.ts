@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { ConfigError } from '@shop/platform'
-import { listenOnLoopback } from '@shop/test-kit'
+import { listenOnLoopback, testAuthEnv } from '@shop/test-kit'
 import { calculateJwkThumbprint, createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
 import { buildApp } from '../../src/app.js'
 import {
@@ -104,7 +104,7 @@ describe('signing keys', () => {
 
     async function startWith(keys: object[]) {
       const app = await buildApp(
-        testConfig(service.database.url, { AUTH_SIGNING_KEYS: JSON.stringify({ keys }) }),
+        await testConfig(service.database.url, { AUTH_SIGNING_KEYS: JSON.stringify({ keys }) }),
       )
       apps.push(app)
       return listenOnLoopback(app)
@@ -119,7 +119,9 @@ describe('signing keys', () => {
 
       const rotated = await startWith([newKey, oldKey])
       const jwks = createRemoteJWKSet(new URL(`${rotated}/.well-known/jwks.json`))
-      const { payload } = await jwtVerify(oldToken, jwks, { issuer: 'http://127.0.0.1:8080' })
+      const { payload } = await jwtVerify(oldToken, jwks, {
+        issuer: (await testAuthEnv()).AUTH_ISSUER,
+      })
       assert.equal(payload.sub, String(user.id))
       const newToken = await tokenFor(rotated, user.email)
       assert.equal(decodeProtectedHeader(newToken).kid, await thumbprint(newKey))

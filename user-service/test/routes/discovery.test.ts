@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { get } from 'node:http'
 import { before, describe, it } from 'node:test'
-import { listenOnLoopback } from '@shop/test-kit'
+import { listenOnLoopback, testAuthEnv } from '@shop/test-kit'
 import { calculateJwkThumbprint } from 'jose'
 import { useUserService } from '../helpers.js'
 
@@ -24,7 +24,7 @@ describe('OpenID discovery', () => {
     assert.equal(res.status, 200)
     assert.equal(res.headers.get('cache-control'), 'public, max-age=300')
     const doc = (await res.json()) as Discovery
-    assert.equal(doc.issuer, 'http://127.0.0.1:8080')
+    assert.equal(doc.issuer, (await testAuthEnv()).AUTH_ISSUER)
     assert.equal(doc.jwks_uri, `${base}/.well-known/jwks.json`)
     assert.equal(doc.token_endpoint, `${base}/tokens`)
     assert.deepEqual(doc.id_token_signing_alg_values_supported, ['ES256'])
@@ -44,7 +44,7 @@ describe('OpenID discovery', () => {
       ).on('error', reject)
     })
     assert.equal(doc.jwks_uri, 'http://shop.example:8080/.well-known/jwks.json')
-    assert.equal(doc.issuer, 'http://127.0.0.1:8080')
+    assert.equal(doc.issuer, (await testAuthEnv()).AUTH_ISSUER)
   })
 
   it('publishes public keys only, each named by its thumbprint', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { scopedIdempotencyKey } from '@shop/platform/postgres'
 import { uniqueName } from '@shop/test-kit'
 import {
   assertProblem,
@@ -101,7 +102,7 @@ describe('POST /users with a password', () => {
     assert.deepEqual(again.json(), first.json())
     const [stored] = await service.sql<{ row: string }>(
       'select row_to_json(k)::text as row from users.idempotency_keys k where key = $1',
-      [key],
+      [scopedIdempotencyKey(['email', body.email.toLowerCase()], key)],
     )
     assert.ok(stored && !stored.row.includes('first password!'))
   })

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict'
 import { before, describe, it } from 'node:test'
-import { listenOnLoopback, uniqueName } from '@shop/test-kit'
+import { listenOnLoopback, testAuthEnv, uniqueName } from '@shop/test-kit'
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
 import { signIn, signUp, TEST_PASSWORD, tokenFor, useUserService } from '../helpers.js'
-
-const ISSUER = 'http://127.0.0.1:8080'
 
 describe('POST /tokens', () => {
   const service = useUserService()
   let base: string
+  let issuer: string
   before(async () => {
     base = await listenOnLoopback(service.app)
+    issuer = (await testAuthEnv()).AUTH_ISSUER
   })
 
   it('answers 200 with a Bearer token for the right email and password', async () => {
@@ -38,7 +38,7 @@ describe('POST /tokens', () => {
     const { payload } = await jwtVerify(
       token,
       createRemoteJWKSet(new URL(`${base}/.well-known/jwks.json`)),
-      { issuer: ISSUER, audience: 'distributed-shop', algorithms: ['ES256'] },
+      { issuer, audience: 'distributed-shop', algorithms: ['ES256'] },
     )
     assert.deepEqual(Object.keys(payload).sort(), [
       'aud',
@@ -57,7 +57,7 @@ describe('POST /tokens', () => {
     const { payload: second } = await jwtVerify(
       await tokenFor(base, user.email),
       createRemoteJWKSet(new URL(`${base}/.well-known/jwks.json`)),
-      { issuer: ISSUER, audience: 'distributed-shop' },
+      { issuer, audience: 'distributed-shop' },
     )
     assert.notEqual(second.jti, payload.jti)
   })
