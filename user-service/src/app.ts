@@ -4,6 +4,7 @@ import { createLocalJWKSet } from 'jose'
 import type { Config } from './config.js'
 import { idempotencyKeys } from './db/schema.js'
 import { createTokenIssuer } from './identity/access-tokens.js'
+import { ensureBootstrapAdmin } from './identity/bootstrap-admin.js'
 import { createPasswordHasher } from './identity/passwords.js'
 import { loadSigningKeys } from './identity/signing-keys.js'
 import { DISCOVERY_TAG, discoveryRoutes } from './routes/discovery.js'
@@ -12,6 +13,13 @@ import { USERS_TAG, usersRoutes } from './routes/users.js'
 import { createUsersRepository } from './users-repository.js'
 
 export const SERVICE_NAME = 'user-service'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Creates the SHOP_ADMIN_EMAIL admin unless it exists: server.ts runs it at start. */
+    bootstrapAdmin(): Promise<void>
+  }
+}
 
 /** The password hasher a config asks for. */
 export function passwordHasherFor(config: Config) {
@@ -51,6 +59,9 @@ export async function buildApp(config: Config) {
     passwords,
     tokens: createTokenIssuer(keys, { ...tokenSettings, ttlSeconds: config.AUTH_TOKEN_TTL_S }),
   })
+  app.decorate('bootstrapAdmin', () =>
+    ensureBootstrapAdmin(config, { users, passwords, log: app.log }),
+  )
   await app.register(discoveryRoutes, { issuer: config.AUTH_ISSUER, keys })
   await app.register(idempotencyRetention, {
     table: idempotencyKeys,

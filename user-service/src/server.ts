@@ -6,5 +6,8 @@ await runProcess('user-service', async () => {
   const { buildApp } = await import('./app.js')
   const config = loadConfig()
   await migrateDatabase(config.DATABASE_URL)
-  return { app: await buildApp(config), host: config.HOST, port: config.PORT }
+  const app = await buildApp(config)
+  await app.ready()
+  await app.bootstrapAdmin()
+  return { app, host: config.HOST, port: config.PORT }
 })

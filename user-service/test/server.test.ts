@@ -1,42 +1,13 @@
 import assert from 'node:assert/strict'
-import { type ChildProcess, spawn } from 'node:child_process'
-import { once } from 'node:events'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { fileURLToPath } from 'node:url'
-import { createTestDatabase, eventually, type Stoppable } from '@shop/test-kit'
+import { createTestDatabase, type Stoppable } from '@shop/test-kit'
+import { exitCode, listeningAt, startServer } from './server-process.js'
 
 const PASSWORD = 'server test password'
-
-const serviceRoot = fileURLToPath(new URL('..', import.meta.url))
-
-function startServer(env: Record<string, string>) {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', '--conditions=development', 'src/server.ts'],
-    {
-      cwd: serviceRoot,
-      env: { PATH: process.env.PATH ?? '', NODE_NO_WARNINGS: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
-  const output = { stdout: '', stderr: '' }
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output.stdout += chunk.toString()
-  })
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output.stderr += chunk.toString()
-  })
-  return { child, output }
-}
-
-async function exitCode(child: ChildProcess) {
-  if (child.exitCode !== null) return child.exitCode
-  const [code] = (await once(child, 'exit')) as [number | null]
-  return code
-}
 
 describe('src/server.ts', () => {
   let database: Stoppable
@@ -77,10 +48,7 @@ describe('src/server.ts', () => {
       AUTH_KEYS_DIR: keysDir,
     })
     started.push(child)
-    const base = await eventually(
-      async () => /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output.stdout)?.[1],
-      { what: `server listening (stderr: ${output.stderr})`, timeoutMs: 30_000 },
-    )
+    const base = await listeningAt(output)
     const ready = await fetch(`${base}/readyz`)
     assert.equal(ready.status, 200)
     const created = await fetch(`${base}/users`, {

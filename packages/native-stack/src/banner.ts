@@ -33,7 +33,9 @@ export function banner(stack: Stack, board: BoardCredentials) {
     ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`),
     '',
     `Try: curl -X POST ${urls.gateway}/users -H 'content-type: application/json' \\`,
-    `       -d '{"email":"ada@example.com","full_name":"Ada Lovelace"}'`,
+    `       -d '{"email":"ada@example.com","full_name":"Ada Lovelace","password":"correct horse battery"}'`,
+    `     curl -X POST ${urls.gateway}/tokens -H 'content-type: application/json' \\`,
+    `       -d '{"email":"ada@example.com","password":"correct horse battery"}'`,
     'Ctrl-C stops everything.',
     '',
   ].join('\n')

@@ -67,11 +67,28 @@ export interface Endpoints {
 
 const local = (port: number) => `http://127.0.0.1:${port}`
 
+/**
+ * Tokens name the gateway's address as their issuer, wherever its port is; verifiers fetch
+ * the keys straight from user-service. An AUTH_ISSUER of the caller's (another OpenID
+ * provider) is left to its own discovery document.
+ */
+function identityEnv(gatewayPort: number, userServiceUrl: string): Record<string, string> {
+  if (process.env.AUTH_ISSUER) return {}
+  return {
+    AUTH_ISSUER: local(gatewayPort),
+    AUTH_DISCOVERY_URL: `${userServiceUrl}/.well-known/openid-configuration`,
+  }
+}
+
 /** Every process of the system with its environment, in the order they are listed. */
 export function planProcesses(options: StackOptions, { databaseUrl, redisUrl }: Endpoints) {
   const { ports, mode } = options
-  const shared = { HOST: '127.0.0.1', ...options.env }
   const userServiceUrl = local(ports.userService)
+  const shared = {
+    HOST: '127.0.0.1',
+    ...identityEnv(ports.gateway, userServiceUrl),
+    ...options.env,
+  }
   const orderServiceUrl = local(ports.orderService)
   const specs: ProcessSpec[] = []
   const add = (
@@ -95,7 +112,12 @@ export function planProcesses(options: StackOptions, { databaseUrl, redisUrl }: 
     'user-service',
     { service: 'user-service', file: 'server' },
     ports.userService,
-    { PORT: String(ports.userService), DATABASE_URL: databaseUrl },
+    {
+      PORT: String(ports.userService),
+      DATABASE_URL: databaseUrl,
+      // The signing key and a generated admin password, kept with the stack's data.
+      AUTH_KEYS_DIR: join(options.dataDir, 'user-service'),
+    },
     1,
   )
   add(
