@@ -67,13 +67,20 @@ export interface Endpoints {
 
 const local = (port: number) => `http://127.0.0.1:${port}`
 
+/** user-service's signing keys and a generated admin password, kept with the stack's data. */
+export const identityDir = (dataDir: string) => join(dataDir, 'user-service')
+
 /**
  * Tokens name the gateway's address as their issuer, wherever its port is; verifiers fetch
  * the keys straight from user-service. An AUTH_ISSUER of the caller's (another OpenID
  * provider) is left to its own discovery document.
  */
-function identityEnv(gatewayPort: number, userServiceUrl: string): Record<string, string> {
-  if (process.env.AUTH_ISSUER) return {}
+function identityEnv(
+  options: StackOptions,
+  gatewayPort: number,
+  userServiceUrl: string,
+): Record<string, string> {
+  if (process.env.AUTH_ISSUER || options.env?.AUTH_ISSUER) return {}
   return {
     AUTH_ISSUER: local(gatewayPort),
     AUTH_DISCOVERY_URL: `${userServiceUrl}/.well-known/openid-configuration`,
@@ -86,7 +93,7 @@ export function planProcesses(options: StackOptions, { databaseUrl, redisUrl }: 
   const userServiceUrl = local(ports.userService)
   const shared = {
     HOST: '127.0.0.1',
-    ...identityEnv(ports.gateway, userServiceUrl),
+    ...identityEnv(options, ports.gateway, userServiceUrl),
     ...options.env,
   }
   const orderServiceUrl = local(ports.orderService)
@@ -115,8 +122,7 @@ export function planProcesses(options: StackOptions, { databaseUrl, redisUrl }: 
     {
       PORT: String(ports.userService),
       DATABASE_URL: databaseUrl,
-      // The signing key and a generated admin password, kept with the stack's data.
-      AUTH_KEYS_DIR: join(options.dataDir, 'user-service'),
+      AUTH_KEYS_DIR: identityDir(options.dataDir),
     },
     1,
   )

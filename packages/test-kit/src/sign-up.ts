@@ -22,6 +22,13 @@ async function postJson(url: string, body: object) {
   return answer
 }
 
+/** Signs an existing user in at `baseUrl` (POST /tokens): the bootstrap admin, for one. */
+export async function signIn(baseUrl: string, email: string, password: string) {
+  const { access_token: token } = await postJson(`${baseUrl}/tokens`, { email, password })
+  if (typeof token !== 'string') throw new Error(`POST ${baseUrl}/tokens gave no access_token`)
+  return { token, authorization: `Bearer ${token}` }
+}
+
 /** Signs a new customer up at `baseUrl` (POST /users) and in (POST /tokens), over real HTTP. */
 export async function signUp(
   baseUrl: string,
@@ -32,7 +39,5 @@ export async function signUp(
   } = {},
 ): Promise<SignedUp> {
   const user = await postJson(`${baseUrl}/users`, { email, full_name: fullName, password })
-  const { access_token: token } = await postJson(`${baseUrl}/tokens`, { email, password })
-  if (typeof token !== 'string') throw new Error(`POST ${baseUrl}/tokens gave no access_token`)
-  return { id: Number(user.id), email, password, token, authorization: `Bearer ${token}` }
+  return { id: Number(user.id), email, password, ...(await signIn(baseUrl, email, password)) }
 }
