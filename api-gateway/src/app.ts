@@ -1,8 +1,16 @@
 import cors from '@fastify/cors'
-import { createServiceApp, health, type Lookup, ReplicaBalancer } from '@shop/platform'
+import {
+  authConfigFrom,
+  authentication,
+  createServiceApp,
+  health,
+  type Lookup,
+  ReplicaBalancer,
+} from '@shop/platform'
 import type { Config } from './config.js'
 import { registerDocsRoutes, registerOpenApi } from './docs.js'
 import { proxyRoutes } from './proxy-routes.js'
+import { isPublicRequest } from './public-requests.js'
 import { registerRateLimit } from './rate-limit.js'
 import { anyReplicaAlive } from './readiness.js'
 import { UpstreamDocs } from './upstream-docs.js'
@@ -72,6 +80,9 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
       upstreams.map(({ replicas }) => [replicas.name, anyReplicaAlive(replicas)]),
     ),
   })
+  // Before the rate limit, which counts per verified caller; after CORS, whose preflights
+  // carry no token.
+  await app.register(authentication, { ...authConfigFrom(config), isPublic: isPublicRequest })
   await registerRateLimit(app, {
     max: config.RATE_LIMIT_MAX,
     windowMs: config.RATE_LIMIT_WINDOW_MS,

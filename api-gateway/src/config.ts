@@ -1,4 +1,12 @@
-import { BaseConfig, commaSeparated, env, origin, parseConfig, replicaUrls } from '@shop/platform'
+import {
+  AuthConfig,
+  BaseConfig,
+  commaSeparated,
+  env,
+  origin,
+  parseConfig,
+  replicaUrls,
+} from '@shop/platform'
 import { z } from 'zod'
 
 export const Config = BaseConfig.extend({
@@ -12,6 +20,7 @@ export const Config = BaseConfig.extend({
   RATE_LIMIT_WINDOW_MS: env.positiveInt(60_000),
   CORS_ORIGINS: commaSeparated('', origin, 0),
   BODY_LIMIT_BYTES: env.positiveInt(1_048_576),
+  ...AuthConfig.shape,
 })
 export type Config = z.output<typeof Config>
 

@@ -11,14 +11,20 @@ import {
   suiteSetup,
   uniqueName,
 } from '@shop/test-kit'
-import { problemOf, type RunningGateway, startGateway, withGateway } from './support/gateway.js'
+import {
+  problemOf,
+  type RunningGateway,
+  signedFetch,
+  startGateway,
+  withGateway,
+} from './support/gateway.js'
 import { upstreams, useEcho, useGateway } from './support/suite.js'
 
-/** Sends `count` GETs to `url` and returns their statuses in order. */
+/** Sends `count` GETs (as customer 1) to `url` and returns their statuses in order. */
 async function statuses(url: string, count: number) {
   const seen: number[] = []
   for (let i = 0; i < count; i++) {
-    const response = await fetch(url)
+    const response = await signedFetch(url)
     await response.body?.cancel()
     seen.push(response.status)
   }
@@ -56,7 +62,7 @@ describe('rate limit', () => {
     })
 
     it('answers 429 problem+json with Retry-After to requests over the limit, without forwarding them', async () => {
-      const first = await fetch(`${gateway.url}/users`)
+      const first = await signedFetch(`${gateway.url}/users`)
       assert.equal(first.status, 200)
       assert.equal(first.headers.get('x-ratelimit-limit'), '3')
       assert.equal(first.headers.get('x-ratelimit-remaining'), '2')
@@ -64,7 +70,7 @@ describe('rate limit', () => {
       assert.deepEqual(await statuses(`${gateway.url}/orders`, 2), [200, 200])
 
       const hits = echo.hits
-      const response = await fetch(`${gateway.url}/users/1`)
+      const response = await signedFetch(`${gateway.url}/users/1`)
       const retryAfter = Number(response.headers.get('retry-after'))
       const problem = await problemOf(response)
       assert.equal(problem.status, 429)
@@ -75,7 +81,7 @@ describe('rate limit', () => {
     })
 
     it('does not limit /healthz, /readyz and /metrics', async () => {
-      assert.equal((await fetch(`${gateway.url}/users`)).status, 429)
+      assert.equal((await signedFetch(`${gateway.url}/users`)).status, 429)
       for (const path of ['/healthz', '/readyz', '/metrics']) {
         assert.deepEqual(await statuses(`${gateway.url}${path}`, 5), [200, 200, 200, 200, 200])
       }
@@ -105,7 +111,7 @@ describe('rate limit', () => {
       async (gateway) => {
         const seen = await statuses(`${gateway.url}/users`, 150)
         assert.ok(seen.every((status) => status === 200))
-        const response = await fetch(`${gateway.url}/users`)
+        const response = await signedFetch(`${gateway.url}/users`)
         assert.equal(response.headers.get('x-ratelimit-limit'), null)
         await response.body?.cancel()
       },

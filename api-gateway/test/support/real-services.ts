@@ -4,6 +4,7 @@ import {
   listenOnLoopback,
   scratchDir,
   startTestRedis,
+  testAuthEnv,
   uniqueName,
 } from '@shop/test-kit'
 import { buildApp as buildOrderService } from '../../../order-service/src/api/app.js'
@@ -21,8 +22,8 @@ export interface RealServices {
 
 /**
  * The real user-service and order-service on loopback ports, each on a freshly migrated
- * database of its own, order-service asking this user-service. No worker runs, so orders
- * stay `pending`.
+ * database of its own, order-service asking this user-service, both trusting the test
+ * issuer's tokens. No worker runs, so orders stay `pending`.
  */
 export async function startRealServices(): Promise<RealServices> {
   const [usersDb, ordersDb, redis, keysDir] = await Promise.all([
@@ -32,8 +33,14 @@ export async function startRealServices(): Promise<RealServices> {
     scratchDir('user-service-keys-'),
   ])
   await Promise.all([migrateUsers(usersDb.url), migrateOrders(ordersDb.url)])
+  const auth = await testAuthEnv()
   const users = await buildUserService(
-    loadUserConfig({ DATABASE_URL: usersDb.url, LOG_LEVEL: 'silent', AUTH_KEYS_DIR: keysDir }),
+    loadUserConfig({
+      DATABASE_URL: usersDb.url,
+      LOG_LEVEL: 'silent',
+      AUTH_KEYS_DIR: keysDir,
+      ...auth,
+    }),
   )
   const usersUrl = await listenOnLoopback(users)
   const orders = await buildOrderService(
@@ -44,6 +51,7 @@ export async function startRealServices(): Promise<RealServices> {
       ORDER_QUEUE_NAME: uniqueName('orders'),
       OUTBOX_SWEEP_INTERVAL_MS: '600000',
       LOG_LEVEL: 'silent',
+      ...auth,
     }),
   )
   const ordersUrl = await listenOnLoopback(orders)
