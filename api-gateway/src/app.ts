@@ -39,12 +39,16 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
       downMs: options.replicaDownMs,
       log: app.log,
     })
+  // user-service is also the shop's OpenID issuer: sign-in and its discovery document.
   const upstreams = [
-    { path: '/users', replicas: balancer('user-service', config.USER_SERVICE_URL) },
-    { path: '/orders', replicas: balancer('order-service', config.ORDER_SERVICE_URL) },
+    {
+      paths: ['/users', '/tokens', '/.well-known'],
+      replicas: balancer('user-service', config.USER_SERVICE_URL),
+    },
+    { paths: ['/orders'], replicas: balancer('order-service', config.ORDER_SERVICE_URL) },
   ]
   const upstreamDocs = new UpstreamDocs(
-    upstreams.map(({ path, replicas }) => ({ replicas, prefixes: [path] })),
+    upstreams.map(({ paths, replicas }) => ({ replicas, prefixes: paths })),
     { log: app.log, ...(options.docsRefreshMs ? { refreshMs: options.docsRefreshMs } : {}) },
   )
   app.addHook('onReady', async () => {
@@ -76,14 +80,16 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
   })
   await registerDocsRoutes(app, upstreamDocs)
   const histogram = createUpstreamHistogram(app.metricsRegistry)
-  for (const { path, replicas } of upstreams) {
-    await app.register(proxyRoutes, {
-      path,
-      replicas,
-      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
-      bodyLimit: config.BODY_LIMIT_BYTES,
-      histogram,
-    })
+  for (const { paths, replicas } of upstreams) {
+    for (const path of paths) {
+      await app.register(proxyRoutes, {
+        path,
+        replicas,
+        timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+        bodyLimit: config.BODY_LIMIT_BYTES,
+        histogram,
+      })
+    }
   }
   return app
 }
