@@ -83,7 +83,7 @@ COPY --from=build /out ./
 USER node
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["healthz"]
 
-# api-gateway: the front door, proxying /users and /orders to their services.
+# api-gateway: the front door, proxying /users, /tokens, /.well-known and /orders to their services.
 FROM runtime-common AS runtime-api-gateway
 ENV PORT=8080
 EXPOSE 8080

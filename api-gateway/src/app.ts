@@ -47,7 +47,7 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
       downMs: options.replicaDownMs,
       log: app.log,
     })
-  // user-service is the shop's issuer too: signing in and its discovery document and keys.
+  // user-service is also the shop's OpenID issuer: sign-in and its discovery document.
   const upstreams = [
     {
       paths: ['/users', '/tokens', '/.well-known'],

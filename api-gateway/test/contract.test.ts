@@ -168,6 +168,16 @@ const story: Array<{ name: string; call: Call; status: number; shows?: Shown[] }
     status: 404,
   },
   {
+    name: 'POST /tokens with a wrong password: 401',
+    call: {
+      method: 'POST',
+      path: '/tokens',
+      as: 'anonymous',
+      body: '{"email":"ada@example.com","password":"not the password"}',
+    },
+    status: 401,
+  },
+  {
     name: 'POST /orders by user 1 for themselves: 201 pending with Location',
     call: {
       method: 'POST',
@@ -324,6 +334,23 @@ describe('users and orders through the gateway and direct', () => {
       assert.deepEqual(viaGateway, viaDirect)
     })
   }
+
+  it('signs in, and names its own address as where the keys are', async () => {
+    const signedIn = await fetch(`${gateway.url}/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"email":"ada@example.com","password":"contract password"}',
+    })
+    assert.equal(signedIn.status, 200)
+    const { access_token: token } = (await signedIn.json()) as { access_token: string }
+    const discovery = await fetch(`${gateway.url}/.well-known/openid-configuration`)
+    assert.equal(discovery.status, 200)
+    const { jwks_uri: jwksUri } = (await discovery.json()) as { jwks_uri: string }
+    assert.equal(jwksUri, `${gateway.url}/.well-known/jwks.json`)
+    const { keys } = (await (await fetch(jwksUri)).json()) as { keys: { kid: string }[] }
+    const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString())
+    assert.ok(keys.some((key) => key.kid === header.kid))
+  })
 
   it('returns the request id a client sent, as the service saw it', async () => {
     const response = await fetch(`${gateway.url}/users/1`, {
