@@ -15,7 +15,7 @@ describe('POST /tokens: the work of a failed sign-in', () => {
   let base: string
   before(async () => {
     app = await buildApp(
-      testConfig(service.database.url, {
+      await testConfig(service.database.url, {
         PASSWORD_HASH_CONCURRENCY: '1',
         PASSWORD_HASH_QUEUE_MAX: '1',
         PASSWORD_HASH_ITERATIONS: '10',
