@@ -52,7 +52,8 @@ RUN pnpm --filter "@shop/$SERVICE" build
 # runs is kept: package.json, node_modules, dist and, where the service has migrations, drizzle.
 RUN pnpm --filter "@shop/$SERVICE" deploy --prod --offline /out \
  && find /out -mindepth 1 -maxdepth 1 -not -name package.json -not -name node_modules \
-      -not -name dist -not -name drizzle -exec rm -rf {} +
+      -not -name dist -not -name drizzle -exec rm -rf {} + \
+ && mkdir /empty-dir
 
 # ---- dev: TypeScript sources under tsx watch (docker-compose.dev.yml) -------------
 # As root: Docker Engine 20.10 copies Compose Watch's synced files in as the image's user,
@@ -82,7 +83,7 @@ COPY --from=build /out ./
 USER node
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["healthz"]
 
-# api-gateway: the front door, proxying /users and /orders to their services.
+# api-gateway: the front door, proxying /users, /tokens, /.well-known and /orders to their services.
 FROM runtime-common AS runtime-api-gateway
 ENV PORT=8080
 EXPOSE 8080
@@ -91,6 +92,10 @@ CMD ["node", "dist/server.js"]
 # user-service: owns users (PostgreSQL schema `users`; migrations in drizzle/ run at start).
 FROM runtime-common AS runtime-user-service
 ENV PORT=8001
+# Its signing key and a generated admin password, unless the environment gives them: owned
+# by node, so a volume mounted here (compose) starts out writable by it.
+COPY --from=build --chown=node:node /empty-dir /var/lib/user-service
+ENV AUTH_KEYS_DIR=/var/lib/user-service
 EXPOSE 8001
 CMD ["node", "dist/server.js"]
 

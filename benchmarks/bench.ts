@@ -26,6 +26,7 @@ import { MissingToolError } from './lib/wrk.js'
 import { runMemoryBenchmark } from './memory.js'
 import { runPipelineBenchmark } from './pipeline.js'
 import { runQueueMemoryBenchmark } from './queue-memory.js'
+import { runSignInBenchmark } from './sign-in.js'
 import { runWorkersBenchmark } from './workers.js'
 
 /**
@@ -42,6 +43,7 @@ const BENCHMARKS: Record<string, { run: Benchmark; metrics?: Metrics }> = {
   memory: { run: runMemoryBenchmark, metrics: memoryMetrics },
   workers: { run: runWorkersBenchmark },
   'queue-memory': { run: runQueueMemoryBenchmark },
+  'sign-in': { run: runSignInBenchmark },
 }
 
 const USAGE =

@@ -1,14 +1,14 @@
 /**
  * Draws one order's trace as docs/operations.md shows it: starts the native stack from the
  * sources (its own PostgreSQL, Redis and queue, one worker, `PROCESSING_DELAY_MS=0`) with
- * every process exporting spans over OTLP/HTTP to a receiver here, places a warm-up order and
- * then the traced one through the gateway, and writes that order's spans as an SVG waterfall.
+ * every process exporting spans over OTLP/HTTP to a receiver here, places (as the admin, for a
+ * customer) a warm-up order and then the traced one through the gateway, and writes that order's spans as an SVG waterfall.
  *
  *   tsx --conditions=development scripts/render-order-trace.ts [docs/images/order-trace.svg]
  */
 import { writeFile } from 'node:fs/promises'
 import { eventually } from '@shop/test-kit'
-import { createUser, placeOrder, shopClient } from '../tests/system/support/http.js'
+import { placeOrder, signInAdmin, signUpCustomer } from '../tests/system/support/http.js'
 import { assertOrderTrace } from '../tests/system/support/order-trace.js'
 import { SpanTree } from '../tests/system/support/span-tree.js'
 import { startTracedStack } from '../tests/system/support/traced-stack.js'
@@ -19,8 +19,9 @@ const output = process.argv[2] ?? 'docs/images/order-trace.svg'
 const { receiver, running, stop } = await startTracedStack()
 try {
   const { gateway, orderService, userService } = running.stack.urls
-  const client = shopClient(gateway)
-  const user = await createUser(client)
+  // The admin orders for a customer, so the trace shows order-service's check with user-service.
+  const { client } = await signInAdmin(gateway, running.admin)
+  const user = await signUpCustomer(gateway)
 
   /** The spans of `orderId`'s trace, once the worker's final update has arrived. */
   const traceOf = (orderId: number) =>

@@ -1,9 +1,16 @@
 import cors from '@fastify/cors'
-import { createServiceApp, health, type Lookup, ReplicaBalancer } from '@shop/platform'
-import type { onRequestAsyncHookHandler } from 'fastify'
+import {
+  authConfigFrom,
+  authentication,
+  createServiceApp,
+  health,
+  type Lookup,
+  ReplicaBalancer,
+} from '@shop/platform'
 import type { Config } from './config.js'
 import { registerDocsRoutes, registerOpenApi } from './docs.js'
 import { proxyRoutes } from './proxy-routes.js'
+import { isPublicRequest } from './public-requests.js'
 import { registerRateLimit } from './rate-limit.js'
 import { anyReplicaAlive } from './readiness.js'
 import { UpstreamDocs } from './upstream-docs.js'
@@ -18,8 +25,6 @@ export interface GatewayOptions {
   replicaDownMs?: number
   docsRefreshMs?: number
   rateLimitNameSpace?: string
-  /** An `onRequest` hook run before the rate limit's, as authentication's is. */
-  beforeRateLimit?: onRequestAsyncHookHandler
 }
 
 /**
@@ -51,12 +56,16 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
       downMs: options.replicaDownMs,
       log: app.log,
     })
+  // user-service is also the shop's OpenID issuer: sign-in and its discovery document.
   const upstreams = [
-    { path: '/users', replicas: balancer('user-service', config.USER_SERVICE_URL) },
-    { path: '/orders', replicas: balancer('order-service', config.ORDER_SERVICE_URL) },
+    {
+      paths: ['/users', '/tokens', '/.well-known'],
+      replicas: balancer('user-service', config.USER_SERVICE_URL),
+    },
+    { paths: ['/orders'], replicas: balancer('order-service', config.ORDER_SERVICE_URL) },
   ]
   const upstreamDocs = new UpstreamDocs(
-    upstreams.map(({ path, replicas }) => ({ replicas, prefixes: [path] })),
+    upstreams.map(({ paths, replicas }) => ({ replicas, prefixes: paths })),
     { log: app.log, ...(options.docsRefreshMs ? { refreshMs: options.docsRefreshMs } : {}) },
   )
   app.addHook('onReady', async () => {
@@ -80,7 +89,9 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
       upstreams.map(({ replicas }) => [replicas.name, anyReplicaAlive(replicas)]),
     ),
   })
-  if (options.beforeRateLimit) app.addHook('onRequest', options.beforeRateLimit)
+  // Before the rate limit, which counts per verified caller; after CORS, whose preflights
+  // carry no token.
+  await app.register(authentication, { ...authConfigFrom(config), isPublic: isPublicRequest })
   await registerRateLimit(app, {
     max: config.RATE_LIMIT_MAX,
     credentialsMax: config.RATE_LIMIT_CREDENTIALS_MAX,
@@ -90,14 +101,16 @@ export async function buildGateway(config: Config, options: GatewayOptions = {})
   })
   await registerDocsRoutes(app, upstreamDocs)
   const histogram = createUpstreamHistogram(app.metricsRegistry)
-  for (const { path, replicas } of upstreams) {
-    await app.register(proxyRoutes, {
-      path,
-      replicas,
-      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
-      bodyLimit: config.BODY_LIMIT_BYTES,
-      histogram,
-    })
+  for (const { paths, replicas } of upstreams) {
+    for (const path of paths) {
+      await app.register(proxyRoutes, {
+        path,
+        replicas,
+        timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+        bodyLimit: config.BODY_LIMIT_BYTES,
+        histogram,
+      })
+    }
   }
   return app
 }

@@ -1,4 +1,5 @@
 import {
+  AuthConfig,
   BaseConfig,
   commaSeparated,
   env,
@@ -23,6 +24,7 @@ export const Config = BaseConfig.extend({
   TRUST_PROXY_HOPS: env.count(0),
   CORS_ORIGINS: commaSeparated('', origin, 0),
   BODY_LIMIT_BYTES: env.positiveInt(1_048_576),
+  ...AuthConfig.shape,
 })
 export type Config = z.output<typeof Config>
 

@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import { Problem, problem, registerHtmlPages, swaggerOptions } from '@shop/platform'
+import { Problem, problem, publicRoutes, registerHtmlPages, swaggerOptions } from '@shop/platform'
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { mergeOpenApi, type OpenApiDocument } from './openapi-merge.js'
@@ -8,7 +8,9 @@ import type { UpstreamDocs } from './upstream-docs.js'
 
 const DESCRIPTION = [
   'Every route of the shop, through the api-gateway: users (user-service), orders ' +
-    '(order-service) and the gateway itself. No route asks for credentials.',
+    '(order-service) and the gateway itself. Signing up, signing in, discovery, health and ' +
+    'these docs are public; every other route needs a bearer token (`Authorize` above), ' +
+    'which the gateway verifies before proxying and forwards to the service.',
   '',
   'Bull Board, the queue dashboard, is not part of this API: it is served by a process of ' +
     'its own (port 5555 by default) behind HTTP Basic auth (`BULL_BOARD_USER` / ' +
@@ -103,6 +105,7 @@ function withRateLimitedDocs(document: OpenApiDocument): OpenApiDocument {
 export async function registerDocsRoutes(app: FastifyInstance, upstreamDocs: UpstreamDocs) {
   let cached: { gateway: unknown; version: number; merged: OpenApiDocument } | undefined
   await registerHtmlPages(app, async (pages) => {
+    publicRoutes(pages)
     await pages.register(swaggerUi, {
       routePrefix: '/docs',
       // The merge copies what it changes, so the cached gateway document needs no clone.

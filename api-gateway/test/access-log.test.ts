@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { describe, it } from 'node:test'
 import { freePort } from '@shop/local-infra'
-import { suiteSetup } from '@shop/test-kit'
+import { asCustomer, suiteSetup, testAuthEnv } from '@shop/test-kit'
 import { type RunningEcho, startEcho } from './support/echo-upstream.js'
 
 interface LogLine {
@@ -36,6 +36,7 @@ describe('the access log of a gateway process', () => {
           LOG_LEVEL: 'info',
           USER_SERVICE_URL: upstream.url,
           ORDER_SERVICE_URL: upstream.url,
+          ...(await testAuthEnv()),
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -55,8 +56,11 @@ describe('the access log of a gateway process', () => {
         await new Promise((resolve) => setTimeout(resolve, 100))
       }
       const ids = ['log-a', 'log-b', 'log-c']
+      const credentials = await asCustomer(1)
       for (const id of ids) {
-        const response = await fetch(`${base}/users/${id}`, { headers: { 'x-request-id': id } })
+        const response = await fetch(`${base}/users/${id}`, {
+          headers: { 'x-request-id': id, ...credentials },
+        })
         assert.equal(response.status, 200)
         await response.body?.cancel()
       }
@@ -66,6 +70,8 @@ describe('the access log of a gateway process', () => {
         .split('\n')
         .filter((line) => line.startsWith('{'))
         .map((line) => JSON.parse(line) as LogLine)
+      const signature = credentials.authorization.split('.')[2] ?? ''
+      assert.ok(signature.length > 40 && !stdout.includes(signature), 'no log line holds the token')
       for (const id of ids) {
         const completed = lines.filter((l) => l.reqId === id && l.msg === 'request completed')
         assert.equal(completed.length, 1, `${id} in:\n${stdout}`)

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { Echo } from './support/echo-upstream.js'
-import { json, withGateway } from './support/gateway.js'
+import { json, signedFetch, withGateway } from './support/gateway.js'
 import { upstreams, useEcho, useGateway } from './support/suite.js'
 
 const ALLOWED = 'https://shop.example'
@@ -9,7 +9,7 @@ const OTHER = 'https://evil.example'
 
 /** A simple cross-origin GET: its status and the origin it was allowed for (or null). */
 async function crossOrigin(url: string, origin: string) {
-  const response = await fetch(url, { headers: { origin } })
+  const response = await signedFetch(url, { headers: { origin } })
   await response.body?.cancel()
   return {
     status: response.status,
@@ -17,8 +17,9 @@ async function crossOrigin(url: string, origin: string) {
   }
 }
 
+/** A preflight, with a token only so that the default gateway forwards it to the echo. */
 function preflight(url: string, origin: string) {
-  return fetch(url, {
+  return signedFetch(url, {
     method: 'OPTIONS',
     headers: {
       origin,
@@ -71,7 +72,7 @@ describe('CORS', () => {
     })
 
     it('allows a simple request from a listed origin and exposes the useful headers', async () => {
-      const response = await fetch(`${gateway.url}/users/1`, {
+      const response = await signedFetch(`${gateway.url}/users/1`, {
         headers: { origin: 'http://localhost:3000' },
       })
       assert.equal(response.status, 200)

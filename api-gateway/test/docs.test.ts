@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import { eventually } from '@shop/test-kit'
 import { mergeOpenApi, type OpenApiDocument } from '../src/openapi-merge.js'
 import type { Echo } from './support/echo-upstream.js'
-import { json } from './support/gateway.js'
+import { json, signedFetch } from './support/gateway.js'
 import { upstreams, useEcho, useGateway } from './support/suite.js'
 
 const Problem = {
@@ -162,6 +162,14 @@ describe('GET /docs and /docs/json', () => {
     assert.match(getUser, /#\/components\/schemas\/User"/)
   })
 
+  it("declares the bearer scheme that Swagger UI's Authorize button fills", async () => {
+    const document = await merged()
+    const schemes = document.components?.securitySchemes as Record<string, { scheme?: string }>
+    assert.equal(schemes.bearerAuth?.scheme, 'bearer')
+    const health = document.paths?.['/healthz'] as { get: { security?: unknown[] } }
+    assert.deepEqual(health.get.security ?? [], [])
+  })
+
   it('points servers at the gateway, so "Try it out" requests go through it', async () => {
     const document = await merged()
     const server = document.servers as Array<{ url: string }>
@@ -169,7 +177,8 @@ describe('GET /docs and /docs/json', () => {
     for (const path of ['/users', '/orders']) {
       const target = new URL(`${server[0]?.url.replace(/\/$/, '')}${path}`, `${gateway.url}/docs`)
       assert.equal(target.origin, gateway.url)
-      const response = await fetch(target)
+      // With the token Swagger UI's Authorize button adds.
+      const response = await signedFetch(target.href)
       assert.equal(response.status, 200)
       assert.equal((await json<Echo>(response)).url, path)
     }

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import { eventually, suiteSetup } from '@shop/test-kit'
 import { type ChildEcho, spawnEcho } from './support/child-echo.js'
 import type { Echo } from './support/echo-upstream.js'
-import { json, problemOf, withGateway } from './support/gateway.js'
+import { json, problemOf, signedFetch, withGateway } from './support/gateway.js'
 import { useEcho, useGateway } from './support/suite.js'
 import { deadUrl } from './support/traffic.js'
 
@@ -42,7 +42,7 @@ describe('a replica killed mid-traffic', () => {
       for (let i = 0; !stop; i++) {
         const afterKill = killed
         try {
-          const response = await fetch(`${gateway.url}/users/${n}-${i}`)
+          const response = await signedFetch(`${gateway.url}/users/${n}-${i}`)
           await response.body?.cancel()
           outcomes.push({
             status: response.status,
@@ -95,7 +95,7 @@ describe('connect failures and lost connections', () => {
             email: `u${i}@example.com`,
             full_name: 'x'.repeat(i * 200),
           })
-          const response = await fetch(`${gateway.url}/users`, {
+          const response = await signedFetch(`${gateway.url}/users`, {
             method: 'POST',
             headers: { 'content-type': 'application/json', 'idempotency-key': `k-${i}` },
             body,
@@ -121,7 +121,7 @@ describe('connect failures and lost connections', () => {
       for (const body of ['{"email":"a@b.c"}', '']) {
         const hits = live.hits + other.hits
         const problem = await problemOf(
-          await fetch(`${gateway.url}/users/hang-up`, {
+          await signedFetch(`${gateway.url}/users/hang-up`, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
             body,
@@ -137,7 +137,7 @@ describe('connect failures and lost connections', () => {
     it('answers 502 problem+json to an upstream that hangs up halfway through its headers', async () => {
       for (const method of ['GET', 'POST']) {
         const problem = await problemOf(
-          await fetch(`${gateway.url}/users/half-headers`, {
+          await signedFetch(`${gateway.url}/users/half-headers`, {
             method,
             ...(method === 'POST' ? { body: '{}' } : {}),
           }),
@@ -150,27 +150,27 @@ describe('connect failures and lost connections', () => {
     it('cuts the client off when an upstream hangs up halfway through a large body', async () => {
       // A large answer is streamed, so its status is already on its way: the client must
       // see the body fail, not end short.
-      const response = await fetch(`${gateway.url}/users/half-body?length=${1024 * 1024}`)
+      const response = await signedFetch(`${gateway.url}/users/half-body?length=${1024 * 1024}`)
       assert.equal(response.status, 200)
       await assert.rejects(response.text())
-      const next = await fetch(`${gateway.url}/users/1`)
+      const next = await signedFetch(`${gateway.url}/users/1`)
       assert.equal(next.status, 200)
       await next.body?.cancel()
     })
 
     it('answers 502 problem+json when an upstream hangs up halfway through a small body', async () => {
       // A small answer is read whole before anything goes to the client, so nothing was sent.
-      const problem = await problemOf(await fetch(`${gateway.url}/users/half-body`))
+      const problem = await problemOf(await signedFetch(`${gateway.url}/users/half-body`))
       assert.equal(problem.status, 502)
       assert.match(problem.contentType, PROBLEM)
-      const next = await fetch(`${gateway.url}/users/1`)
+      const next = await signedFetch(`${gateway.url}/users/1`)
       assert.equal(next.status, 200)
       await next.body?.cancel()
     })
 
     it('tries a GET whose connection was lost on the other replica before answering 502', async () => {
       const hits = { live: live.hits, other: other.hits }
-      const problem = await problemOf(await fetch(`${gateway.url}/users/hang-up`))
+      const problem = await problemOf(await signedFetch(`${gateway.url}/users/hang-up`))
       assert.equal(problem.status, 502)
       assert.match(problem.contentType, PROBLEM)
       assert.deepEqual(

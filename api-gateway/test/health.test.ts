@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { startEcho } from './support/echo-upstream.js'
-import { json, problemOf, startGateway } from './support/gateway.js'
+import { json, problemOf, signedFetch, startGateway } from './support/gateway.js'
 import { useEcho, useGateway } from './support/suite.js'
 import { deadUrl } from './support/traffic.js'
 
@@ -46,7 +46,7 @@ describe('GET /healthz, /readyz, and /metrics on the metrics port', () => {
   })
 
   it('answers /metrics on the metrics port in Prometheus text format, counting proxied requests', async () => {
-    await (await fetch(`${gateway.url}/users/1`)).arrayBuffer()
+    await (await signedFetch(`${gateway.url}/users/1`)).arrayBuffer()
     const response = await fetch(`${gateway.metricsUrl}/metrics`)
     assert.equal(response.status, 200)
     assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/)

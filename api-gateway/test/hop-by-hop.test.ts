@@ -3,8 +3,9 @@ import { once } from 'node:events'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, it } from 'node:test'
-import { sendRawRequest, suiteResource } from '@shop/test-kit'
+import { asCustomer, sendRawRequest, suiteResource } from '@shop/test-kit'
 import type { Echo } from './support/echo-upstream.js'
+import { signedFetch } from './support/gateway.js'
 import { upstreams, useEcho, useGateway } from './support/suite.js'
 
 /** An upstream that names a header of its own as hop-by-hop and asks to close its connection. */
@@ -38,7 +39,7 @@ describe('headers about the upstream connection', () => {
   const gateway = useGateway(() => upstreams(upstream))
 
   it('are not passed on to the client, and the client connection stays open', async () => {
-    const response = await fetch(`${gateway.url}/users/1`)
+    const response = await signedFetch(`${gateway.url}/users/1`)
     assert.equal(response.status, 200)
     assert.deepEqual(await response.json(), { url: '/users/1' })
     assert.equal(response.headers.get('x-hop'), null)
@@ -87,6 +88,7 @@ describe('hop-by-hop and proxy-only request headers', () => {
           path: '/orders/7',
           headers: {
             ...headers,
+            ...(await asCustomer(1)),
             ...(body.length > 0 ? { 'content-type': 'application/json' } : {}),
           },
           body,

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test'
 import { BUFFERED_LIMIT_BYTES } from '../src/upstream-client.js'
 import type { Echo } from './support/echo-upstream.js'
 import { PROBLEM_BODY, patternBytes } from './support/echo-upstream.js'
-import { json, problemOf, requestRawPath } from './support/gateway.js'
+import { json, problemOf, requestRawPath, signedFetch } from './support/gateway.js'
 import { upstreams, useEcho, useGateway } from './support/suite.js'
 
 describe('proxying /users and /orders', () => {
@@ -15,7 +15,7 @@ describe('proxying /users and /orders', () => {
   for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
     it(`forwards ${method} with path, query, body bytes and headers untouched`, async () => {
       const body = '{ "email" : "a@b.c",\n  "full_name": "Ada" }'
-      const response = await fetch(`${gateway.url}/orders/42/items?a=1&a=2&b=%20x+y&flag`, {
+      const response = await signedFetch(`${gateway.url}/orders/42/items?a=1&a=2&b=%20x+y&flag`, {
         method,
         body,
         headers: { 'content-type': 'application/json', 'x-custom': 'kept' },
@@ -33,7 +33,7 @@ describe('proxying /users and /orders', () => {
   }
 
   it('forwards GET and HEAD to the service owning the prefix, with the client Host', async () => {
-    const response = await fetch(`${gateway.url}/users?limit=2&after_id=10`)
+    const response = await signedFetch(`${gateway.url}/users?limit=2&after_id=10`)
     assert.equal(response.status, 200)
     const echo = await json<Echo>(response)
     assert.deepEqual(
@@ -43,7 +43,7 @@ describe('proxying /users and /orders', () => {
     assert.equal(echo.headers.host, new URL(gateway.url).host)
     assert.equal(echo.headers['x-forwarded-for'], '127.0.0.1')
 
-    const head = await fetch(`${gateway.url}/users/1`, { method: 'HEAD' })
+    const head = await signedFetch(`${gateway.url}/users/1`, { method: 'HEAD' })
     assert.equal(head.status, 200)
     assert.equal(head.headers.get('x-upstream'), 'users-1')
     assert.ok(Number(head.headers.get('content-length')) > 0)
@@ -51,7 +51,7 @@ describe('proxying /users and /orders', () => {
   })
 
   it('passes the upstream status and headers back', async () => {
-    const response = await fetch(`${gateway.url}/users`, {
+    const response = await signedFetch(`${gateway.url}/users`, {
       method: 'POST',
       headers: { 'x-echo-status': '201', 'content-type': 'application/json' },
       body: '{}',
@@ -61,7 +61,7 @@ describe('proxying /users and /orders', () => {
   })
 
   it('returns an upstream problem+json byte for byte, with its content type and Location', async () => {
-    const response = await fetch(`${gateway.url}/users/problem`, {
+    const response = await signedFetch(`${gateway.url}/users/problem`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{"email":"taken@example.com"}',
@@ -80,7 +80,7 @@ describe('proxying /users and /orders', () => {
       ['application/x-odd+thing; v=2', Buffer.from('{not json')],
       ['application/json', Buffer.from('{"broken": ')],
     ] as const) {
-      const response = await fetch(`${gateway.url}/users/raw`, {
+      const response = await signedFetch(`${gateway.url}/users/raw`, {
         method: 'POST',
         headers: { 'content-type': contentType },
         body,
@@ -94,7 +94,7 @@ describe('proxying /users and /orders', () => {
 
   it('passes answers small and large through byte for byte, the large ones streamed', async () => {
     for (const length of [1, 1000, BUFFERED_LIMIT_BYTES, BUFFERED_LIMIT_BYTES + 1, 1024 * 1024]) {
-      const response = await fetch(`${gateway.url}/users/bytes?length=${length}`)
+      const response = await signedFetch(`${gateway.url}/users/bytes?length=${length}`)
       assert.equal(response.status, 200)
       assert.equal(response.headers.get('content-length'), String(length))
       assert.deepEqual(Buffer.from(await response.arrayBuffer()), patternBytes(length), `${length}`)
@@ -102,16 +102,16 @@ describe('proxying /users and /orders', () => {
   })
 
   it('forwards empty bodies as empty', async () => {
-    const post = await json<Echo>(await fetch(`${gateway.url}/orders`, { method: 'POST' }))
+    const post = await json<Echo>(await signedFetch(`${gateway.url}/orders`, { method: 'POST' }))
     assert.equal(post.method, 'POST')
     assert.equal(post.body, '')
-    const del = await json<Echo>(await fetch(`${gateway.url}/orders/3`, { method: 'DELETE' }))
+    const del = await json<Echo>(await signedFetch(`${gateway.url}/orders/3`, { method: 'DELETE' }))
     assert.equal(del.method, 'DELETE')
     assert.equal(del.body, '')
   })
 
   it('keeps an encoded path segment encoded', async () => {
-    const echo = await json<Echo>(await fetch(`${gateway.url}/users/a%2Fb%20c`))
+    const echo = await json<Echo>(await signedFetch(`${gateway.url}/users/a%2Fb%20c`))
     assert.equal(echo.url, '/users/a%2Fb%20c')
   })
 
@@ -168,7 +168,7 @@ describe('proxying /users and /orders', () => {
   it('keeps its connections to the upstream alive across requests', async () => {
     const before = orders.connections
     for (let i = 0; i < 50; i++) {
-      const response = await fetch(`${gateway.url}/orders/${i}`)
+      const response = await signedFetch(`${gateway.url}/orders/${i}`)
       assert.equal(response.status, 200)
       await response.body?.cancel()
     }
@@ -178,7 +178,7 @@ describe('proxying /users and /orders', () => {
 
   it('passes an upstream 503 through once, without repeating the request', async () => {
     const hits = users.hits
-    const response = await fetch(`${gateway.url}/users/unavailable`)
+    const response = await signedFetch(`${gateway.url}/users/unavailable`)
     assert.equal(response.status, 503)
     assert.equal(users.hits, hits + 1)
   })
@@ -194,7 +194,7 @@ describe('proxying /users and /orders', () => {
   it('answers 413 problem+json to a declared oversized body without forwarding it', async () => {
     const hits = users.hits
     const problem = await problemOf(
-      await fetch(`${gateway.url}/users`, {
+      await signedFetch(`${gateway.url}/users`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ padding: 'x'.repeat(2_000) }),

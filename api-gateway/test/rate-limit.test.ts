@@ -1,20 +1,14 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { type Stoppable, startTestRedis, suiteSetup, uniqueName } from '@shop/test-kit'
-import type { FastifyRequest } from 'fastify'
+import { asCustomer, type Stoppable, startTestRedis, suiteSetup, uniqueName } from '@shop/test-kit'
 import type { GatewayOptions } from '../src/app.js'
 import type { Echo } from './support/echo-upstream.js'
-import { json, problemOf, startGateway, withGateway } from './support/gateway.js'
+import { json, problemOf, signedFetch, startGateway, withGateway } from './support/gateway.js'
 import { statuses } from './support/rate-limit.js'
 import { upstreams, useEcho } from './support/suite.js'
 
-/** Stands in for authentication: `x-test-caller: ada` makes the request Ada's. */
-async function nameCaller(request: FastifyRequest) {
-  const subject = request.headers['x-test-caller']
-  if (typeof subject === 'string') {
-    Object.assign(request, { caller: { issuer: 'https://issuer.test', subject } })
-  }
-}
+/** A public route: anonymous callers reach the limiter, which counts them by address. */
+const PUBLIC = '/.well-known/jwks.json'
 
 describe('rate limit', () => {
   let redis: Stoppable
@@ -33,12 +27,8 @@ describe('rate limit', () => {
     )
   }
 
-  async function using(
-    env: Record<string, string>,
-    use: (url: string) => Promise<void>,
-    options: GatewayOptions = {},
-  ) {
-    const gateway = await limited(env, options)
+  async function using(env: Record<string, string>, use: (url: string) => Promise<void>) {
+    const gateway = await limited(env)
     try {
       await use(gateway.url)
     } finally {
@@ -48,7 +38,7 @@ describe('rate limit', () => {
 
   it('is on by default: 300 requests a minute, 10 to POST /users', async () => {
     await using({ RATE_LIMIT_MAX: '', RATE_LIMIT_CREDENTIALS_MAX: '' }, async (url) => {
-      const get = await fetch(`${url}/orders`)
+      const get = await signedFetch(`${url}/orders`)
       assert.equal(get.headers.get('x-ratelimit-limit'), '300')
       await get.body?.cancel()
       const post = await fetch(`${url}/users`, { method: 'POST', body: '{}' })
@@ -59,14 +49,14 @@ describe('rate limit', () => {
 
   it('answers 429 problem+json with Retry-After over the limit, without forwarding, and not on health', async () => {
     await using({ RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_MS: '60000' }, async (url) => {
-      const first = await fetch(`${url}/users`)
+      const first = await signedFetch(`${url}/users`)
       assert.equal(first.status, 200)
       assert.equal(first.headers.get('x-ratelimit-remaining'), '2')
       await first.body?.cancel()
       assert.deepEqual(await statuses(`${url}/orders`, 2), [200, 200])
 
       const hits = echo.hits
-      const response = await fetch(`${url}/users/1`)
+      const response = await signedFetch(`${url}/users/1`)
       const retryAfter = Number(response.headers.get('retry-after'))
       const problem = await problemOf(response)
       assert.equal(problem.status, 429)
@@ -94,17 +84,13 @@ describe('rate limit', () => {
   })
 
   it('counts each verified caller apart from the others and from its address', async () => {
-    await using(
-      { RATE_LIMIT_MAX: '2' },
-      async (url) => {
-        const as = (caller: string) => ({ headers: { 'x-test-caller': caller } })
-        assert.deepEqual(await statuses(`${url}/orders`, 3, as('ada')), [200, 200, 429])
-        assert.deepEqual(await statuses(`${url}/orders`, 3, as('bob')), [200, 200, 429])
-        // The same address without a caller has a count of its own.
-        assert.deepEqual(await statuses(`${url}/orders`, 3), [200, 200, 429])
-      },
-      { beforeRateLimit: nameCaller },
-    )
+    await using({ RATE_LIMIT_MAX: '2' }, async (url) => {
+      const as = async (userId: number) => ({ headers: await asCustomer(userId) })
+      assert.deepEqual(await statuses(`${url}/orders`, 3, await as(1)), [200, 200, 429])
+      assert.deepEqual(await statuses(`${url}/orders`, 3, await as(2)), [200, 200, 429])
+      // The same address without a caller has a count of its own.
+      assert.deepEqual(await statuses(`${url}${PUBLIC}`, 3, { headers: {} }), [200, 200, 429])
+    })
   })
 
   it('shares one count between gateway instances using the same Redis', async () => {
@@ -126,23 +112,23 @@ describe('rate limit', () => {
 
     it('ignores X-Forwarded-For by default: spoofed addresses share the connection’s count', async () => {
       await using({ RATE_LIMIT_MAX: '2' }, async (url) => {
-        assert.deepEqual(await statuses(`${url}/orders`, 1, from('198.51.100.1')), [200])
-        assert.deepEqual(await statuses(`${url}/orders`, 1, from('198.51.100.2')), [200])
-        assert.deepEqual(await statuses(`${url}/orders`, 1, from('198.51.100.3')), [429])
+        assert.deepEqual(await statuses(`${url}${PUBLIC}`, 1, from('198.51.100.1')), [200])
+        assert.deepEqual(await statuses(`${url}${PUBLIC}`, 1, from('198.51.100.2')), [200])
+        assert.deepEqual(await statuses(`${url}${PUBLIC}`, 1, from('198.51.100.3')), [429])
       })
     })
 
     it('takes the address the last of TRUST_PROXY_HOPS proxies reports, and nothing before it', async () => {
       await using({ RATE_LIMIT_MAX: '2', TRUST_PROXY_HOPS: '1' }, async (url) => {
         const client = '203.0.113.7'
-        assert.deepEqual(await statuses(`${url}/orders`, 1, from(client)), [200])
+        assert.deepEqual(await statuses(`${url}${PUBLIC}`, 1, from(client)), [200])
         // Whatever the client wrote before the proxy's entry is not trusted.
         assert.deepEqual(
-          await statuses(`${url}/orders`, 2, from(`10.9.9.9, ${client}`)),
+          await statuses(`${url}${PUBLIC}`, 2, from(`10.9.9.9, ${client}`)),
           [200, 429],
         )
-        assert.deepEqual(await statuses(`${url}/orders`, 2, from('203.0.113.8')), [200, 200])
-        const echoed = await json<Echo>(await fetch(`${url}/users`, from('203.0.113.9')))
+        assert.deepEqual(await statuses(`${url}${PUBLIC}`, 2, from('203.0.113.8')), [200, 200])
+        const echoed = await json<Echo>(await fetch(`${url}${PUBLIC}`, from('203.0.113.9')))
         assert.equal(echoed.headers['x-forwarded-for'], '203.0.113.9, 127.0.0.1')
       })
     })
@@ -150,14 +136,14 @@ describe('rate limit', () => {
     it('walks back two hops with TRUST_PROXY_HOPS=2', async () => {
       await using({ RATE_LIMIT_MAX: '1', TRUST_PROXY_HOPS: '2' }, async (url) => {
         assert.deepEqual(
-          await statuses(`${url}/orders`, 1, from('1.1.1.1, 203.0.113.7, 10.0.0.2')),
+          await statuses(`${url}${PUBLIC}`, 1, from('1.1.1.1, 203.0.113.7, 10.0.0.2')),
           [200],
         )
         assert.deepEqual(
-          await statuses(`${url}/orders`, 1, from('2.2.2.2, 203.0.113.7, 10.0.0.3')),
+          await statuses(`${url}${PUBLIC}`, 1, from('2.2.2.2, 203.0.113.7, 10.0.0.3')),
           [429],
         )
-        assert.deepEqual(await statuses(`${url}/orders`, 1, from('203.0.113.8, 10.0.0.2')), [200])
+        assert.deepEqual(await statuses(`${url}${PUBLIC}`, 1, from('203.0.113.8, 10.0.0.2')), [200])
       })
     })
   })

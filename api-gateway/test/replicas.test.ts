@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { eventually, suiteSetup } from '@shop/test-kit'
 import { type RunningEcho, startEcho } from './support/echo-upstream.js'
-import { type RunningGateway, startGateway } from './support/gateway.js'
+import { type RunningGateway, signedFetch, startGateway } from './support/gateway.js'
 import { upstreams, useEcho, useGateway } from './support/suite.js'
 import { replicaCounts } from './support/traffic.js'
 
@@ -169,16 +169,19 @@ describe('an upstream host name resolving to several addresses', () => {
     })
 
     it('answers 503 problem+json naming the upstream, then serves once it resolves', async () => {
-      const response = await fetch(`${gateway.url}/users`)
+      const response = await signedFetch(`${gateway.url}/users`)
       assert.equal(response.status, 503)
       assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/)
       assert.equal(((await response.json()) as { upstream: string }).upstream, 'user-service')
 
       addresses = ['127.0.0.4']
       lookupFails = false
-      await eventually(async () => ((await fetch(`${gateway.url}/users`)).ok ? true : undefined), {
-        what: 'the gateway serving after the name resolved',
-      })
+      await eventually(
+        async () => ((await signedFetch(`${gateway.url}/users`)).ok ? true : undefined),
+        {
+          what: 'the gateway serving after the name resolved',
+        },
+      )
       const counts = await replicaCounts(`${gateway.url}/users`, 10)
       assert.deepEqual([...counts.keys()], ['users@127.0.0.4'])
     })

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { Echo } from './support/echo-upstream.js'
-import { json } from './support/gateway.js'
+import { json, signedFetch } from './support/gateway.js'
 import { upstreams, useEcho, useGateway } from './support/suite.js'
 
 describe('x-request-id', () => {
@@ -9,7 +9,7 @@ describe('x-request-id', () => {
   const gateway = useGateway(() => upstreams(users))
 
   it('keeps a sane id from the client, returns it and forwards it', async () => {
-    const response = await fetch(`${gateway.url}/users/1`, {
+    const response = await signedFetch(`${gateway.url}/users/1`, {
       headers: { 'x-request-id': 'checkout-42.retry:1' },
     })
     assert.equal(response.headers.get('x-request-id'), 'checkout-42.retry:1')
@@ -18,7 +18,7 @@ describe('x-request-id', () => {
   })
 
   it('generates one when the client sends none, and forwards the same', async () => {
-    const response = await fetch(`${gateway.url}/users/1`)
+    const response = await signedFetch(`${gateway.url}/users/1`)
     const id = response.headers.get('x-request-id') ?? ''
     assert.match(id, /^[0-9a-f-]{36}$/)
     const echo = await json<Echo>(response)
@@ -27,7 +27,7 @@ describe('x-request-id', () => {
 
   it('replaces an over-long or unsafe id', async () => {
     for (const unsafe of ['x'.repeat(129), 'has spaces in it', '<script>', 'semi;colon']) {
-      const response = await fetch(`${gateway.url}/users/1`, {
+      const response = await signedFetch(`${gateway.url}/users/1`, {
         headers: { 'x-request-id': unsafe },
       })
       const id = response.headers.get('x-request-id') ?? ''

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import { suiteSetup } from '@shop/test-kit'
 import { frozenReplica } from './support/child-echo.js'
 import { startEcho } from './support/echo-upstream.js'
-import { problemOf, startGateway, withGateway } from './support/gateway.js'
+import { problemOf, signedFetch, startGateway, withGateway } from './support/gateway.js'
 import { useEcho } from './support/suite.js'
 import { deadUrl } from './support/traffic.js'
 
@@ -26,13 +26,13 @@ describe('upstreams that do not answer', () => {
     })
     try {
       const hits = users.hits + other.hits
-      const problem = await problemOf(await fetch(`${gateway.url}/users/slow`))
+      const problem = await problemOf(await signedFetch(`${gateway.url}/users/slow`))
       assert.equal(problem.status, 504)
       assert.match(problem.contentType, PROBLEM)
       assert.equal(problem.body.upstream, 'user-service')
       assert.equal(users.hits + other.hits, hits + 1)
       // The replica that was slow once still serves.
-      assert.equal((await fetch(`${gateway.url}/users/1`)).status, 200)
+      assert.equal((await signedFetch(`${gateway.url}/users/1`)).status, 200)
     } finally {
       await gateway.close()
       await other.close()
@@ -48,7 +48,7 @@ describe('upstreams that do not answer', () => {
       async (gateway) => {
         for (const method of ['GET', 'POST', 'DELETE']) {
           const problem = await problemOf(
-            await fetch(`${gateway.url}/users/1`, {
+            await signedFetch(`${gateway.url}/users/1`, {
               method,
               ...(method === 'POST'
                 ? { body: '{}', headers: { 'content-type': 'application/json' } }
@@ -60,7 +60,7 @@ describe('upstreams that do not answer', () => {
           assert.equal(problem.body.upstream, 'user-service')
         }
         // The other upstream is not dragged down with it.
-        assert.equal((await fetch(`${gateway.url}/orders`)).status, 200)
+        assert.equal((await signedFetch(`${gateway.url}/orders`)).status, 200)
       },
     )
   })
@@ -75,7 +75,7 @@ describe('upstreams that do not answer', () => {
           UPSTREAM_TIMEOUT_MS: '500',
         },
         async (gateway) => {
-          const problem = await problemOf(await fetch(`${gateway.url}/users/1`))
+          const problem = await problemOf(await signedFetch(`${gateway.url}/users/1`))
           assert.equal(problem.status, 503)
           assert.match(problem.contentType, PROBLEM)
           assert.equal(problem.body.upstream, 'user-service')
@@ -97,7 +97,7 @@ describe('upstreams that do not answer', () => {
         },
         async (gateway) => {
           for (let i = 0; i < 4; i++) {
-            const response = await fetch(`${gateway.url}/users/${i}`)
+            const response = await signedFetch(`${gateway.url}/users/${i}`)
             assert.equal(response.status, 200)
             assert.equal(response.headers.get('x-upstream'), 'users-1')
             await response.body?.cancel()

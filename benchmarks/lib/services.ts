@@ -73,7 +73,11 @@ export async function createUser(userServiceUrl: string) {
   const response = await fetch(`${userServiceUrl}/users`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: `${uniqueName('bench')}@example.com`, full_name: 'Bench' }),
+    body: JSON.stringify({
+      email: `${uniqueName('bench')}@example.com`,
+      full_name: 'Bench',
+      password: 'bench password 0123',
+    }),
   })
   if (response.status !== 201) throw new Error(`POST /users answered ${response.status}`)
   return ((await response.json()) as { id: number }).id

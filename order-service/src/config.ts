@@ -1,4 +1,11 @@
-import { BaseConfig, env, metricsConfig, parseConfig, replicaUrls } from '@shop/platform'
+import {
+  AuthConfig,
+  BaseConfig,
+  env,
+  metricsConfig,
+  parseConfig,
+  replicaUrls,
+} from '@shop/platform'
 import { IdempotencyConfig } from '@shop/platform/postgres'
 import { z } from 'zod'
 
@@ -29,9 +36,6 @@ export const ApiConfig = BaseConfig.extend({
   USER_SERVICE_URL: replicaUrls('http://127.0.0.1:8001'),
   DNS_REFRESH_MS: env.positiveInt(5_000),
   USER_SERVICE_TIMEOUT_MS: env.positiveInt(2_000),
-  // Off by default: with it on, an order for a remembered user is accepted while
-  // user-service is down, which the contract (user-service unreachable → 503) does not allow.
-  USER_CHECK_CACHE_SIZE: env.count(0),
   ORDER_QUEUE_NAME: queueName(),
   ORDER_QUEUE_PREFIX: queuePrefix(),
   ORDER_MAX_ATTEMPTS: env.positiveInt(5),
@@ -41,6 +45,7 @@ export const ApiConfig = BaseConfig.extend({
   // long has its job looked for in the queue, and queued again if Redis lost it.
   OUTBOX_REQUEUE_AFTER_MS: env.positiveInt(300_000),
   ...IdempotencyConfig.shape,
+  ...AuthConfig.shape,
 })
 export type ApiConfig = z.output<typeof ApiConfig>
 

@@ -6,14 +6,16 @@ import { freePort, startLocalRedis } from '@shop/local-infra'
 import { drizzle } from '@shop/platform/drizzle'
 import { createPool } from '@shop/platform/postgres'
 import {
+  asCustomer,
   createTestDatabase,
   eventually,
   listenOnLoopback,
   startTestRedis,
+  testAuthEnv,
   uniqueName,
 } from '@shop/test-kit'
 import { Queue } from 'bullmq'
-import Fastify from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
 import { buildApp } from '../src/api/app.js'
 import { type ApiConfig, loadConfig, loadWorkerConfig, type WorkerConfig } from '../src/config.js'
@@ -64,11 +66,13 @@ export { startTestRedis, uniqueName }
 
 /**
  * A stand-in for user-service on a real loopback port: `GET /users/:id` answers 200 for the
- * known ids and 404 otherwise; `hang` makes it never answer (to provoke timeouts).
+ * known ids and 404 otherwise, and keeps the request ids and credentials it was sent; `hang`
+ * makes it never answer (to provoke timeouts).
  */
 export async function startFakeUserService(knownIds: number[]) {
   const known = new Set(knownIds)
   const requestIds: string[] = []
+  const authorizations: (string | undefined)[] = []
   let hanging = false
   let release = () => {}
   const released = new Promise<void>((resolve) => {
@@ -77,6 +81,7 @@ export async function startFakeUserService(knownIds: number[]) {
   const app = Fastify({ forceCloseConnections: true })
   app.get<{ Params: { id: string } }>('/users/:id', async (request, reply) => {
     requestIds.push(String(request.headers['x-request-id']))
+    authorizations.push(request.headers.authorization)
     if (hanging) await released
     const id = Number(request.params.id)
     if (!known.has(id)) return reply.code(404).send({ status: 404 })
@@ -87,6 +92,7 @@ export async function startFakeUserService(knownIds: number[]) {
   return {
     url,
     requestIds,
+    authorizations,
     /** Registers a user from now on, as POST /users would. */
     add(id: number) {
       known.add(id)
@@ -142,8 +148,35 @@ export const apiEnv = (
   USER_SERVICE_URL: users.url,
 })
 
-export function apiConfig(env: Record<string, string>): ApiConfig {
-  return loadConfig({ LOG_LEVEL: 'silent', OUTBOX_SWEEP_INTERVAL_MS: '600000', ...env })
+/** The API's config for tests: quiet, no sweeping, trusting the test issuer's tokens. */
+export async function apiConfig(env: Record<string, string>): Promise<ApiConfig> {
+  return loadConfig({
+    LOG_LEVEL: 'silent',
+    OUTBOX_SWEEP_INTERVAL_MS: '600000',
+    ...(await testAuthEnv()),
+    ...env,
+  })
+}
+
+export interface OrderBody {
+  user_id: number
+  item: string
+  quantity: number
+}
+
+/** POST /orders as the customer it is for: their own token vouches for them. */
+export async function placeAsCustomer(
+  app: Pick<FastifyInstance, 'inject'>,
+  body: OrderBody,
+  headers: Record<string, string> = {},
+) {
+  const auth = await asCustomer(body.user_id)
+  return app.inject({
+    method: 'POST',
+    url: '/orders',
+    payload: body,
+    headers: { ...auth, ...headers },
+  })
 }
 
 export function workerConfig(env: Record<string, string>): WorkerConfig {
@@ -244,7 +277,7 @@ export function useOrderApi(knownIds: number[] = [1]) {
       const users = await startFakeUserService(knownIds)
       const config = (env: Record<string, string> = {}) =>
         apiConfig({ ...apiEnv(db, redis.url, uniqueName('orders'), users), ...env })
-      return { db, redis, users, config, app: await buildApp(config()) }
+      return { db, redis, users, config, app: await buildApp(await config()) }
     },
     async ({ db, redis, users, app }) => {
       await app.close()

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test'
 import { createLogger } from '@shop/platform'
 import {
   ANSWER_DEADLINE_MS,
+  asCustomer,
   assertUnavailable,
   eventually,
   type FaultyPostgres,
@@ -62,12 +63,15 @@ describe('orders when PostgreSQL hangs', () => {
       { timeoutMs, what: `${runs} runs of order ${id} put off while PostgreSQL was paused` },
     )
 
-  const placeOrder = (item: string, headers: Record<string, string> = {}) =>
+  const placeOrder = async (item: string, headers: Record<string, string> = {}) =>
     fetchAnswer(`${base}/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: { 'content-type': 'application/json', ...(await asCustomer(1)), ...headers },
       body: JSON.stringify({ user_id: 1, item, quantity: 1 }),
     })
+  /** GET `path` as customer 1. */
+  const read = async (path: string) =>
+    fetchAnswer(`${base}${path}`, { headers: await asCustomer(1) })
 
   before(async () => {
     postgres = await startFaultyPostgres()
@@ -77,7 +81,7 @@ describe('orders when PostgreSQL hangs', () => {
     queueName = uniqueName('orders')
     const shared = { DATABASE_URL: db.url, REDIS_URL: redis.url, ORDER_QUEUE_NAME: queueName }
     app = await buildApp(
-      apiConfig({ ...shared, USER_SERVICE_URL: users.url, ORDER_BACKOFF_MS: '1000' }),
+      await apiConfig({ ...shared, USER_SERVICE_URL: users.url, ORDER_BACKOFF_MS: '1000' }),
     )
     base = await listenOnLoopback(app)
     worker = await buildWorker(workerConfig(shared))
@@ -99,8 +103,8 @@ describe('orders when PostgreSQL hangs', () => {
     await whilePaused(async () => {
       assertUnavailable(await placeOrder('paused'), 'postgres')
       assertUnavailable(await placeOrder('paused', { 'idempotency-key': 'paused-1' }), 'postgres')
-      assertUnavailable(await fetchAnswer(`${base}/orders`), 'postgres')
-      assertUnavailable(await fetchAnswer(`${base}/orders/1`), 'postgres')
+      assertUnavailable(await read('/orders'), 'postgres')
+      assertUnavailable(await read('/orders/1'), 'postgres')
       assertUnavailable(await fetchAnswer(`${base}/readyz`), 'postgres')
     })
     await untilReady(base, '/readyz 200 after PostgreSQL resumed')

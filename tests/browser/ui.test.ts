@@ -1,6 +1,7 @@
 /**
  * What a person sees in a browser: Swagger UI on the gateway and on each service, "Try it
- * out" through the gateway, and Bull Board behind its Basic auth. Debian's Chromium, driven
+ * out" through the gateway (signing up, signing in, "Authorize" with the token, placing an
+ * order), and Bull Board behind its Basic auth. Debian's Chromium, driven
  * by playwright-core, against a native stack on free ports; screenshots of every page go to
  * .artifacts/screenshots/.
  */
@@ -8,10 +9,10 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import {
   call,
-  createUser,
+  type Order,
   placeOrders,
   settledOrdersOf,
-  shopClient,
+  signUpCustomer,
   type User,
 } from '@shop/system-tests/http'
 import { startTestStack, type TestStack } from '@shop/system-tests/test-stack'
@@ -56,7 +57,7 @@ describe('Swagger UI', () => {
       'GET /docs/json',
       'GET /healthz',
       'GET /readyz',
-      ...users.filter((op) => op.includes(' /users')),
+      ...users.filter((op) => / \/(users|tokens|\.well-known)/.test(op)),
       ...orders.filter((op) => op.includes(' /orders')),
     ].sort()
     // The gateway fetches the services' documents in the background, as they come up.
@@ -91,30 +92,63 @@ describe('Swagger UI', () => {
     })
   }
 
-  it('"Try it out" on POST /users through the gateway creates the user', async () => {
-    const email = `${uniqueName('grace')}@example.com`
-    await page.goto(running.stack.urls.docs)
-    const block = operation(page, 'post', '/users')
+  /** Fills the body of `method path` on the page, executes it, and reads its answer. */
+  async function tryItOut(method: string, path: string, body: unknown, shot: string) {
+    const block = operation(page, method, path)
     await block.locator('.opblock-summary').click()
     await block.getByRole('button', { name: 'Try it out' }).click()
-    await block
-      .locator('textarea.body-param__text')
-      .fill(JSON.stringify({ email, full_name: 'Grace Hopper' }))
+    await block.locator('textarea.body-param__text').fill(JSON.stringify(body))
     await block.getByRole('button', { name: 'Execute' }).click()
-
     const live = block.locator('.live-responses-table')
     const status = live.locator('.response .response-col_status').first()
     await status.waitFor()
-    await screenshot(block, 'gateway-docs-try-it-out')
-    assert.equal((await status.textContent())?.trim(), '201')
-    const body = JSON.parse(
-      (await live.locator('.response-col_description pre').first().textContent()) ?? '',
-    ) as User
-    assert.equal(body.email, email)
+    await screenshot(block, shot)
+    const text = (await live.locator('.response-col_description pre').first().textContent()) ?? ''
+    return { status: (await status.textContent())?.trim(), body: JSON.parse(text) as unknown }
+  }
 
-    const stored = await call<User>(`${running.stack.urls.gateway}/users/${body.id}`)
+  it('"Try it out" signs up and in, and "Authorize" with the token places an order', async () => {
+    const email = `${uniqueName('grace')}@example.com`
+    const password = 'a ship in port is safe'
+    await page.goto(running.stack.urls.docs)
+
+    const created = await tryItOut(
+      'post',
+      '/users',
+      { email, full_name: 'Grace Hopper', password },
+      'gateway-docs-try-it-out',
+    )
+    assert.equal(created.status, '201')
+    const user = created.body as User
+    assert.equal(user.email, email)
+
+    const signedIn = await tryItOut('post', '/tokens', { email, password }, 'gateway-docs-token')
+    assert.equal(signedIn.status, '200')
+    const token = (signedIn.body as { access_token: string }).access_token
+
+    await page.getByRole('button', { name: 'Authorize' }).first().click()
+    const dialog = page.locator('.modal-ux')
+    await dialog.locator('input').first().fill(token)
+    await dialog.getByRole('button', { name: 'Authorize', exact: true }).click()
+    await screenshot(dialog, 'gateway-docs-authorized')
+    await dialog.getByRole('button', { name: 'Close' }).click()
+
+    const placed = await tryItOut(
+      'post',
+      '/orders',
+      { user_id: user.id, item: 'compiler', quantity: 1 },
+      'gateway-docs-order',
+    )
+    assert.equal(placed.status, '201')
+    const order = placed.body as Order
+    assert.equal(order.user_id, user.id)
+
+    const authorization = `Bearer ${token}`
+    const stored = await call<Order>(`${running.stack.urls.gateway}/orders/${order.id}`, {
+      headers: { authorization },
+    })
     assert.equal(stored.status, 200)
-    assert.deepEqual([stored.body.email, stored.body.full_name], [email, 'Grace Hopper'])
+    assert.equal(stored.body.item, 'compiler')
   })
 })
 
@@ -139,8 +173,7 @@ describe('Bull Board', () => {
 
   it('logged in, shows the queue with the completed jobs of the orders placed', async () => {
     const { urls } = running.stack
-    const client = shopClient(urls.gateway)
-    const user = await createUser(client)
+    const { client, ...user } = await signUpCustomer(urls.gateway)
     const placed = await placeOrders(client, user.id, 3)
     const orders = await settledOrdersOf(client, user.id)
     assert.ok(orders.every((order) => order.status === 'processed'))

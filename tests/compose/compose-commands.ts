@@ -11,9 +11,10 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe } from 'node:test'
-import { createShopClient } from '@shop/client'
+import type { ShopClient } from '@shop/client'
 import { eventually, sendRawRequest, uniqueName } from '@shop/test-kit'
 import {
+  ADMIN,
   ALL_FILES,
   ComposeProject,
   DEV_FILES,
@@ -44,7 +45,6 @@ const WATCHED_FILE = 'api-gateway/src/server.ts'
 const UP = ['up', '--build', '-d', '--wait']
 const NODE_SERVICES = ['api-gateway', 'user-service', 'order-service', 'order-worker', 'bull-board']
 
-const client = createShopClient(GATEWAY)
 const check = checksInOrder()
 
 describe('docker compose on Docker Engine', { skip: skipWithoutEngine }, () => {
@@ -53,6 +53,9 @@ describe('docker compose on Docker Engine', { skip: skipWithoutEngine }, () => {
   let watch: ComposeWatch | undefined
   let edit: { restore(): Promise<void> } | undefined
   let orderId: number
+  /** The customer who placed `orderId`: their client, and their token as a header. */
+  let client: ShopClient
+  let authorization: string
 
   let cleaning: Promise<void> | undefined
   /** Whatever happened: watch stopped, the file put back, the project down, the engine too. */
@@ -153,7 +156,7 @@ describe('docker compose on Docker Engine', { skip: skipWithoutEngine }, () => {
     )
 
     check('takes a user and an order through the gateway and processes it', async () => {
-      orderId = await placeProcessedOrder(client)
+      ;({ orderId, client, authorization } = await placeProcessedOrder(GATEWAY))
     })
 
     check('answers a 2 MB body with a 413 problem the client reads', async () => {
@@ -168,7 +171,7 @@ describe('docker compose on Docker Engine', { skip: skipWithoutEngine }, () => {
       ] as const) {
         const answer = await sendRawRequest(base, {
           path,
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', authorization },
           body,
         })
         assert.equal(answer.status, 413, `${base}${path}`)
@@ -227,7 +230,11 @@ describe('docker compose on Docker Engine', { skip: skipWithoutEngine }, () => {
     })
 
     check('passes the system walkthrough test through the gateway', async () => {
-      const { code, output } = await runSystemTest('tests/system/walkthrough.test.ts', GATEWAY)
+      const { code, output } = await runSystemTest(
+        'tests/system/walkthrough.test.ts',
+        GATEWAY,
+        ADMIN,
+      )
       assert.equal(code, 0, output.split('\n').slice(-40).join('\n'))
       assert.ok(Number(/^# pass (\d+)$/m.exec(output)?.[1]) > 0, `no test passed:\n${output}`)
     })
@@ -283,7 +290,7 @@ describe('docker compose on Docker Engine', { skip: skipWithoutEngine }, () => {
 
     check('afterwards every container is healthy and orders are processed', async () => {
       await assertAllHealthy(project, { orderServices: ORDER_SERVICES, workers: WORKERS })
-      orderId = await placeProcessedOrder(client)
+      ;({ orderId, client, authorization } = await placeProcessedOrder(GATEWAY))
     })
   })
 

@@ -13,8 +13,7 @@ import { randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createPool } from '@shop/platform/postgres'
-import { createUser, shopClient } from '@shop/system-tests/http'
-import { suiteSetup } from '@shop/test-kit'
+import { signUp, suiteSetup } from '@shop/test-kit'
 import { type FaultStack, startFaultStack } from './support/fault-stack.js'
 import {
   frozen,
@@ -24,7 +23,7 @@ import {
   settledProcessedCount,
   terminateConnections,
 } from './support/faults.js'
-import { type LoadTally, replayAll, runLoad } from './support/load-clients.js'
+import { type LoadCustomer, type LoadTally, replayAll, runLoad } from './support/load-clients.js'
 
 const ORDERS = 5_000
 const CLIENTS = 50
@@ -94,9 +93,14 @@ describe(`${ORDERS} orders through the gateway while a worker, Redis and Postgre
       const { stack } = running
       db = createPool({ url: stack.databaseUrl, applicationName: 'fault-load-check', max: 2 })
       teardown(() => db.end())
-      const userIds: number[] = []
-      const client = shopClient(stack.urls.gateway)
-      for (let i = 0; i < 20; i++) userIds.push((await createUser(client)).id)
+      // A customer per simulated client, each signed up and in with a token of their own.
+      const customers: LoadCustomer[] = []
+      while (customers.length < CLIENTS) {
+        const batch = Array.from({ length: 5 }, () => signUp(stack.urls.gateway))
+        for (const { id, authorization } of await Promise.all(batch)) {
+          customers.push({ id, authorization })
+        }
+      }
 
       const [killedWorker = '', ...survivors] = stack.urls.metrics.workers
       let killedWorkerCount = 0
@@ -127,7 +131,7 @@ describe(`${ORDERS} orders through the gateway while a worker, Redis and Postgre
       const loadStarted = Date.now()
       tally = await runLoad({
         gateway: stack.urls.gateway,
-        userIds,
+        customers,
         orders: ORDERS,
         clients: CLIENTS,
         runId,
@@ -149,7 +153,7 @@ describe(`${ORDERS} orders through the gateway while a worker, Redis and Postgre
       })
       await Promise.all(faults)
       const loadSeconds = elapsed(loadStarted)
-      finalReplay = await replayAll({ gateway: stack.urls.gateway, runId, userIds }, tally)
+      finalReplay = await replayAll({ gateway: stack.urls.gateway, runId, customers }, tally)
       const statuses = await settled()
       const counters = await Promise.all(survivors.map(processedCount))
       // A supervisor may have restarted worker-1: its new process counts from zero.

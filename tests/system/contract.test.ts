@@ -1,8 +1,9 @@
 /**
  * The published documents as a contract: every operation of the gateway's merged document and
  * of each service's own, asked on purpose for each answer it lists that a client can provoke
- * (the success, and 400, 404, 409, 413, 415, 422), through the gateway and straight to the
- * service. The typed client checks each answer against the document of the process it
+ * (the success, and 400, 401, 403, 404, 409, 413, 415, 422), through the gateway and straight
+ * to the service, with real tokens from user-service: a customer's, another customer's, the
+ * admin's, and none. The typed client checks each answer against the document of the process it
  * reaches (support/conformance.ts), so an answer the document does not list for the
  * operation, or whose content type, body or headers it does not allow, fails here.
  * 503 answers are provoked in user-service-down.test.ts, and what the gateway itself answers
@@ -12,9 +13,9 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { ShopClient } from '@shop/client'
 import { MAX_ID } from '@shop/platform'
-import { suiteSetup, uniqueName } from '@shop/test-kit'
+import { type SignedUp, suiteSetup, uniqueName } from '@shop/test-kit'
 import { checkedExchanges } from './support/conformance.js'
-import { call, createUser, placeOrder, shopClient } from './support/http.js'
+import { call, placeOrder, shopClient, signInAdmin, signUpCustomer } from './support/http.js'
 import { startTestStack, type TestStack } from './support/test-stack.js'
 
 /** More than the 1 MiB every process accepts. */
@@ -23,7 +24,12 @@ const TOO_LARGE = 'x'.repeat(1_100_000)
 interface Reached {
   document: 'api-gateway' | 'user-service' | 'order-service'
   base: string
+  /** The customer's: their own user and orders. */
   client: ShopClient
+  /** Another customer's, whose user and orders are not the customer's. */
+  other: ShopClient
+  admin: ShopClient
+  anonymous: ShopClient
 }
 
 /** One request on purpose, and the status its document lists for it. */
@@ -35,40 +41,56 @@ interface Case {
 }
 
 let running: TestStack
+let customer: SignedUp
+let otherCustomer: SignedUp
+let adminToken: string
 let userId: number
 let orderId: number
 
-const newUser = () => ({ email: `${uniqueName('contract')}@example.com`, full_name: 'Con Tract' })
+const PASSWORD = 'contract password'
+const newUser = () => ({
+  email: `${uniqueName('contract')}@example.com`,
+  full_name: 'Con Tract',
+  password: PASSWORD,
+})
 const idOf = (id: number | string) => ({ params: { path: { id: String(id) } } })
 
 const USER_CASES: Case[] = [
   {
     operation: 'createUser',
     status: 201,
-    what: 'a new user',
-    send: ({ client }) => client.POST('/users', { body: newUser() }),
+    what: 'a new user, without a token',
+    send: ({ anonymous }) => anonymous.POST('/users', { body: newUser() }),
   },
   {
     operation: 'createUser',
     status: 400,
     what: 'an invalid email',
-    send: ({ client }) => client.POST('/users', { body: { ...newUser(), email: 'nope' } }),
+    send: ({ anonymous }) => anonymous.POST('/users', { body: { ...newUser(), email: 'nope' } }),
+  },
+  {
+    operation: 'createUser',
+    status: 400,
+    what: 'a password under 12 characters',
+    send: ({ anonymous }) =>
+      anonymous.POST('/users', { body: { ...newUser(), password: 'short' } }),
   },
   {
     operation: 'createUser',
     status: 409,
     what: 'an email taken, in other case',
-    send: async ({ client }) => {
+    send: async ({ anonymous }) => {
       const user = newUser()
-      await client.POST('/users', { body: user })
-      return client.POST('/users', { body: { ...user, email: user.email.toUpperCase() } })
+      await anonymous.POST('/users', { body: user })
+      return anonymous.POST('/users', { body: { ...user, email: user.email.toUpperCase() } })
     },
   },
   {
     operation: 'createUser',
     status: 413,
     what: 'a body over 1 MiB',
-    send: ({ client }) => client.POST('/users', { body: { ...newUser(), full_name: TOO_LARGE } }),
+    send: ({ anonymous }) =>
+      anonymous.POST('/users', { body: { ...newUser(), full_name: TOO_LARGE } }),
   },
   {
     operation: 'createUser',
@@ -80,23 +102,95 @@ const USER_CASES: Case[] = [
     operation: 'createUser',
     status: 422,
     what: 'an Idempotency-Key reused with another body',
-    send: async ({ client }) => {
+    send: async ({ anonymous }) => {
+      // Keys are scoped to the email: the same email with another name.
       const header = { 'idempotency-key': uniqueName('user-key') }
-      await client.POST('/users', { body: newUser(), params: { header } })
-      return client.POST('/users', { body: newUser(), params: { header } })
+      const user = newUser()
+      await anonymous.POST('/users', { body: user, params: { header } })
+      return anonymous.POST('/users', { body: { ...user, full_name: 'Other' }, params: { header } })
     },
+  },
+  {
+    operation: 'createToken',
+    status: 200,
+    what: 'the right email and password',
+    send: ({ anonymous }) =>
+      anonymous.POST('/tokens', { body: { email: customer.email, password: customer.password } }),
+  },
+  {
+    operation: 'createToken',
+    status: 400,
+    what: 'no password',
+    send: ({ base }) => untyped(base, '/tokens', { email: customer.email }, {}),
+  },
+  {
+    operation: 'createToken',
+    status: 401,
+    what: 'a wrong password',
+    send: ({ anonymous }) =>
+      anonymous.POST('/tokens', { body: { email: customer.email, password: 'not the password' } }),
+  },
+  {
+    operation: 'createToken',
+    status: 413,
+    what: 'a body over 1 MiB',
+    send: ({ anonymous }) =>
+      anonymous.POST('/tokens', { body: { email: customer.email, password: TOO_LARGE } }),
+  },
+  {
+    operation: 'createToken',
+    status: 415,
+    what: 'an XML body',
+    send: ({ base }) =>
+      untyped(base, '/tokens', { email: customer.email }, { 'content-type': 'application/xml' }),
+  },
+  {
+    operation: 'getOpenIdConfiguration',
+    status: 200,
+    what: 'the discovery document, without a token',
+    send: ({ anonymous }) => anonymous.GET('/.well-known/openid-configuration'),
+  },
+  {
+    operation: 'getJsonWebKeySet',
+    status: 200,
+    what: 'the public keys, without a token',
+    send: ({ anonymous }) => anonymous.GET('/.well-known/jwks.json'),
+  },
+  {
+    operation: 'getCurrentUser',
+    status: 200,
+    what: "the caller's own user",
+    send: ({ client }) => client.GET('/users/me'),
+  },
+  {
+    operation: 'getCurrentUser',
+    status: 401,
+    what: 'no token',
+    send: ({ anonymous }) => anonymous.GET('/users/me'),
   },
   {
     operation: 'listUsers',
     status: 200,
-    what: 'a page',
-    send: ({ client }) => client.GET('/users'),
+    what: 'a page, to the admin',
+    send: ({ admin }) => admin.GET('/users'),
   },
   {
     operation: 'listUsers',
     status: 400,
     what: 'limit=0',
-    send: ({ client }) => client.GET('/users', { params: { query: { limit: '0' } } }),
+    send: ({ admin }) => admin.GET('/users', { params: { query: { limit: '0' } } }),
+  },
+  {
+    operation: 'listUsers',
+    status: 401,
+    what: 'no token',
+    send: ({ anonymous }) => anonymous.GET('/users'),
+  },
+  {
+    operation: 'listUsers',
+    status: 403,
+    what: "a customer's token",
+    send: ({ client }) => client.GET('/users'),
   },
   {
     operation: 'getUser',
@@ -115,6 +209,24 @@ const USER_CASES: Case[] = [
     status: 404,
     what: 'no such user',
     send: ({ client }) => client.GET('/users/{id}', idOf(MAX_ID)),
+  },
+  {
+    operation: 'getUser',
+    status: 404,
+    what: "another customer's user",
+    send: ({ other }) => other.GET('/users/{id}', idOf(userId)),
+  },
+  {
+    operation: 'getUser',
+    status: 200,
+    what: "a customer's user, to the admin",
+    send: ({ admin }) => admin.GET('/users/{id}', idOf(userId)),
+  },
+  {
+    operation: 'getUser',
+    status: 401,
+    what: 'no token',
+    send: ({ anonymous }) => anonymous.GET('/users/{id}', idOf(userId)),
   },
 ]
 
@@ -157,9 +269,30 @@ const ORDER_CASES: Case[] = [
   {
     operation: 'placeOrder',
     status: 422,
-    what: 'an unknown user',
-    send: ({ client }) =>
-      client.POST('/orders', { body: { user_id: MAX_ID, item: 'ghost', quantity: 1 } }),
+    what: 'an admin ordering for an unknown user',
+    send: ({ admin }) =>
+      admin.POST('/orders', { body: { user_id: MAX_ID, item: 'ghost', quantity: 1 } }),
+  },
+  {
+    operation: 'placeOrder',
+    status: 201,
+    what: 'an admin ordering for a customer',
+    send: ({ admin }) =>
+      admin.POST('/orders', { body: { user_id: userId, item: 'for you', quantity: 1 } }),
+  },
+  {
+    operation: 'placeOrder',
+    status: 403,
+    what: 'a customer ordering for another',
+    send: ({ other }) =>
+      other.POST('/orders', { body: { user_id: userId, item: 'not mine', quantity: 1 } }),
+  },
+  {
+    operation: 'placeOrder',
+    status: 401,
+    what: 'no token',
+    send: ({ anonymous }) =>
+      anonymous.POST('/orders', { body: { user_id: userId, item: 'anyone', quantity: 1 } }),
   },
   {
     operation: 'placeOrder',
@@ -185,6 +318,24 @@ const ORDER_CASES: Case[] = [
     send: ({ client }) => client.GET('/orders', { params: { query: { after_id: '99999999999' } } }),
   },
   {
+    operation: 'listOrders',
+    status: 403,
+    what: "another customer's user_id",
+    send: ({ other }) => other.GET('/orders', { params: { query: { user_id: String(userId) } } }),
+  },
+  {
+    operation: 'listOrders',
+    status: 200,
+    what: 'every order, to the admin',
+    send: ({ admin }) => admin.GET('/orders'),
+  },
+  {
+    operation: 'listOrders',
+    status: 401,
+    what: 'no token',
+    send: ({ anonymous }) => anonymous.GET('/orders'),
+  },
+  {
     operation: 'getOrder',
     status: 200,
     what: 'an order',
@@ -201,6 +352,18 @@ const ORDER_CASES: Case[] = [
     status: 404,
     what: 'no such order',
     send: ({ client }) => client.GET('/orders/{id}', idOf(MAX_ID)),
+  },
+  {
+    operation: 'getOrder',
+    status: 404,
+    what: "another customer's order",
+    send: ({ other }) => other.GET('/orders/{id}', idOf(orderId)),
+  },
+  {
+    operation: 'getOrder',
+    status: 401,
+    what: 'no token',
+    send: ({ anonymous }) => anonymous.GET('/orders/{id}', idOf(orderId)),
   },
 ]
 
@@ -231,18 +394,29 @@ const OWN_CASES: Case[] = [
   },
 ]
 
-/** What the typed client will not send: a body under a content type its route does not take. */
+/**
+ * What the typed client will not send: a body under a content type its route does not take,
+ * or one its route refuses; with the customer's token.
+ */
 async function untyped(base: string, path: string, body: unknown, headers: Record<string, string>) {
-  const { status } = await call(`${base}${path}`, { method: 'POST', body, headers })
+  const { status } = await call(`${base}${path}`, {
+    method: 'POST',
+    body,
+    headers: { authorization: customer.authorization, ...headers },
+  })
   return { response: { status } }
 }
 
 suiteSetup(async (teardown) => {
   running = await startTestStack({ workers: 1 })
   teardown(() => running.stop())
-  const gateway = shopClient(running.stack.urls.gateway)
-  userId = (await createUser(gateway)).id
-  orderId = (await placeOrder(gateway, userId)).id
+  const { gateway } = running.stack.urls
+  const signedUp = await signUpCustomer(gateway)
+  customer = signedUp
+  otherCustomer = await signUpCustomer(gateway)
+  adminToken = (await signInAdmin(gateway, running.admin)).token
+  userId = customer.id
+  orderId = (await placeOrder(signedUp.client, userId)).id
 })
 
 function reach(document: Reached['document']): Reached {
@@ -252,7 +426,14 @@ function reach(document: Reached['document']): Reached {
     'user-service': urls.userService,
     'order-service': urls.orderService,
   }[document]
-  return { document, base, client: shopClient(base) }
+  return {
+    document,
+    base,
+    client: shopClient(base, customer.token),
+    other: shopClient(base, otherCustomer.token),
+    admin: shopClient(base, adminToken),
+    anonymous: shopClient(base),
+  }
 }
 
 const SUITES: [Reached['document'], Case[]][] = [

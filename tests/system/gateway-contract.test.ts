@@ -15,7 +15,7 @@ import {
   hangingUpstream,
   unreachableUpstream,
 } from './support/faulty-upstreams.js'
-import { shopClient } from './support/http.js'
+import { shopClient, signInAdmin } from './support/http.js'
 import { type ServiceProcess, startServiceProcess } from './support/service-process.js'
 import { startTestStack, type TestStack } from './support/test-stack.js'
 
@@ -23,7 +23,20 @@ const idOf = (id: string) => ({ params: { path: { id } } })
 
 /** Every operation the gateway proxies, asked as a client would. */
 const PROXIED: [string, (client: ShopClient) => Promise<{ response: Response }>][] = [
-  ['createUser', (c) => c.POST('/users', { body: { email: 'ada@example.com', full_name: 'Ada' } })],
+  [
+    'createUser',
+    (c) =>
+      c.POST('/users', {
+        body: { email: 'ada@example.com', full_name: 'Ada', password: 'a long password' },
+      }),
+  ],
+  [
+    'createToken',
+    (c) => c.POST('/tokens', { body: { email: 'ada@example.com', password: 'a long password' } }),
+  ],
+  ['getOpenIdConfiguration', (c) => c.GET('/.well-known/openid-configuration')],
+  ['getJsonWebKeySet', (c) => c.GET('/.well-known/jwks.json')],
+  ['getCurrentUser', (c) => c.GET('/users/me')],
   ['listUsers', (c) => c.GET('/users')],
   ['getUser', (c) => c.GET('/users/{id}', idOf('1'))],
   ['placeOrder', (c) => c.POST('/orders', { body: { user_id: 1, item: 'x', quantity: 1 } })],
@@ -32,20 +45,28 @@ const PROXIED: [string, (client: ShopClient) => Promise<{ response: Response }>]
 ]
 
 let running: TestStack
+/** The admin's, from the stack's user-service: valid wherever the gateway under test looks. */
+let adminToken: string
 const gateways: ServiceProcess[] = []
 const upstreams: FaultyUpstream[] = []
 
-/** A gateway process of its own in front of `upstream`, checked against the merged document. */
+/**
+ * A gateway process of its own in front of `upstream`, verifying tokens with the stack's
+ * user-service, checked against the merged document; its client sends the admin's token.
+ */
 async function gatewayBefore(upstream: { users: string; orders: string }, env = {}) {
+  const { gateway: issuer, userService } = running.stack.urls
   const gateway = await startServiceProcess('api-gateway/src/server.ts', {
     LOG_LEVEL: 'info',
     USER_SERVICE_URL: upstream.users,
     ORDER_SERVICE_URL: upstream.orders,
+    AUTH_ISSUER: issuer,
+    AUTH_DISCOVERY_URL: `${userService}/.well-known/openid-configuration`,
     ...env,
   })
   gateways.push(gateway)
   publishDocument(gateway.url, 'api-gateway', running.documents['api-gateway'])
-  return shopClient(gateway.url)
+  return shopClient(gateway.url, adminToken)
 }
 
 suiteSetup(async (teardown) => {
@@ -55,6 +76,7 @@ suiteSetup(async (teardown) => {
     await running?.stop()
   })
   running = await startTestStack({ workers: 1 })
+  adminToken = (await signInAdmin(running.stack.urls.gateway, running.admin)).token
 })
 
 describe("the gateway's own answers, as its document lists them", () => {

@@ -16,11 +16,11 @@ import {
   sqlText,
   stringWithControl,
 } from './support/hostile-values.js'
-import { call, createUser, shopClient } from './support/http.js'
+import { call } from './support/http.js'
 import { send } from './support/raw-http.js'
-import type { TestStack } from './support/test-stack.js'
 
 const JSON_TYPE = { 'content-type': 'application/json' }
+const PASSWORD = 'hostile password'
 
 /** What a text column accepts after trimming: 1 to 200 characters, no control or lone surrogate. */
 function storable(text: string) {
@@ -29,16 +29,16 @@ function storable(text: string) {
 }
 
 describe('hostile request bodies', () => {
-  let running: TestStack
   let rows: RowWatch
   let targets: Target[]
   let userId: number
+  /** The admin's: orders for the customer, and every user read back. */
+  let authorization: string
   let serial = 0
   const uniqueEmail = (local = 'shopper') => `n${++serial}.${local}@example.com`
 
   suiteSetup(async (teardown) => {
-    ;({ running, rows, targets } = await startHostileStack(teardown))
-    userId = (await createUser(shopClient(running.stack.urls.gateway))).id
+    ;({ rows, targets, authorization, userId } = await startHostileStack(teardown))
   })
 
   /** Posts `body` (JSON text or bytes) to `path` at `base`, checked; the parsed answer. */
@@ -46,14 +46,22 @@ describe('hostile request bodies', () => {
     const answer = await sendChecked(
       rows,
       `POST ${path} at ${base} with ${body.slice(0, 200)}`,
-      () => send(base, { method: 'POST', path, body, headers: { ...JSON_TYPE, ...headers } }),
+      () =>
+        send(base, {
+          method: 'POST',
+          path,
+          body,
+          headers: { ...JSON_TYPE, authorization, ...headers },
+        }),
     )
     return { status: answer.status, body: answer.text ? JSON.parse(answer.text) : undefined }
   }
 
   /** The created resource as every reader sees it: its answer, a GET, and the same again. */
   async function assertReadBack(base: string, path: string, created: Record<string, unknown>) {
-    const fetched = await call<Record<string, unknown>>(`${base}${path}/${created.id}`)
+    const fetched = await call<Record<string, unknown>>(`${base}${path}/${created.id}`, {
+      headers: { authorization },
+    })
     assert.equal(fetched.status, 200)
     for (const key of ['email', 'full_name', 'item'] as const) {
       if (key in created) assert.equal(fetched.body[key], created[key], `${key} read back`)
@@ -100,7 +108,7 @@ describe('hostile request bodies', () => {
           const answer = await post(
             base,
             '/users',
-            JSON.stringify({ email: uniqueEmail(), full_name: fullName }),
+            JSON.stringify({ email: uniqueEmail(), full_name: fullName, password: PASSWORD }),
           )
           assert.equal(
             answer.status,
@@ -155,7 +163,11 @@ describe('hostile request bodies', () => {
         local,
         async (base, part) => {
           const email = uniqueEmail(part)
-          const answer = await post(base, '/users', JSON.stringify({ email, full_name: 'Hostile' }))
+          const answer = await post(
+            base,
+            '/users',
+            JSON.stringify({ email, full_name: 'Hostile', password: PASSWORD }),
+          )
           if (/[\p{Cc}\p{Cs}]/u.test(email.trim())) assert.equal(answer.status, 400, email)
           if (answer.status !== 201) return
           assert.equal(answer.body.email, email.trim())
@@ -188,7 +200,7 @@ describe('hostile request bodies', () => {
         async ({ base, resource }, bytes, inString) => {
           const [before, after] =
             resource === 'users'
-              ? [`{"email":"${uniqueEmail()}","full_name":"A`, 'B"}']
+              ? [`{"email":"${uniqueEmail()}","password":"${PASSWORD}","full_name":"A`, 'B"}']
               : [`{"user_id":${userId},"item":"A`, 'B","quantity":1}']
           const body = inString
             ? Buffer.concat([Buffer.from(before), Buffer.from(bytes), Buffer.from(after)])

@@ -17,22 +17,17 @@ import {
 } from './support/hostile-check.js'
 import { basesFor, startHostileStack, type Target } from './support/hostile-targets.js'
 import { controlCharacter, headers, pathSegment, queryString } from './support/hostile-values.js'
-import { createUser, placeOrder, shopClient } from './support/http.js'
 import { send, sendRaw } from './support/raw-http.js'
-import type { TestStack } from './support/test-stack.js'
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const
 
 describe('hostile requests to every process', () => {
-  let running: TestStack
   let rows: RowWatch
   let targets: Target[]
+  let authorization: string
 
   suiteSetup(async (teardown) => {
-    ;({ running, rows, targets } = await startHostileStack(teardown))
-    const client = shopClient(running.stack.urls.gateway)
-    const user = await createUser(client)
-    await placeOrder(client, user.id)
+    ;({ rows, targets, authorization } = await startHostileStack(teardown))
   })
 
   it('answers any path under /users and /orders, with any method, without a 5xx or a change', async () => {
@@ -54,7 +49,11 @@ describe('hostile requests to every process', () => {
             send(url, {
               method,
               path,
-              ...(body ? { body, headers: { 'content-type': 'application/json' } } : {}),
+              headers: {
+                authorization,
+                ...(body ? { 'content-type': 'application/json' } : {}),
+              },
+              ...(body ? { body } : {}),
             }),
           )
         },

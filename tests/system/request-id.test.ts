@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { ShopClient } from '@shop/client'
 import { eventually, suiteSetup, uniqueName } from '@shop/test-kit'
-import { createUser, shopClient } from './support/http.js'
+import { signInAdmin, signUpCustomer } from './support/http.js'
 import { startTestStack, type TestStack } from './support/test-stack.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
@@ -45,8 +45,9 @@ describe('x-request-id through the gateway', () => {
   suiteSetup(async (teardown) => {
     running = await startTestStack({ workers: 1 })
     teardown(() => running.stop())
-    client = shopClient(running.stack.urls.gateway)
-    userId = (await createUser(client)).id
+    // The admin's client: an admin ordering for a customer is checked with user-service.
+    client = (await signInAdmin(running.stack.urls.gateway, running.admin)).client
+    userId = (await signUpCustomer(running.stack.urls.gateway)).id
   })
 
   it("keeps the client's id and logs it in the gateway, order-service, user-service and the worker", async () => {
@@ -65,7 +66,8 @@ describe('x-request-id through the gateway', () => {
       'worker-1',
     ])
     assert.ok(trace.get('api-gateway')?.some((line) => line.msg === 'request completed'))
-    // order-service received it from the gateway; user-service from order-service's user check.
+    // order-service received it from the gateway; user-service from order-service's check of
+    // the user an admin orders for.
     assert.ok(trace.get('order-service')?.some((line) => line.name === 'order-service'))
     assert.ok(trace.get('user-service')?.some((line) => line.name === 'user-service'))
     // The worker read it from the order's job.
@@ -73,8 +75,7 @@ describe('x-request-id through the gateway', () => {
   })
 
   it('mints an id when the client sends none, answers with it and passes it on', async () => {
-    // A user order-service has not confirmed yet, so its check reaches user-service.
-    const newcomer = (await createUser(client)).id
+    const newcomer = (await signUpCustomer(running.stack.urls.gateway)).id
     const placed = await client.POST('/orders', {
       body: { user_id: newcomer, item: 'untraced', quantity: 1 },
     })

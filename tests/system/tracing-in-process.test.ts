@@ -4,6 +4,7 @@
  * Tracing starts before any app module is imported: the apps are imported dynamically.
  */
 import assert from 'node:assert/strict'
+import { rm } from 'node:fs/promises'
 import { describe, it } from 'node:test'
 import { context, trace } from '@opentelemetry/api'
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace'
@@ -18,8 +19,16 @@ const tracing = await startTracing('shop-test', {
 })
 
 const { createLogger } = await import('@shop/platform')
-const { createTestDatabase, eventually, listenOnLoopback, startTestRedis, uniqueName } =
-  await import('@shop/test-kit')
+const {
+  createTestDatabase,
+  eventually,
+  listenOnLoopback,
+  scratchDir,
+  signIn,
+  signUp,
+  startTestRedis,
+  uniqueName,
+} = await import('@shop/test-kit')
 const gatewayModule = await import('../../api-gateway/src/app.js')
 const gatewayConfig = await import('../../api-gateway/src/config.js')
 const usersModule = await import('../../user-service/src/app.js')
@@ -51,6 +60,7 @@ describe('tracing, with every process in the test process', () => {
   let ordersUrl = ''
   let usersUrl = ''
   let redisUrl = ''
+  const admin = { email: 'traced-admin@example.com', password: 'traced admin password' }
 
   suiteSetup(async (teardown) => {
     teardown(async () => {
@@ -64,13 +74,29 @@ describe('tracing, with every process in the test process', () => {
     redisUrl = redis.url
     await migrateDatabase(database.url)
     await migrateOrders(database.url)
-    const common = { DATABASE_URL: database.url, REDIS_URL: redis.url, LOG_LEVEL: 'silent' }
-    const users = await usersModule.buildApp(usersConfig.loadConfig(common))
+    const keys = await scratchDir('traced-keys-')
+    closers.push(() => rm(keys, { recursive: true, force: true }))
+    const common = {
+      DATABASE_URL: database.url,
+      REDIS_URL: redis.url,
+      LOG_LEVEL: 'silent',
+      AUTH_ISSUER: 'http://shop.traced.test',
+    }
+    const users = await usersModule.buildApp(
+      usersConfig.loadConfig({
+        ...common,
+        AUTH_KEYS_DIR: keys,
+        SHOP_ADMIN_EMAIL: admin.email,
+        SHOP_ADMIN_PASSWORD: admin.password,
+      }),
+    )
     closers.unshift(() => users.close())
     usersUrl = await listenOnLoopback(users)
+    await users.bootstrapAdmin()
+    const discovery = { AUTH_DISCOVERY_URL: `${usersUrl}/.well-known/openid-configuration` }
     const queue = { ORDER_QUEUE_NAME: queueName }
     const orders = await ordersModule.buildApp(
-      ordersConfig.loadConfig({ ...common, ...queue, USER_SERVICE_URL: usersUrl }),
+      ordersConfig.loadConfig({ ...common, ...discovery, ...queue, USER_SERVICE_URL: usersUrl }),
     )
     closers.unshift(() => orders.close())
     ordersUrl = await listenOnLoopback(orders)
@@ -81,6 +107,8 @@ describe('tracing, with every process in the test process', () => {
     const gateway = await gatewayModule.buildGateway(
       gatewayConfig.loadConfig({
         LOG_LEVEL: 'silent',
+        AUTH_ISSUER: common.AUTH_ISSUER,
+        ...discovery,
         USER_SERVICE_URL: usersUrl,
         ORDER_SERVICE_URL: ordersUrl,
       }),
@@ -96,10 +124,14 @@ describe('tracing, with every process in the test process', () => {
         headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify(body),
       })
-    const created = await post('/users', { email: 'traced@example.com', full_name: 'Traced' })
-    assert.equal(created.status, 201)
-    const user = (await created.json()) as { id: number }
-    const placed = await post('/orders', { user_id: user.id, item: 'book', quantity: 1 })
+    // An admin ordering for a customer: order-service checks the user with user-service.
+    const user = await signUp(gatewayUrl)
+    const { authorization } = await signIn(gatewayUrl, admin.email, admin.password)
+    const placed = await post(
+      '/orders',
+      { user_id: user.id, item: 'book', quantity: 1 },
+      { authorization },
+    )
     assert.equal(placed.status, 201)
     const order = (await placed.json()) as { id: number }
 

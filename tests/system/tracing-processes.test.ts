@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { eventually, suiteSetup, uniqueName } from '@shop/test-kit'
-import { createUser, shopClient } from './support/http.js'
+import { signInAdmin, signUpCustomer } from './support/http.js'
 import { assertOrderTrace } from './support/order-trace.js'
 import { SpanTree } from './support/span-tree.js'
 import type { TestStack } from './support/test-stack.js'
@@ -32,8 +32,9 @@ describe('tracing, with every process on its own (OTLP http/json)', () => {
 
   it('shows one order across the processes, and the worker logs its request id and trace id', async () => {
     const { gateway, orderService, userService } = running.stack.urls
-    const client = shopClient(gateway)
-    const user = await createUser(client)
+    // An admin ordering for a customer: order-service checks the user with user-service.
+    const { client } = await signInAdmin(gateway, running.admin)
+    const user = await signUpCustomer(gateway)
     const requestId = uniqueName('traced')
     const placed = await client.POST('/orders', {
       body: { user_id: user.id, item: 'traced', quantity: 1 },

@@ -11,47 +11,87 @@ import { MAX_ID } from '@shop/platform'
 import { eventually, suiteSetup, uniqueName } from '@shop/test-kit'
 import {
   call,
-  createUser,
   ordersOf,
   type Problem,
   placeOrders,
   settledOrdersOf,
+  shopClient,
+  signInAdmin,
+  signUpCustomer,
   type User,
 } from './support/http.js'
 import { startTarget, type Target } from './support/target.js'
 
 const PROBLEM_JSON = /^application\/problem\+json/
 
+const PASSWORD = 'correct horse battery'
+
 let target: Target
+/** Anonymous: signing up and in. */
+let anonymous: ShopClient
+/** Ada's, once she has signed in. */
 let client: ShopClient
+let admin: ShopClient
 
 suiteSetup(async (teardown) => {
   target = await startTarget()
   teardown(() => target.stop())
-  client = target.client
+  anonymous = target.client
+  admin = (await signInAdmin(target.gateway, target.admin)).client
 })
 
 describe('the README walkthrough through the gateway', () => {
   let user: User
+  let authorization: string
 
-  it('creates a user: 201 with a Location that serves the same user', async () => {
+  it('creates a user: 201 with a Location, never echoing the password', async () => {
     const email = `${uniqueName('ada')}@example.com`
-    const created = await client.POST('/users', { body: { email, full_name: 'Ada Lovelace' } })
+    const created = await anonymous.POST('/users', {
+      body: { email, full_name: 'Ada Lovelace', password: PASSWORD },
+    })
     assert.equal(created.response.status, 201)
     assert.ok(created.data)
     assert.equal(created.data.email, email)
     assert.equal(created.data.full_name, 'Ada Lovelace')
     assert.ok(Number.isInteger(created.data.id))
+    assert.ok(!JSON.stringify(created.data).includes(PASSWORD))
     assert.equal(created.response.headers.get('location'), `/users/${created.data.id}`)
     user = created.data
-
-    const fetched = await call<User>(`${target.gateway}${created.response.headers.get('location')}`)
-    assert.equal(fetched.status, 200)
-    assert.deepEqual(fetched.body, user)
   })
 
-  it('lists users in id order, the new user among them', async () => {
-    const all = await client.GET('/users')
+  it('signs in: a Bearer token that serves the user at its Location and at /users/me', async () => {
+    const signedIn = await anonymous.POST('/tokens', {
+      body: { email: user.email, password: PASSWORD },
+    })
+    assert.equal(signedIn.response.status, 200)
+    assert.ok(signedIn.data)
+    assert.equal(signedIn.data.token_type, 'Bearer')
+    authorization = `Bearer ${signedIn.data.access_token}`
+    client = shopClient(target.gateway, signedIn.data.access_token)
+
+    const location = `${target.gateway}/users/${user.id}`
+    const fetched = await call<User>(location, { headers: { authorization } })
+    assert.equal(fetched.status, 200)
+    assert.deepEqual(fetched.body, user)
+    const me = await client.GET('/users/me')
+    assert.deepEqual(me.data, user)
+
+    const refused = await call<Problem>(location)
+    assert.equal(refused.status, 401)
+    assert.match(refused.headers.get('www-authenticate') ?? '', /^Bearer /)
+  })
+
+  it('answers a wrong password with 401', async () => {
+    const { response } = await anonymous.POST('/tokens', {
+      body: { email: user.email, password: 'not her password' },
+    })
+    assert.equal(response.status, 401)
+  })
+
+  it('lists users in id order to the admin only, the new user among them', async () => {
+    const refused = await client.GET('/users')
+    assert.equal(refused.response.status, 403)
+    const all = await admin.GET('/users')
     assert.equal(all.response.status, 200)
     const ids = (all.data ?? []).map((u) => u.id)
     assert.deepEqual(
@@ -59,7 +99,7 @@ describe('the README walkthrough through the gateway', () => {
       [...ids].sort((a, b) => a - b),
     )
     // Keyset paging: the page after the previous id starts with this user (ids start at 1).
-    const page = await client.GET('/users', {
+    const page = await admin.GET('/users', {
       params: { query: { limit: '1', ...(user.id > 1 ? { after_id: String(user.id - 1) } : {}) } },
     })
     assert.equal(page.response.status, 200)
@@ -116,14 +156,23 @@ describe('the README walkthrough through the gateway', () => {
     )
   })
 
-  it('answers 422 problem+json to an order of an unknown user and creates nothing', async () => {
+  it('answers 403 to a customer ordering for someone else', async () => {
     const { error, response } = await client.POST('/orders', {
+      body: { user_id: MAX_ID, item: 'ghost', quantity: 1 },
+    })
+    assert.equal(response.status, 403)
+    assert.match(response.headers.get('content-type') ?? '', PROBLEM_JSON)
+    assert.equal(error?.status, 403)
+  })
+
+  it('answers 422 problem+json to an admin ordering for an unknown user, creating nothing', async () => {
+    const { error, response } = await admin.POST('/orders', {
       body: { user_id: MAX_ID, item: 'ghost', quantity: 1 },
     })
     assert.equal(response.status, 422)
     assert.match(response.headers.get('content-type') ?? '', PROBLEM_JSON)
     assert.equal(error?.status, 422)
-    assert.deepEqual(await ordersOf(client, MAX_ID), [])
+    assert.deepEqual(await ordersOf(admin, MAX_ID), [])
   })
 
   it('answers 400 problem+json to bad input and creates nothing', async () => {
@@ -132,11 +181,17 @@ describe('the README walkthrough through the gateway', () => {
     const answers: [string, { error?: Problem; response: Response }][] = [
       [
         'POST /users with a bad email',
-        await client.POST('/users', { body: { email: 'not-an-email', full_name: 'Bad Email' } }),
+        await anonymous.POST('/users', {
+          body: { email: 'not-an-email', full_name: 'Bad Email', password: PASSWORD },
+        }),
       ],
       [
         'POST /users with an empty name',
-        await client.POST('/users', { body: { email, full_name: '' } }),
+        await anonymous.POST('/users', { body: { email, full_name: '', password: PASSWORD } }),
+      ],
+      [
+        'POST /users with a short password',
+        await anonymous.POST('/users', { body: { email, full_name: 'Short', password: 'short' } }),
       ],
       [
         'POST /orders with quantity 0',
@@ -151,7 +206,7 @@ describe('the README walkthrough through the gateway', () => {
         'GET /orders/99999999999',
         await client.GET('/orders/{id}', { params: { path: { id: '99999999999' } } }),
       ],
-      ['GET /users?limit=0', await client.GET('/users', { params: { query: { limit: '0' } } })],
+      ['GET /users?limit=0', await admin.GET('/users', { params: { query: { limit: '0' } } })],
     ]
     for (const [what, { error, response }] of answers) {
       assert.equal(response.status, 400, what)
@@ -164,12 +219,16 @@ describe('the README walkthrough through the gateway', () => {
       ['/users', '{"email":'],
       ['/orders', { user_id: 'abc', item: 'book', quantity: 1 }],
     ] as const) {
-      const answer = await call<Problem>(`${target.gateway}${path}`, { method: 'POST', body })
+      const answer = await call<Problem>(`${target.gateway}${path}`, {
+        method: 'POST',
+        body,
+        headers: { authorization },
+      })
       assert.equal(answer.status, 400, `POST ${path} ${JSON.stringify(body)}`)
       assert.equal(answer.body.status, 400)
     }
     assert.deepEqual(await ordersOf(client, user.id), before)
-    const users = await client.GET('/users', {
+    const users = await admin.GET('/users', {
       params: { query: { after_id: String(user.id), limit: '1000' } },
     })
     assert.ok(!users.data?.some((u) => u.email === email))
@@ -178,12 +237,12 @@ describe('the README walkthrough through the gateway', () => {
 
 describe('a burst of 200 orders', () => {
   it('processes every order exactly once: all processed, each after a single attempt', async () => {
-    const user = await createUser(client)
-    const placed = await placeOrders(client, user.id, 200)
+    const { id, client } = await signUpCustomer(target.gateway)
+    const placed = await placeOrders(client, id, 200)
     assert.ok(placed.every((order) => order.status === 'pending'))
     assert.equal(new Set(placed.map((order) => order.id)).size, 200)
 
-    const orders = await settledOrdersOf(client, user.id)
+    const orders = await settledOrdersOf(client, id)
     assert.deepEqual(
       orders.map((order) => order.id),
       placed.map((order) => order.id).sort((a, b) => a - b),

@@ -7,7 +7,13 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { ShopClient } from '@shop/client'
 import { eventually, suiteSetup } from '@shop/test-kit'
-import { createUser, ordersOf, placeOrders, settledOrdersOf, shopClient } from './support/http.js'
+import {
+  ordersOf,
+  placeOrders,
+  settledOrdersOf,
+  signInAdmin,
+  signUpCustomer,
+} from './support/http.js'
 import { startTestStack, type TestStack } from './support/test-stack.js'
 
 const CONCURRENCY = 4
@@ -23,7 +29,15 @@ async function processedCount(metricsUrl: string) {
 
 describe('order workers', () => {
   let running: TestStack
+  /** The admin's, reading every customer's orders. */
   let client: ShopClient
+
+  /** A new customer who places `count` orders with their own token. */
+  async function customerWithOrders(count: number) {
+    const customer = await signUpCustomer(running.stack.urls.gateway)
+    await placeOrders(customer.client, customer.id, count)
+    return customer
+  }
 
   const stalledReports = () =>
     ['worker-1', 'worker-2', 'worker-3']
@@ -32,8 +46,7 @@ describe('order workers', () => {
 
   /** Places a burst and returns once it is queued beyond what `busyWorkers` can hold at once. */
   async function placeBurst(count: number, busyWorkers: number) {
-    const user = await createUser(client)
-    await placeOrders(client, user.id, count)
+    const user = await customerWithOrders(count)
     const pending = (await ordersOf(client, user.id)).filter((o) => o.status === 'pending')
     assert.ok(
       pending.length > busyWorkers * CONCURRENCY,
@@ -53,14 +66,13 @@ describe('order workers', () => {
         WORKER_STALLED_INTERVAL_MS: '1000',
       },
     })
-    client = shopClient(running.stack.urls.gateway)
+    client = (await signInAdmin(running.stack.urls.gateway, running.admin)).client
   })
 
   it('share a burst of 200 orders, each processed by exactly one of them', async () => {
     const workers = running.stack.urls.metrics.workers
     const before = await Promise.all(workers.map(processedCount))
-    const user = await createUser(client)
-    await placeOrders(client, user.id, 200)
+    const user = await customerWithOrders(200)
 
     const orders = await settledOrdersOf(client, user.id)
     assert.equal(orders.length, 200)

@@ -7,10 +7,8 @@ await runProcess('user-service', async () => {
   const { metricsAddress } = await import('@shop/platform')
   const config = loadConfig()
   await migrateDatabase(config.DATABASE_URL)
-  return {
-    app: await buildApp(config),
-    host: config.HOST,
-    port: config.PORT,
-    metrics: metricsAddress(config),
-  }
+  const app = await buildApp(config)
+  await app.ready()
+  await app.bootstrapAdmin()
+  return { app, host: config.HOST, port: config.PORT, metrics: metricsAddress(config) }
 })

@@ -15,6 +15,16 @@ export interface UserRecord {
 export interface NewUser {
   email: string
   fullName: string
+  /** Null for an account that cannot sign in until a password is set. */
+  passwordHash: string | null
+  roles?: string[]
+}
+
+/** What signing in reads: never part of a user as the API shows it. */
+export interface UserCredentials {
+  id: number
+  roles: string[]
+  passwordHash: string | null
 }
 
 /** The email is taken, ignoring case. */
@@ -41,16 +51,25 @@ export function createUsersRepository(db: Database<Record<string, unknown>>) {
     .prepare('users_find_by_id')
   const insertUser = db
     .insert(users)
-    .values({ email: sql.placeholder('email'), fullName: sql.placeholder('fullName') })
+    .values({
+      email: sql.placeholder('email'),
+      fullName: sql.placeholder('fullName'),
+      passwordHash: sql.placeholder('passwordHash'),
+    })
     .returning(columns)
     .prepare('users_insert')
+  const selectCredentials = db
+    .select({ id: users.id, roles: users.roles, passwordHash: users.passwordHash })
+    .from(users)
+    .where(sql`lower(${users.email}) = lower(${sql.placeholder('email')})`)
+    .prepare('users_find_credentials')
 
   return {
     async insert(user: NewUser, executor: DbExecutor = db): Promise<UserRecord> {
       try {
         const [row] =
-          executor === db
-            ? await insertUser.execute({ email: user.email, fullName: user.fullName })
+          executor === db && user.roles === undefined
+            ? await insertUser.execute({ ...user })
             : await executor.insert(users).values(user).returning(columns)
         if (!row) throw new Error('insert returned no row')
         return row
@@ -59,6 +78,12 @@ export function createUsersRepository(db: Database<Record<string, unknown>>) {
         if (isUniqueViolation(error)) throw new EmailTakenError(user.email)
         throw error
       }
+    },
+
+    /** By email, whatever its case: the unique index on lower(email) serves it. */
+    async findCredentials(email: string): Promise<UserCredentials | undefined> {
+      const [row] = await selectCredentials.execute({ email })
+      return row
     },
 
     async findById(id: number, executor: DbExecutor = db): Promise<UserRecord | undefined> {

@@ -1,47 +1,26 @@
 import assert from 'node:assert/strict'
-import { type ChildProcess, spawn } from 'node:child_process'
-import { once } from 'node:events'
+import type { ChildProcess } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { fileURLToPath } from 'node:url'
-import { createTestDatabase, eventually, type Stoppable } from '@shop/test-kit'
+import { createTestDatabase, type Stoppable } from '@shop/test-kit'
+import { exitCode, listeningAt, startServer } from './server-process.js'
 
-const serviceRoot = fileURLToPath(new URL('..', import.meta.url))
-
-function startServer(env: Record<string, string>) {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', '--conditions=development', 'src/server.ts'],
-    {
-      cwd: serviceRoot,
-      env: { PATH: process.env.PATH ?? '', NODE_NO_WARNINGS: '1', METRICS_PORT: '0', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
-  const output = { stdout: '', stderr: '' }
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output.stdout += chunk.toString()
-  })
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output.stderr += chunk.toString()
-  })
-  return { child, output }
-}
-
-async function exitCode(child: ChildProcess) {
-  if (child.exitCode !== null) return child.exitCode
-  const [code] = (await once(child, 'exit')) as [number | null]
-  return code
-}
+const PASSWORD = 'server test password'
 
 describe('src/server.ts', () => {
   let database: Stoppable
+  let keysDir: string
   const started: ChildProcess[] = []
   before(async () => {
     database = await createTestDatabase()
+    keysDir = await mkdtemp(join(tmpdir(), 'user-service-server-'))
   })
   after(async () => {
     for (const child of started) if (child.exitCode === null) child.kill('SIGKILL')
     await database.stop()
+    await rm(keysDir, { recursive: true, force: true })
   })
 
   for (const [what, env, variable] of [
@@ -63,23 +42,29 @@ describe('src/server.ts', () => {
   }
 
   it('migrates, serves, and exits 0 after SIGTERM', async () => {
-    const { child, output } = startServer({ DATABASE_URL: database.url, PORT: '0' })
+    const { child, output } = startServer({
+      DATABASE_URL: database.url,
+      PORT: '0',
+      AUTH_KEYS_DIR: keysDir,
+    })
     started.push(child)
-    const base = await eventually(
-      async () => /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output.stdout)?.[1],
-      { what: `server listening (stderr: ${output.stderr})`, timeoutMs: 30_000 },
-    )
+    const base = await listeningAt(output)
     const ready = await fetch(`${base}/readyz`)
     assert.equal(ready.status, 200)
     const created = await fetch(`${base}/users`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-request-id': 'server-test-create' },
-      body: JSON.stringify({ email: 'server@example.com', full_name: 'Server' }),
+      body: JSON.stringify({
+        email: 'server@example.com',
+        full_name: 'Server',
+        password: PASSWORD,
+      }),
     })
     assert.equal(created.status, 201)
     child.kill('SIGTERM')
     assert.equal(await exitCode(child), 0)
     assert.match(output.stdout, /"signal":"SIGTERM"/)
+    assert.ok(!output.stdout.includes(PASSWORD) && !output.stderr.includes(PASSWORD))
     // Batched output is all written out by the time the process exits: one line per request.
     const lines = output.stdout
       .trim()

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { freePort } from '@shop/local-infra'
+import { asAdmin } from '@shop/test-kit'
 import { buildApp } from '../src/app.js'
 import { type App, assertProblem, testConfig, useUserService } from './helpers.js'
 
@@ -30,25 +31,41 @@ describe('user-service operations', () => {
     assert.ok(post.summary)
     for (const status of ['201', '400', '409', '422']) assert.ok(post.responses[status], status)
     const body = post.requestBody.content['application/json'].schema
-    assert.deepEqual(body.required.sort(), ['email', 'full_name'])
+    assert.deepEqual(body.required.sort(), ['email', 'full_name', 'password'])
     assert.equal(body.additionalProperties, false)
     assert.ok(post.parameters.some((p: { name: string }) => p.name === 'idempotency-key'))
+    assert.deepEqual(post.security, [])
     const list = doc.paths['/users'].get
-    assert.deepEqual(Object.keys(list.responses).sort(), ['200', '400', '503'])
+    assert.deepEqual(Object.keys(list.responses).sort(), ['200', '400', '401', '403', '503'])
+    assert.deepEqual(list.security, [{ bearerAuth: [] }])
     assert.deepEqual(list.parameters.map((p: { name: string }) => p.name).sort(), [
       'after_id',
       'limit',
     ])
     const one = doc.paths['/users/{id}'].get
-    assert.deepEqual(Object.keys(one.responses).sort(), ['200', '400', '404', '503'])
+    assert.deepEqual(Object.keys(one.responses).sort(), ['200', '400', '401', '403', '404', '503'])
+    assert.deepEqual(one.security, [{ bearerAuth: [] }])
+    assert.deepEqual(doc.components.securitySchemes.bearerAuth, {
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+      description: doc.components.securitySchemes.bearerAuth.description,
+    })
+    for (const path of ['/healthz', '/readyz', '/metrics', '/docs', '/docs/json']) {
+      assert.deepEqual(doc.paths[path].get.security ?? [], [], path)
+    }
     const ids = Object.values(doc.paths).flatMap((item) =>
       Object.values(item as Record<string, { operationId?: string }>).map((op) => op.operationId),
     )
     assert.deepEqual(ids.sort(), [
+      'createToken',
       'createUser',
       'getApiReference',
+      'getCurrentUser',
+      'getJsonWebKeySet',
       'getLiveness',
       'getOpenApiDocument',
+      'getOpenIdConfiguration',
       'getReadiness',
       'getUser',
       'listUsers',
@@ -63,7 +80,7 @@ describe('user-service operations', () => {
   })
 
   it('exposes Prometheus metrics including the users routes on its metrics listener only', async () => {
-    await service.app.inject({ method: 'GET', url: '/users' })
+    await service.app.inject({ method: 'GET', url: '/users', headers: await asAdmin() })
     assert.equal((await service.app.inject({ method: 'GET', url: '/metrics' })).statusCode, 404)
     const res = await service.app.metricsServer.inject({ method: 'GET', url: '/metrics' })
     assert.equal(res.statusCode, 200)
@@ -77,7 +94,7 @@ describe('user-service operations', () => {
     const res = await service.app.inject({
       method: 'GET',
       url: '/users/1',
-      headers: { 'x-request-id': 'trace-me-42' },
+      headers: { 'x-request-id': 'trace-me-42', ...(await asAdmin()) },
     })
     assert.equal(res.headers['x-request-id'], 'trace-me-42')
   })
@@ -96,7 +113,7 @@ describe('user-service without its database', () => {
   let app: App
   before(async () => {
     const port = await freePort()
-    app = await buildApp(testConfig(`postgres://postgres:postgres@127.0.0.1:${port}/shop`))
+    app = await buildApp(await testConfig(`postgres://postgres:postgres@127.0.0.1:${port}/shop`))
   })
   after(() => app.close())
 

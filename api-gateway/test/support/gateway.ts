@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http'
-import { listenMetricsOnLoopback, listenOnLoopback } from '@shop/test-kit'
+import { asCustomer, listenMetricsOnLoopback, listenOnLoopback, testAuthEnv } from '@shop/test-kit'
 import { buildGateway, type GatewayOptions } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 
@@ -16,12 +16,20 @@ export interface RunningGateway {
  */
 const RAISED_LIMITS = { RATE_LIMIT_MAX: '1000000', RATE_LIMIT_CREDENTIALS_MAX: '1000000' }
 
-/** The gateway on a free loopback port, configured from `env` like the real process. */
+/**
+ * The gateway on a free loopback port, configured from `env` like the real process, trusting
+ * the test issuer's tokens.
+ */
 export async function startGateway(
   env: Record<string, string>,
   options: GatewayOptions = {},
 ): Promise<RunningGateway> {
-  const config = loadConfig({ LOG_LEVEL: 'silent', ...RAISED_LIMITS, ...env })
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    ...RAISED_LIMITS,
+    ...(await testAuthEnv()),
+    ...env,
+  })
   const app = await buildGateway(config, options)
   const url = await listenOnLoopback(app)
   const metricsUrl = await listenMetricsOnLoopback(app)
@@ -48,10 +56,11 @@ export async function problemOf(response: Response) {
  * Sends `path` exactly as written. fetch and `http.request(url)` parse the URL first,
  * which resolves dot segments (`/users/%2e%2e/orders` leaves as `/orders`).
  */
-export function requestRawPath(base: string, path: string, method = 'GET') {
+export async function requestRawPath(base: string, path: string, method = 'GET') {
   const { hostname, port } = new URL(base)
+  const headers = await asCustomer(1)
   return new Promise<{ status: number; contentType: string; body: string }>((resolve, reject) => {
-    httpRequest({ host: hostname, port, path, method }, async (response) => {
+    httpRequest({ host: hostname, port, path, method, headers }, async (response) => {
       const chunks: Buffer[] = []
       for await (const chunk of response) chunks.push(chunk as Buffer)
       resolve({
@@ -79,4 +88,13 @@ export async function withGateway<T>(
   } finally {
     await gateway.close()
   }
+}
+
+/**
+ * `fetch` carrying customer 1's token from the test issuer, which the gateway (and the real
+ * services) trust: what the proxy tests send through the gateway's verification.
+ */
+export async function signedFetch(url: string, init: RequestInit = {}) {
+  const headers = { ...(await asCustomer(1)), ...(init.headers as Record<string, string>) }
+  return fetch(url, { ...init, headers })
 }

@@ -1,4 +1,12 @@
-import { createTestDatabase, listenOnLoopback, startTestRedis, uniqueName } from '@shop/test-kit'
+import { rm } from 'node:fs/promises'
+import {
+  createTestDatabase,
+  listenOnLoopback,
+  scratchDir,
+  startTestRedis,
+  testAuthEnv,
+  uniqueName,
+} from '@shop/test-kit'
 import { buildApp as buildOrderService } from '../../../order-service/src/api/app.js'
 import { loadConfig as loadOrderConfig } from '../../../order-service/src/config.js'
 import { migrateDatabase as migrateOrders } from '../../../order-service/src/db/migrate.js'
@@ -14,18 +22,25 @@ export interface RealServices {
 
 /**
  * The real user-service and order-service on loopback ports, each on a freshly migrated
- * database of its own, order-service asking this user-service. No worker runs, so orders
- * stay `pending`.
+ * database of its own, order-service asking this user-service, both trusting the test
+ * issuer's tokens. No worker runs, so orders stay `pending`.
  */
 export async function startRealServices(): Promise<RealServices> {
-  const [usersDb, ordersDb, redis] = await Promise.all([
+  const [usersDb, ordersDb, redis, keysDir] = await Promise.all([
     createTestDatabase(),
     createTestDatabase(),
     startTestRedis(),
+    scratchDir('user-service-keys-'),
   ])
   await Promise.all([migrateUsers(usersDb.url), migrateOrders(ordersDb.url)])
+  const auth = await testAuthEnv()
   const users = await buildUserService(
-    loadUserConfig({ DATABASE_URL: usersDb.url, LOG_LEVEL: 'silent' }),
+    loadUserConfig({
+      DATABASE_URL: usersDb.url,
+      LOG_LEVEL: 'silent',
+      AUTH_KEYS_DIR: keysDir,
+      ...auth,
+    }),
   )
   const usersUrl = await listenOnLoopback(users)
   const orders = await buildOrderService(
@@ -36,6 +51,7 @@ export async function startRealServices(): Promise<RealServices> {
       ORDER_QUEUE_NAME: uniqueName('orders'),
       OUTBOX_SWEEP_INTERVAL_MS: '600000',
       LOG_LEVEL: 'silent',
+      ...auth,
     }),
   )
   const ordersUrl = await listenOnLoopback(orders)
@@ -46,6 +62,7 @@ export async function startRealServices(): Promise<RealServices> {
       await orders.close()
       await users.close()
       await Promise.all([usersDb.stop(), ordersDb.stop(), redis.stop()])
+      await rm(keysDir, { recursive: true, force: true })
     },
   }
 }

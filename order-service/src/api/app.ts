@@ -1,4 +1,4 @@
-import { createServiceApp, health, openApi } from '@shop/platform'
+import { authConfigFrom, authentication, createServiceApp, health, openApi } from '@shop/platform'
 import { idempotencyRetention, pingDatabase, postgres } from '@shop/platform/postgres'
 import type { ApiConfig } from '../config.js'
 import { idempotencyKeys } from '../db/schema.js'
@@ -17,6 +17,7 @@ export interface AppOptions {
 /** The order API; never listens (server.ts does), so tests drive it with `inject`. */
 export async function buildApp(config: ApiConfig, { outboxGraceMs }: AppOptions = {}) {
   const app = await createServiceApp({ name: 'order-service', logLevel: config.LOG_LEVEL })
+  await app.register(authentication, authConfigFrom(config))
   await app.register(postgres, { url: config.DATABASE_URL, applicationName: 'order-service' })
   await app.register(orderQueuePlugin, {
     redisUrl: config.REDIS_URL,
@@ -29,7 +30,6 @@ export async function buildApp(config: ApiConfig, { outboxGraceMs }: AppOptions 
     urls: config.USER_SERVICE_URL,
     refreshMs: config.DNS_REFRESH_MS,
     timeoutMs: config.USER_SERVICE_TIMEOUT_MS,
-    knownUsers: config.USER_CHECK_CACHE_SIZE,
     log: app.log,
   })
   app.addHook('onReady', () => users.start())

@@ -1,5 +1,5 @@
-import { HttpProblem } from '@shop/platform'
-import { requestHash } from '@shop/platform/postgres'
+import { type Caller, callerScope, HttpProblem, mayActFor } from '@shop/platform'
+import { requestHash, scopedIdempotencyKey } from '@shop/platform/postgres'
 import type { FastifyBaseLogger } from 'fastify'
 import type { OrderEnqueuer } from './order-enqueuer.js'
 import type { OrderRecord } from './order-record.js'
@@ -20,6 +20,7 @@ export interface PlaceOrderDeps {
 }
 
 export interface PlaceOrderContext {
+  caller: Caller
   idempotencyKey: string | undefined
   requestId: string
   log: FastifyBaseLogger
@@ -33,20 +34,29 @@ export interface PlacedOrder {
 }
 
 /**
- * The story of an order: (replay a repeated request) → the user must exist → insert the order,
+ * The story of an order: who is calling (a customer orders for themselves, an admin for
+ * anyone) → (replay a repeated request of theirs) → the user must exist → insert the order,
  * with the claim of its idempotency key, in one statement → queue its job. Processing happens
  * later, in the worker; the caller never waits for it.
  */
 export async function placeOrder(
   deps: PlaceOrderDeps,
   request: OrderRequest,
-  { idempotencyKey, requestId, log }: PlaceOrderContext,
+  { caller, requestId, log, ...context }: PlaceOrderContext,
 ): Promise<PlacedOrder> {
+  if (!mayActFor(caller, request.user_id)) {
+    throw new HttpProblem(403, 'a customer places orders only for their own user_id')
+  }
+  const idempotencyKey = scopedIdempotencyKey(callerScope(caller), context.idempotencyKey)
   if (idempotencyKey !== undefined) {
     const earlier = await deps.orders.findByIdempotencyKey(idempotencyKey, request)
     if (earlier) return { order: earlier, replayed: true }
   }
-  await deps.users.assertUserExists(request.user_id, { requestId, log })
+  // A verified token vouches for its own user (accounts are never deleted); only an admin's
+  // order for someone else is checked, with the admin's token.
+  if (request.user_id !== caller.userId) {
+    await deps.users.assertUserExists(request.user_id, { requestId, log, token: caller.token })
+  }
   const claim =
     idempotencyKey === undefined
       ? undefined

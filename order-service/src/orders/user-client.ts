@@ -1,7 +1,6 @@
 import { HttpProblem, type Lookup, REQUEST_ID_HEADER, ReplicaBalancer } from '@shop/platform'
 import type { FastifyBaseLogger } from 'fastify'
 import { errors, Pool } from 'undici'
-import { KnownUsers } from './known-users.js'
 
 export interface UserClientOptions {
   /**
@@ -11,17 +10,18 @@ export interface UserClientOptions {
   urls: string[]
   refreshMs: number
   timeoutMs: number
-  /** How many confirmed user ids to remember (0: ask user-service every time). */
-  knownUsers: number
   log: FastifyBaseLogger
   lookup?: Lookup
 }
 
 export interface UserClient {
-  /** Throws 422 when the user does not exist, 503 when user-service cannot tell. */
+  /**
+   * Asks with `token` (an admin's: only an admin may read another user); throws 422 when the
+   * user does not exist, 503 when user-service cannot tell.
+   */
   assertUserExists(
     userId: number,
-    context: { requestId: string; log: FastifyBaseLogger },
+    context: { requestId: string; log: FastifyBaseLogger; token: string },
   ): Promise<void>
   /** Resolves when some replica answers its liveness probe. */
   ping(): Promise<void>
@@ -51,7 +51,6 @@ export function createUserClient({
   urls,
   refreshMs,
   timeoutMs,
-  knownUsers,
   log,
   lookup,
 }: UserClientOptions): UserClient {
@@ -70,7 +69,6 @@ export function createUserClient({
     }
     return pool
   }
-  const known = knownUsers > 0 ? new KnownUsers(knownUsers) : undefined
 
   /** GETs `path` from the replicas in turn, starting with the balancer's next; a timeout ends it. */
   async function get(path: string, headers: Record<string, string> = {}) {
@@ -104,11 +102,13 @@ export function createUserClient({
   }
 
   return {
-    async assertUserExists(userId, { requestId, log }) {
-      if (known?.has(userId)) return
+    async assertUserExists(userId, { requestId, log, token }) {
       let status: number
       try {
-        status = await get(`/users/${userId}`, { [REQUEST_ID_HEADER]: requestId })
+        status = await get(`/users/${userId}`, {
+          [REQUEST_ID_HEADER]: requestId,
+          authorization: `Bearer ${token}`,
+        })
       } catch (error) {
         log.warn({ reason: (error as Error).message }, UNAVAILABLE)
         throw new HttpProblem(503, UNAVAILABLE, { dependency: 'user-service' })
@@ -118,7 +118,6 @@ export function createUserClient({
         log.warn({ status }, 'unexpected answer from user-service')
         throw new HttpProblem(503, UNAVAILABLE, { dependency: 'user-service' })
       }
-      known?.add(userId)
     },
 
     async ping() {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { eventually } from '@shop/test-kit'
+import { asAdmin, eventually } from '@shop/test-kit'
 import { buildApp } from '../../src/api/app.js'
 import { startOwnRedis, unreachableUrl, useOrderApi } from '../helpers.js'
 
@@ -30,7 +30,7 @@ describe('order-service endpoints', () => {
 
   it('is not ready, naming redis, while Redis is down', async () => {
     const local = await startOwnRedis()
-    const withLocalRedis = await buildApp(api.config({ REDIS_URL: local.url }))
+    const withLocalRedis = await buildApp(await api.config({ REDIS_URL: local.url }))
     try {
       await eventually(
         async () => {
@@ -51,7 +51,7 @@ describe('order-service endpoints', () => {
   })
 
   it('is not ready, naming user-service, while user-service is unreachable', async () => {
-    const orphan = await buildApp(api.config({ USER_SERVICE_URL: await unreachableUrl() }))
+    const orphan = await buildApp(await api.config({ USER_SERVICE_URL: await unreachableUrl() }))
     try {
       // Its Redis connection is still opening at first, and Redis comes before user-service.
       await eventually(
@@ -88,13 +88,23 @@ describe('order-service endpoints', () => {
       'listOrders',
       'placeOrder',
     ])
+    for (const [path, method] of [
+      ['/orders', 'post'],
+      ['/orders', 'get'],
+      ['/orders/{id}', 'get'],
+    ] as const) {
+      const operation = document.paths[path][method]
+      assert.deepEqual(operation.security, [{ bearerAuth: [] }], `${method} ${path}`)
+      for (const status of ['401', '403']) assert.ok(operation.responses[status], status)
+    }
+    assert.equal(document.components.securitySchemes.bearerAuth.scheme, 'bearer')
     const refused = document.paths['/orders'].post.responses['422']
     assert.ok(refused.content['application/problem+json'].schema.example, 'a problem example')
     assert.deepEqual(document.servers, [{ url: '/' }])
   })
 
   it('serves Prometheus metrics on its metrics listener only', async () => {
-    await api.app.inject({ method: 'GET', url: '/orders' })
+    await api.app.inject({ method: 'GET', url: '/orders', headers: await asAdmin() })
     assert.equal((await api.app.inject({ method: 'GET', url: '/metrics' })).statusCode, 404)
     const response = await api.app.metricsServer.inject({ method: 'GET', url: '/metrics' })
     assert.equal(response.statusCode, 200)

@@ -11,6 +11,7 @@ import {
   apiEnv,
   insertOrder,
   inspectQueue,
+  placeAsCustomer,
   startOwnRedis,
   uniqueName,
   useCleanups,
@@ -33,7 +34,10 @@ describe('outbox', () => {
     defer(() => redis.remove())
     const queueName = uniqueName('orders')
     const app = await buildApp(
-      apiConfig({ ...apiEnv(db, redis.url, queueName, users), OUTBOX_SWEEP_INTERVAL_MS: '100' }),
+      await apiConfig({
+        ...apiEnv(db, redis.url, queueName, users),
+        OUTBOX_SWEEP_INTERVAL_MS: '100',
+      }),
       { outboxGraceMs: 200 },
     )
     defer(() => app.close())
@@ -63,11 +67,7 @@ describe('outbox', () => {
 
     await redis.stop()
     await eventually(async () => (app.orderQueue.redis.status === 'ready' ? undefined : true))
-    const response = await app.inject({
-      method: 'POST',
-      url: '/orders',
-      payload: { user_id: 1, item: 'book', quantity: 1 },
-    })
+    const response = await placeAsCustomer(app, { user_id: 1, item: 'book', quantity: 1 })
     assert.equal(response.statusCode, 201)
     const { id } = response.json()
     const row = await db.orderRow(id)
@@ -87,12 +87,7 @@ describe('outbox', () => {
     const pid = Number(/process_id:(\d+)/.exec(await app.orderQueue.redis.info('server'))?.[1])
     assert.ok(pid > 0)
 
-    const place = () =>
-      app.inject({
-        method: 'POST',
-        url: '/orders',
-        payload: { user_id: 1, item: 'b', quantity: 1 },
-      })
+    const place = () => placeAsCustomer(app, { user_id: 1, item: 'b', quantity: 1 })
     const placing = Array.from({ length: 30 }, place)
     // Freeze Redis once some batches are through and others are still on their way.
     await eventually(async () => ((await inspector.queue.count()) > 0 ? true : undefined))

@@ -35,7 +35,6 @@ describe('the user check', () => {
       urls: [`http://user-service.test:${replicas[0]?.port}`],
       refreshMs: 60_000,
       timeoutMs: 2_000,
-      knownUsers: 0,
       log: createLogger('test', 'silent'),
       lookup: async (hostname) => {
         lookups.push(hostname)
@@ -44,7 +43,7 @@ describe('the user check', () => {
     })
     await users.start()
     try {
-      const context = { requestId: 'r', log: createLogger('test', 'silent') }
+      const context = { requestId: 'r', log: createLogger('test', 'silent'), token: 'admin-token' }
       for (let id = 1; id <= 4; id++) await users.assertUserExists(id, context)
     } finally {
       await users.close()

@@ -13,8 +13,13 @@ export function banner(stack: Stack, board: BoardCredentials) {
   const credentials = board.defaulted
     ? `user ${board.user}, password ${board.password}: local stack only`
     : `user ${board.user}, password from BULL_BOARD_PASSWORD`
+  const { admin } = stack
+  const adminPassword = admin.passwordFile
+    ? `password in ${admin.passwordFile}`
+    : 'password from SHOP_ADMIN_PASSWORD'
   const rows: [string, string][] = [
     ['gateway', urls.gateway],
+    ['admin', `${admin.email}  (${adminPassword})`],
     ['API docs', urls.docs],
     ['user-service docs', `${urls.userService}/docs`],
     ['order-service docs', `${urls.orderService}/docs`],
@@ -38,7 +43,10 @@ export function banner(stack: Stack, board: BoardCredentials) {
     ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`),
     '',
     `Try: curl -X POST ${urls.gateway}/users -H 'content-type: application/json' \\`,
-    `       -d '{"email":"ada@example.com","full_name":"Ada Lovelace"}'`,
+    `       -d '{"email":"ada@example.com","full_name":"Ada Lovelace","password":"correct horse battery"}'`,
+    `     curl -X POST ${urls.gateway}/tokens -H 'content-type: application/json' \\`,
+    `       -d '{"email":"ada@example.com","password":"correct horse battery"}'`,
+    '     then send its access_token as  -H "authorization: Bearer <access_token>"',
     'Ctrl-C stops everything.',
     '',
   ].join('\n')

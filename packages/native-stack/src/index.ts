@@ -5,7 +5,7 @@
  * fault-load tests and the benchmarks.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { Writable } from 'node:stream'
 import {
   assertPortFree,
@@ -16,10 +16,10 @@ import {
 } from '@shop/local-infra'
 import { startInfra } from './infra.js'
 import { PORT_VARIABLES, ROOT, type StackOptions, type StackPorts } from './options.js'
-import { assertEntryPointsExist, planProcesses } from './processes.js'
+import { assertEntryPointsExist, identityDir, planProcesses } from './processes.js'
 import { waitUntilReady } from './readiness.js'
 import { runProcesses } from './runner.js'
-import type { Stack, StackUrls } from './stack.js'
+import type { Stack, StackAdmin, StackUrls } from './stack.js'
 
 export { banner } from './banner.js'
 export { freeStackPorts } from './free-ports.js'
@@ -29,7 +29,7 @@ export type { BoardCredentials, StackMode, StackOptions, StackPorts } from './op
 export { DEFAULT_PORTS, optionsFromCommandLine, PORT_VARIABLES, ROOT } from './options.js'
 
 export { type RunningProcess, restartDelayMs } from './runner.js'
-export type { Stack, StackUrls } from './stack.js'
+export type { Stack, StackAdmin, StackUrls } from './stack.js'
 
 const READY_TIMEOUT_MS = { built: 60_000, source: 90_000, dev: 120_000 }
 
@@ -82,6 +82,20 @@ export function stackUrls(ports: StackPorts, workers: number): StackUrls {
       board: url(ports.boardMetrics),
       workers: Array.from({ length: workers }, (_, i) => url(ports.firstWorkerMetrics + i)),
     },
+  }
+}
+
+/** Who the bootstrap admin is, as user-service will read it from the same variables. */
+function stackAdmin(options: StackOptions): StackAdmin {
+  const variable = (name: string) => options.env?.[name] || process.env[name] || undefined
+  const passwordFile = variable('SHOP_ADMIN_PASSWORD_FILE')
+  return {
+    email: variable('SHOP_ADMIN_EMAIL') ?? 'admin@shop.local',
+    passwordFile: variable('SHOP_ADMIN_PASSWORD')
+      ? undefined
+      : passwordFile
+        ? resolve(ROOT, 'user-service', passwordFile)
+        : join(identityDir(options.dataDir), 'admin-password'),
   }
 }
 
@@ -179,6 +193,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   processes.armRestarts()
   return {
     urls: stackUrls(options.ports, options.workers),
+    admin: stackAdmin(options),
     databaseUrl: infra.databaseUrl,
     redisUrl: infra.redisUrl,
     processes: processes.processes,

@@ -67,11 +67,35 @@ export interface Endpoints {
 
 const local = (port: number) => `http://127.0.0.1:${port}`
 
+/** user-service's signing keys and a generated admin password, kept with the stack's data. */
+export const identityDir = (dataDir: string) => join(dataDir, 'user-service')
+
+/**
+ * Tokens name the gateway's address as their issuer, wherever its port is; verifiers fetch
+ * the keys straight from user-service. An AUTH_ISSUER of the caller's (another OpenID
+ * provider) is left to its own discovery document.
+ */
+function identityEnv(
+  options: StackOptions,
+  gatewayPort: number,
+  userServiceUrl: string,
+): Record<string, string> {
+  if (process.env.AUTH_ISSUER || options.env?.AUTH_ISSUER) return {}
+  return {
+    AUTH_ISSUER: local(gatewayPort),
+    AUTH_DISCOVERY_URL: `${userServiceUrl}/.well-known/openid-configuration`,
+  }
+}
+
 /** Every process of the system with its environment, in the order they are listed. */
 export function planProcesses(options: StackOptions, { databaseUrl, redisUrl }: Endpoints) {
   const { ports, mode } = options
-  const shared = { HOST: '127.0.0.1', ...options.env }
   const userServiceUrl = local(ports.userService)
+  const shared = {
+    HOST: '127.0.0.1',
+    ...identityEnv(options, ports.gateway, userServiceUrl),
+    ...options.env,
+  }
   const orderServiceUrl = local(ports.orderService)
   const specs: ProcessSpec[] = []
   const add = (
@@ -99,6 +123,7 @@ export function planProcesses(options: StackOptions, { databaseUrl, redisUrl }: 
       PORT: String(ports.userService),
       METRICS_PORT: String(ports.userServiceMetrics),
       DATABASE_URL: databaseUrl,
+      AUTH_KEYS_DIR: identityDir(options.dataDir),
     },
     1,
   )

@@ -19,8 +19,16 @@ export interface StackUrls {
   }
 }
 
+/** The bootstrap admin user-service creates on first start. */
+export interface StackAdmin {
+  email: string
+  /** The 0600 file its generated password is in; undefined when SHOP_ADMIN_PASSWORD gave one. */
+  passwordFile: string | undefined
+}
+
 export interface Stack {
   urls: StackUrls
+  admin: StackAdmin
   databaseUrl: string
   redisUrl: string
   processes: RunningProcess[]

@@ -5,6 +5,15 @@ export class ConfigError extends Error {
 }
 
 /**
+ * A variable whose empty value means something of its own (`AUTH_AUDIENCE=`: no audience)
+ * rather than "unset": its schema says so with `.meta({ emptyIsAValue: true })`.
+ */
+function emptyIsAValue(schema: z.ZodType, name: string) {
+  const field = (schema as { shape?: Record<string, z.ZodType> }).shape?.[name]
+  return field?.meta()?.emptyIsAValue === true
+}
+
+/**
  * Parses `env` once at start. Empty strings count as unset, so a `.env` line such as
  * `REDIS_URL=` falls back to the default instead of failing URL validation.
  */
@@ -12,7 +21,9 @@ export function parseConfig<Schema extends z.ZodType>(
   schema: Schema,
   env: NodeJS.ProcessEnv = process.env,
 ): z.output<Schema> {
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''))
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([name, value]) => value !== '' || emptyIsAValue(schema, name)),
+  )
   const result = schema.safeParse(present)
   if (result.success) return result.data
   const problems = result.error.issues.map((issue) => {

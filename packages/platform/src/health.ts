@@ -48,7 +48,7 @@ export const health = fp<HealthOptions>(
             'orchestrator restarts the process when this stops answering.',
           response: { 200: Healthy },
         },
-        config: { disableMetrics: true },
+        config: { disableMetrics: true, public: true },
         logLevel: PROBE_LOG_LEVEL,
       },
       async () => ({ status: 'ok' as const }),
@@ -65,7 +65,7 @@ export const health = fp<HealthOptions>(
             'else 503 naming the first that did not. Traffic should go only to ready replicas.',
           response: { 200: Ready, 503: NotReady },
         },
-        config: { disableMetrics: true },
+        config: { disableMetrics: true, public: true },
         logLevel: PROBE_LOG_LEVEL,
       },
       async (request, reply) => {

@@ -18,6 +18,15 @@ export const IdempotencyHeaders = z.object({
     .describe('Repeat a request with the same key and body to get the first answer back'),
 })
 
+/**
+ * A key as stored: scoped to whoever sent it (`callerScope`, or the email of an anonymous
+ * sign-up), so one client's key never meets another's, and no answer tells another client
+ * that a key exists. The scope is part of the primary key: one index, one lookup.
+ */
+export function scopedIdempotencyKey(scope: readonly string[], key: string | undefined) {
+  return key === undefined ? undefined : JSON.stringify([...scope, key])
+}
+
 /** Each service keeps its own keys, in its own schema; spread this into its Drizzle schema. */
 export function idempotencyKeysTable(schema: PgSchema) {
   return schema.table('idempotency_keys', {

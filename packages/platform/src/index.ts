@@ -1,4 +1,5 @@
 export * from './app.js'
+export * from './auth/index.js'
 export * from './by-id.js'
 export * from './config.js'
 export * from './driver-errors.js'

@@ -1,8 +1,10 @@
-import swagger, { type SwaggerOptions } from '@fastify/swagger'
+import swagger, { type SwaggerOptions, type SwaggerTransform } from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
 import { jsonSchemaTransform } from 'fastify-type-provider-zod'
 import { registerHtmlPages } from './app.js'
+import { publicRoutes } from './auth/authentication.js'
+import { problemResponse } from './problem.js'
 
 export interface OpenApiTag {
   name: string
@@ -65,10 +67,46 @@ export const SHARED_PATHS = {
   },
 }
 
+/** The bearer scheme every route that is not public asks for. */
+export const BEARER_SCHEME = 'bearerAuth'
+export const SECURITY_SCHEMES = {
+  [BEARER_SCHEME]: {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description:
+      'An access token from `POST /tokens` (or the configured OpenID provider), sent as ' +
+      '`Authorization: Bearer <token>`.',
+  },
+} as const
+
+type TransformInput = Parameters<SwaggerTransform>[0]
+type RouteSchema = { response?: Record<string, unknown> } & Record<string, unknown>
+
+/**
+ * A route's schema as documented: a public route asks for nothing (`security: []`); any other
+ * asks for the bearer token and lists what the authentication plugin answers for it.
+ */
+function withSecurity(input: TransformInput) {
+  const schema = (input.schema ?? {}) as RouteSchema
+  if (input.route.config?.public === true) return { ...schema, security: [] }
+  const response = schema.response ?? {}
+  return {
+    ...schema,
+    security: [{ [BEARER_SCHEME]: [] }],
+    response: {
+      ...response,
+      401: problemResponse(401),
+      403: response[403] ?? problemResponse(403),
+      503: response[503] ?? problemResponse(503),
+    },
+  }
+}
+
 /**
  * What swagger collects the document with: the routes' zod schemas, the shared routes and
- * tags, served from where the document is (`/`), and no authentication (`security: []`):
- * no route of the API asks for credentials.
+ * tags, served from where the document is (`/`), and the bearer scheme on every operation
+ * that is not public.
  */
 export function swaggerOptions({
   title,
@@ -82,9 +120,13 @@ export function swaggerOptions({
       info: { title, description, version },
       servers: [{ url: '/' }],
       security: [],
+      components: { securitySchemes: SECURITY_SCHEMES },
       tags: [...tags, ...SHARED_TAGS],
     },
-    transform: jsonSchemaTransform,
+    transform: (input) =>
+      jsonSchemaTransform({ ...input, schema: withSecurity(input) } as Parameters<
+        typeof jsonSchemaTransform
+      >[0]),
     transformObject: (document) => {
       // Only the `openapi` option is given, so swagger hands an OpenAPI 3 object here.
       const { openapiObject } = document as Extract<typeof document, { openapiObject: unknown }>
@@ -98,6 +140,7 @@ export const openApi = fp<OpenApiOptions>(
   async (app, options) => {
     await app.register(swagger, swaggerOptions(options))
     await registerHtmlPages(app, async (pages) => {
+      publicRoutes(pages)
       await pages.register(swaggerUi, { routePrefix: '/docs' })
     })
   },

@@ -64,6 +64,16 @@ const PROBLEM_DOCS: Record<
     description: 'The request is invalid: `errors` names each field and why',
     detail: 'invalid body: email: Invalid email address',
   },
+  401: {
+    description:
+      'No valid bearer token: missing, malformed, forged, expired, or from another issuer or audience (`WWW-Authenticate` says which)',
+    detail: 'the bearer token has expired',
+  },
+  403: {
+    description:
+      "The token is valid but does not allow this: another customer's user id, or a role the caller lacks",
+    detail: 'only an admin may list users',
+  },
   404: { description: 'No such resource', detail: 'the resource with id 42 does not exist' },
   409: {
     description:

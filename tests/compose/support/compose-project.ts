@@ -17,6 +17,8 @@ export const PORTS = {
 export const PROJECT = 'shop-e2e'
 /** No other string of the project holds it: the checks look for it in command lines. */
 export const REDIS_PASSWORD = 'e2e-redis-password-4f1c'
+/** The bootstrap admin user-service creates; the walkthrough signs in as it. */
+export const ADMIN = { email: 'admin@shop-e2e.test', password: 'e2e-admin-password-7d2a' }
 export const DEV_FILES = ['-f', 'docker-compose.yml', '-f', 'docker-compose.dev.yml']
 /** Every file and profile: what cleaning up must find. */
 export const ALL_FILES = [...DEV_FILES, '--profile', 'observability']
@@ -58,6 +60,8 @@ export class ComposeProject {
       'BULL_BOARD_USER',
       'BULL_BOARD_PASSWORD',
       'BULL_BOARD_AUTH',
+      'SHOP_ADMIN_EMAIL',
+      'SHOP_ADMIN_PASSWORD',
     ]) {
       delete env[name]
     }
@@ -82,6 +86,8 @@ export class ComposeProject {
       // seen) kept user-service's answer past the default 2 s, and a 503 then is right.
       USER_SERVICE_TIMEOUT_MS: '15000',
       REDIS_PASSWORD,
+      SHOP_ADMIN_EMAIL: ADMIN.email,
+      SHOP_ADMIN_PASSWORD: ADMIN.password,
       UPSTREAM_TIMEOUT_MS: '30000',
       // Every check sends from this one address, the burst alone 200 orders: far over the
       // gateway's default limits.

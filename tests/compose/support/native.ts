@@ -11,16 +11,29 @@ export async function nativePostgresMajor(): Promise<string | undefined> {
 }
 
 /**
- * A test file of the system suite against `gateway` (SHOP_GATEWAY_URL): its exit code, and
- * its TAP output.
+ * A test file of the system suite against `gateway` (SHOP_GATEWAY_URL) whose bootstrap admin
+ * is `admin`: its exit code, and its TAP output.
  */
-export async function runSystemTest(file: string, gateway: string) {
+export async function runSystemTest(
+  file: string,
+  gateway: string,
+  admin: { email: string; password: string },
+) {
   // Without this, node's test runner takes the child for a part of this run: it runs nothing.
   const { NODE_TEST_CONTEXT: _, ...env } = process.env
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', '--conditions=development', '--test', '--test-reporter=tap', file],
-    { cwd: ROOT, env: { ...env, SHOP_GATEWAY_URL: gateway }, stdio: 'pipe' },
+    {
+      cwd: ROOT,
+      env: {
+        ...env,
+        SHOP_GATEWAY_URL: gateway,
+        SHOP_ADMIN_EMAIL: admin.email,
+        SHOP_ADMIN_PASSWORD: admin.password,
+      },
+      stdio: 'pipe',
+    },
   )
   let output = ''
   for (const stream of [child.stdout, child.stderr]) {

@@ -1,5 +1,5 @@
 import type { ShopClient } from '@shop/client'
-import { createUser, placeOrder } from '@shop/system-tests/http'
+import { placeOrder, signUpCustomer } from '@shop/system-tests/http'
 import { eventually } from '@shop/test-kit'
 import type { ComposeProject } from './compose-project.js'
 import { scrapeInside } from './metrics.js'
@@ -15,11 +15,15 @@ export function orderProcessed(client: ShopClient, id: number, timeoutMs = 60_00
   )
 }
 
-/** A new user's order through the gateway, once the worker has processed it: its id. */
-export async function placeProcessedOrder(client: ShopClient): Promise<number> {
-  const order = await placeOrder(client, (await createUser(client)).id, 'compose check')
-  await orderProcessed(client, order.id)
-  return order.id
+/**
+ * A new customer, signed up and in at `gateway`, and their order once the worker has
+ * processed it: its id, and the customer's client that may read it.
+ */
+export async function placeProcessedOrder(gateway: string) {
+  const customer = await signUpCustomer(gateway)
+  const order = await placeOrder(customer.client, customer.id, 'compose check')
+  await orderProcessed(customer.client, order.id)
+  return { orderId: order.id, client: customer.client, authorization: customer.authorization }
 }
 
 /** GET /orders requests order-service replica `index` has served, from its own /metrics. */

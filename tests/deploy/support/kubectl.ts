@@ -31,11 +31,24 @@ export async function kubectlProblem(): Promise<string | undefined> {
   }
 }
 
+/**
+ * kustomize wraps a long Secret value's base64 over several lines; the API server's decoder
+ * skips the line breaks, as the schema's `format: byte` does not.
+ */
+function unwrappedSecretData(object: K8sObject): K8sObject {
+  const data = (object as { data?: Record<string, unknown> }).data
+  if (object.kind !== 'Secret' || !data) return object
+  for (const [key, value] of Object.entries(data)) {
+    if (typeof value === 'string') data[key] = value.replace(/\s+/g, '')
+  }
+  return object
+}
+
 /** `kubectl kustomize <dir>`, parsed: every object the overlay would apply. */
 export async function render(directory: string): Promise<K8sObject[]> {
   const { stdout } = await run('kubectl', ['kustomize', directory], { maxBuffer: 16 << 20 })
   return parseAllDocuments(stdout).map((document) => {
     if (document.errors.length > 0) throw document.errors[0]
-    return document.toJS() as K8sObject
+    return unwrappedSecretData(document.toJS() as K8sObject)
   })
 }

@@ -5,9 +5,16 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 
+/** A customer the load orders for, with their own token. */
+export interface LoadCustomer {
+  id: number
+  authorization: string
+}
+
 export interface LoadOptions {
   gateway: string
-  userIds: number[]
+  /** Order N is customer N modulo their number's, sent with that customer's token. */
+  customers: LoadCustomer[]
   orders: number
   clients: number
   /** Unique per run, so the keys and items of two runs never meet. */
@@ -38,19 +45,27 @@ const REQUEST_TIMEOUT_MS = 30_000
 export const keyOf = (runId: string, index: number) => `${runId}-${index}`
 export const itemOf = (runId: string, index: number) => `${runId} order ${index}`
 
-export function orderRequest(options: Pick<LoadOptions, 'runId' | 'userIds'>, index: number) {
-  const userId = options.userIds[index % options.userIds.length] as number
+export function orderRequest(options: Pick<LoadOptions, 'runId' | 'customers'>, index: number) {
+  const customer = options.customers[index % options.customers.length] as LoadCustomer
   return {
     key: keyOf(options.runId, index),
-    body: JSON.stringify({ user_id: userId, item: itemOf(options.runId, index), quantity: 1 }),
+    authorization: customer.authorization,
+    body: JSON.stringify({
+      user_id: customer.id,
+      item: itemOf(options.runId, index),
+      quantity: 1,
+    }),
   }
 }
 
-export async function postOrder(gateway: string, key: string, body: string) {
+export async function postOrder(
+  gateway: string,
+  { key, authorization, body }: ReturnType<typeof orderRequest>,
+) {
   try {
     const response = await fetch(`${gateway}/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      headers: { 'content-type': 'application/json', 'idempotency-key': key, authorization },
       body,
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     })
@@ -76,9 +91,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadTally> {
   let next = 0
 
   async function place(index: number) {
-    const { key, body } = orderRequest(options, index)
+    const request = orderRequest(options, index)
     for (let attempt = 1; attempt <= ATTEMPTS && Date.now() < options.deadline; attempt++) {
-      const answer = await postOrder(options.gateway, key, body)
+      const answer = await postOrder(options.gateway, request)
       if (answer.status === 201 && answer.id !== undefined) {
         tally.accepted.set(index, answer.id)
         options.onAccepted?.(tally.accepted.size)
@@ -94,11 +109,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadTally> {
   }
 
   async function replay(index: number, id: number) {
-    const { key, body } = orderRequest(options, index)
-    const answer = await postOrder(options.gateway, key, body)
+    const request = orderRequest(options, index)
+    const answer = await postOrder(options.gateway, request)
     tally.replays++
     if (answer.status === 201 && (answer.id !== id || !answer.replayed)) {
-      tally.replayMismatches.push(`${key}: first ${id}, replay ${answer.id} (${answer.status})`)
+      tally.replayMismatches.push(
+        `${request.key}: first ${id}, replay ${answer.id} (${answer.status})`,
+      )
     }
   }
 
@@ -119,7 +136,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadTally> {
 
 /** Sends every accepted order's request again: each must answer its first order, not a new one. */
 export async function replayAll(
-  options: Pick<LoadOptions, 'gateway' | 'runId' | 'userIds'>,
+  options: Pick<LoadOptions, 'gateway' | 'runId' | 'customers'>,
   tally: LoadTally,
 ) {
   const entries = [...tally.accepted]
@@ -128,11 +145,11 @@ export async function replayAll(
   for (let i = 0; i < entries.length; i += 50) {
     await Promise.all(
       entries.slice(i, i + 50).map(async ([index, id]) => {
-        const { key, body } = orderRequest(options, index)
-        const answer = await postOrder(options.gateway, key, body)
+        const request = orderRequest(options, index)
+        const answer = await postOrder(options.gateway, request)
         answered.set(answer.status, (answered.get(answer.status) ?? 0) + 1)
         if (answer.status !== 201 || answer.id !== id || !answer.replayed) {
-          mismatches.push(`${key}: first ${id}, replay ${answer.id} (${answer.status})`)
+          mismatches.push(`${request.key}: first ${id}, replay ${answer.id} (${answer.status})`)
         }
       }),
     )

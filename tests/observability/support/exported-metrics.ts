@@ -1,4 +1,4 @@
-import { createUser, placeOrder, settledOrdersOf, shopClient } from '@shop/system-tests/http'
+import { placeOrder, settledOrdersOf, signUpCustomer } from '@shop/system-tests/http'
 import { startTestStack } from '@shop/system-tests/test-stack'
 
 /** Series Prometheus adds to every target itself. */
@@ -22,8 +22,7 @@ export async function exportedMetricNames(): Promise<Set<string>> {
   const shop = await startTestStack({ workers: 1 })
   try {
     const { urls } = shop.stack
-    const client = shopClient(urls.gateway)
-    const user = await createUser(client)
+    const { client, ...user } = await signUpCustomer(urls.gateway)
     await placeOrder(client, user.id)
     await settledOrdersOf(client, user.id)
     const { metrics } = urls

@@ -1,6 +1,7 @@
 /** Every process of a running stack and the routes it serves, for the hostile-input suites. */
 import type { Teardown } from '@shop/test-kit'
 import { watchRows } from './hostile-check.js'
+import { placeOrder, signInAdmin, signUpCustomer } from './http.js'
 import { startTestStack, type TestStack } from './test-stack.js'
 
 export interface Target {
@@ -8,13 +9,14 @@ export interface Target {
   base: string
   /** Routes answering GET, with ids that exist once the suite has made its user and order. */
   routes: string[]
-  /** Sent with every request unless the request overrides them (the board's login). */
+  /** Sent with every request unless the request overrides them (a token, the board's login). */
   headers: Record<string, string>
 }
 
 const OWN_ROUTES = ['/healthz', '/readyz', '/docs', '/docs/json']
 
-export function targetsOf(running: TestStack): Target[] {
+/** `authorization` is the admin's: every route reaches its handler, whoever's the data. */
+export function targetsOf(running: TestStack, authorization: string): Target[] {
   const { urls } = running.stack
   const login = Buffer.from(`${running.board.user}:${running.board.password}`).toString('base64')
   const users = ['/users', '/users/1']
@@ -32,7 +34,12 @@ export function targetsOf(running: TestStack): Target[] {
   ].map(
     (target): Target => ({
       ...target,
-      headers: target.name === 'bull-board' ? { authorization: `Basic ${login}` } : {},
+      headers:
+        target.name === 'bull-board'
+          ? { authorization: `Basic ${login}` }
+          : target.name === 'worker-1'
+            ? {}
+            : { authorization },
     }),
   )
 }
@@ -44,13 +51,24 @@ export function basesFor(targets: Target[], resource: 'users' | 'orders') {
 }
 
 /**
- * A one-worker stack for hostile requests: every process as a target and a watch on the
- * database's rows, all undone by `teardown`.
+ * A one-worker stack for hostile requests: every process as a target, the admin's
+ * `authorization`, a customer (`userId`, user 1 being the admin) with an order, and a watch
+ * on the database's rows, all undone by `teardown`.
  */
 export async function startHostileStack(teardown: Teardown) {
   const running = await startTestStack({ workers: 1 })
   teardown(() => running.stop())
+  const { gateway } = running.stack.urls
+  const { authorization } = await signInAdmin(gateway, running.admin)
+  const customer = await signUpCustomer(gateway)
+  await placeOrder(customer.client, customer.id)
   const rows = watchRows(running.stack.databaseUrl)
   teardown(() => rows.close())
-  return { running, rows, targets: targetsOf(running) }
+  return {
+    running,
+    rows,
+    targets: targetsOf(running, authorization),
+    authorization,
+    userId: customer.id,
+  }
 }

@@ -1,17 +1,32 @@
-import { createShopClient, type Order, type ShopClient, type User } from '@shop/client'
-import { eventually, uniqueName } from '@shop/test-kit'
+import { createShopClient, type Order, type ShopClient } from '@shop/client'
+import { eventually, type SignedUp, signIn, signUp, uniqueName } from '@shop/test-kit'
 import { assertConforms, conformanceCheck } from './conformance.js'
 
 export type { Order, Problem, User } from '@shop/client'
 
 /**
- * The typed client at `baseUrl` (the gateway, or a service for its own routes), checking
- * every answer against the document published for it.
+ * The typed client at `baseUrl` (the gateway, or a service for its own routes), sending
+ * `token` when given, and checking every answer against the document published for it.
  */
-export function shopClient(baseUrl: string): ShopClient {
-  const client = createShopClient(baseUrl)
+export function shopClient(baseUrl: string, token?: string): ShopClient {
+  const client = createShopClient(baseUrl, token === undefined ? {} : { token })
   client.use(conformanceCheck)
   return client
+}
+
+export interface Customer extends SignedUp {
+  /** The typed client at the same address, sending the customer's token. */
+  client: ShopClient
+}
+
+/** A new customer, signed up and in at `baseUrl` over HTTP, with a client of their own. */
+export async function signUpCustomer(baseUrl: string): Promise<Customer> {
+  const name = uniqueName('shopper')
+  const customer = await signUp(baseUrl, {
+    email: `${name}@example.com`,
+    fullName: `Shopper ${name}`,
+  })
+  return { ...customer, client: shopClient(baseUrl, customer.token) }
 }
 
 export interface Answer<T = unknown> {
@@ -50,13 +65,10 @@ export async function call<T = unknown>(
   }
 }
 
-export async function createUser(client: ShopClient): Promise<User> {
-  const name = uniqueName('shopper')
-  const { data, response } = await client.POST('/users', {
-    body: { email: `${name}@example.com`, full_name: `Shopper ${name}` },
-  })
-  if (!data) throw new Error(`POST /users answered ${response.status}`)
-  return data
+/** The bootstrap admin signed in at `baseUrl`, with a typed client sending its token. */
+export async function signInAdmin(baseUrl: string, admin: { email: string; password: string }) {
+  const { token, authorization } = await signIn(baseUrl, admin.email, admin.password)
+  return { token, authorization, client: shopClient(baseUrl, token) }
 }
 
 export async function placeOrder(client: ShopClient, userId: number, item = 'book') {

@@ -17,6 +17,8 @@ export interface TestStack {
   stack: Stack
   queueName: string
   board: { user: string; password: string }
+  /** The bootstrap admin, as SHOP_ADMIN_EMAIL / SHOP_ADMIN_PASSWORD gave it. */
+  admin: { email: string; password: string }
   /** The OpenAPI documents it publishes; every answer from it is checked against them. */
   documents: StackDocuments
   stop(): Promise<void>
@@ -42,6 +44,10 @@ export async function startTestStack({
   const dataDir = await mkdtemp(join(tmpdir(), 'shop-system-'))
   const queueName = uniqueName('orders')
   const board = { user: 'board', password: randomBytes(9).toString('base64url') }
+  const admin = {
+    email: `${uniqueName('admin')}@example.com`,
+    password: randomBytes(18).toString('base64url'),
+  }
   const cleanUp = async () => {
     await redis.stop()
     await database.stop()
@@ -56,7 +62,13 @@ export async function startTestStack({
       databaseUrl: database.url,
       redisUrl: redis.url,
       board: { ...board, defaulted: false },
-      env: { ORDER_QUEUE_NAME: queueName, ...RAISED_RATE_LIMITS, ...env },
+      env: {
+        ORDER_QUEUE_NAME: queueName,
+        ...RAISED_RATE_LIMITS,
+        SHOP_ADMIN_EMAIL: admin.email,
+        SHOP_ADMIN_PASSWORD: admin.password,
+        ...env,
+      },
       output: null,
     })
     let documents: StackDocuments
@@ -77,6 +89,7 @@ export async function startTestStack({
       stack,
       queueName,
       board,
+      admin,
       documents,
       async stop() {
         await stack.stop()

@@ -9,6 +9,10 @@ export const users = usersSchema.table(
     id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
     email: text('email').notNull(),
     fullName: text('full_name').notNull(),
+    // An argon2id hash in PHC form. Null for users registered before passwords existed: they
+    // cannot sign in until an admin sets one.
+    passwordHash: text('password_hash'),
+    roles: text('roles').array().notNull().default(sql`'{}'::text[]`),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   // Emails are kept as typed but unique regardless of case; the index is also what settles races.

@@ -1,13 +1,19 @@
 import {
+  assertAdmin,
   byIdRouteSchema,
+  callerOf,
   foundOr404,
+  HttpProblem,
+  mayActFor,
   pageRouteSchema,
   paginate,
   problemResponse,
   problemResponses,
   type ServiceApp,
 } from '@shop/platform'
+import { scopedIdempotencyKey } from '@shop/platform/postgres'
 import { createUser } from '../create-user.js'
+import type { PasswordHasher } from '../identity/passwords.js'
 import {
   CreateUserBody,
   CreateUserHeaders,
@@ -23,19 +29,22 @@ const tags = [USERS_TAG.name]
 
 export interface UsersRoutesOptions {
   users: UsersRepository
+  passwords: Pick<PasswordHasher, 'hash'>
 }
 
-export async function usersRoutes(app: ServiceApp, { users }: UsersRoutesOptions) {
+export async function usersRoutes(app: ServiceApp, { users, passwords }: UsersRoutesOptions) {
   app.post(
     '/users',
     {
+      config: { public: true },
       schema: {
         tags,
         operationId: 'createUser',
         summary: 'Register a user',
         description:
-          'Answers 201 with a `Location` header. With an `Idempotency-Key`, a repeat of the same ' +
-          'request replays the first answer (header `idempotent-replayed: true`).',
+          'Public: signing up needs no token. Answers 201 with a `Location` header. With an ' +
+          '`Idempotency-Key` (scoped to the email), a repeat of the same request replays the ' +
+          'first answer (header `idempotent-replayed: true`).',
         headers: CreateUserHeaders,
         body: CreateUserBody,
         response: {
@@ -51,11 +60,11 @@ export async function usersRoutes(app: ServiceApp, { users }: UsersRoutesOptions
       },
     },
     async (request, reply) => {
-      const result = await createUser(
-        { db: app.db, users },
-        request.body,
-        request.headers['idempotency-key'],
-      )
+      // Anonymous: the key is the email's, so another client's key can neither collide
+      // with it nor learn that it exists.
+      const scope = ['email', request.body.email.toLowerCase()]
+      const key = scopedIdempotencyKey(scope, request.headers['idempotency-key'])
+      const result = await createUser({ db: app.db, users, passwords }, request.body, key)
       if (result.replayed) reply.header('idempotent-replayed', 'true')
       if (result.location) reply.header('location', result.location)
       return reply.code(201).send(result.body)
@@ -69,15 +78,41 @@ export async function usersRoutes(app: ServiceApp, { users }: UsersRoutesOptions
         tags,
         ...pageRouteSchema({
           operationId: 'listUsers',
-          summary: 'List users by id, one page at a time',
+          summary: 'List users by id, one page at a time (admin only)',
           querystring: ListUsersQuery,
           page: UserList.describe('One page of users, by id'),
         }),
       },
     },
     async (request, reply) => {
+      assertAdmin(callerOf(request), 'list users')
       const rows = await users.listPage(request.query)
       return paginate(request, reply, rows, request.query.limit).map(toUser)
+    },
+  )
+
+  // Registered before /users/:id, though find-my-way would prefer the static path anyway.
+  app.get(
+    '/users/me',
+    {
+      schema: {
+        tags,
+        operationId: 'getCurrentUser',
+        summary: 'The user the bearer token names',
+        description: 'How a customer learns their own id.',
+        response: {
+          200: User.describe('The caller'),
+          401: problemResponse(401, {
+            description: 'No valid bearer token was sent',
+            detail: 'a bearer token is required',
+          }),
+          ...problemResponses(404, 503),
+        },
+      },
+    },
+    async (request) => {
+      const caller = callerOf(request)
+      return toUser(foundOr404(await users.findById(caller.userId), 'user', caller.userId))
     },
   )
 
@@ -89,13 +124,19 @@ export async function usersRoutes(app: ServiceApp, { users }: UsersRoutesOptions
         ...byIdRouteSchema({
           operationId: 'getUser',
           summary: 'Get one user',
-          description: 'The user with this id; 404 when there is none.',
+          description:
+            'The user with this id, for that user or an admin; 404 when there is none or it ' +
+            "is another customer's.",
           row: User.describe('The user'),
           notFoundExample: 'user 42 does not exist',
         }),
       },
     },
-    async (request) =>
-      toUser(foundOr404(await users.findById(request.params.id), 'user', request.params.id)),
+    async (request) => {
+      const { id } = request.params
+      // Another customer's account answers as a missing one: existence must not leak.
+      if (!mayActFor(callerOf(request), id)) throw new HttpProblem(404, `user ${id} does not exist`)
+      return toUser(foundOr404(await users.findById(id), 'user', id))
+    },
   )
 }

@@ -3,6 +3,13 @@ import { IdempotencyHeaders } from '@shop/platform/postgres'
 import { z } from 'zod'
 import type { UserRecord } from '../users-repository.js'
 
+/** Kept only as an argon2id hash; never answered, logged or traced. */
+export const Password = z
+  .string()
+  .min(12, 'must be at least 12 characters')
+  .max(128, 'must be at most 128 characters')
+  .describe('12 to 128 characters; kept only as an argon2id hash')
+
 export const CreateUserBody = z
   .strictObject({
     email: z
@@ -12,8 +19,15 @@ export const CreateUserBody = z
       .check(z.email())
       .describe('Kept as typed; unique regardless of case'),
     full_name: textLine(200),
+    password: Password,
   })
-  .meta({ example: { email: 'ada@example.com', full_name: 'Ada Lovelace' } })
+  .meta({
+    example: {
+      email: 'ada@example.com',
+      full_name: 'Ada Lovelace',
+      password: 'correct horse battery staple',
+    },
+  })
 export type CreateUserBody = z.output<typeof CreateUserBody>
 
 export const CreateUserHeaders = IdempotencyHeaders

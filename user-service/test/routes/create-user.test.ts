@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { uniqueName } from '@shop/test-kit'
+import { asCustomer, uniqueName } from '@shop/test-kit'
 import { assertProblem, createUser, postRaw, useUserService } from '../helpers.js'
 
 function newEmail() {
@@ -26,7 +26,11 @@ describe('POST /users', () => {
     assert.ok(Number.isInteger(body.id) && body.id > 0)
     assert.equal(new Date(body.created_at).toISOString(), body.created_at)
     assert.equal(res.headers.location, `/users/${body.id}`)
-    const fetched = await service.app.inject({ method: 'GET', url: String(res.headers.location) })
+    const fetched = await service.app.inject({
+      method: 'GET',
+      url: String(res.headers.location),
+      headers: await asCustomer(body.id),
+    })
     assert.deepEqual(fetched.json(), body)
   })
 

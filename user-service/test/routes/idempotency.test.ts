@@ -33,16 +33,30 @@ describe('POST /users with an Idempotency-Key', () => {
     assert.equal(again.body, first.body)
   })
 
-  it('answers 422 when the key is reused with a different body, creating nothing', async () => {
+  it('answers 422 when the key is reused with a different body, changing nothing', async () => {
     const key = uniqueName('key')
     const email = `${uniqueName('changed')}@example.com`
     const first = await createUserUnderKey(service.app, { email, full_name: 'Before' }, key)
     assert.equal(first.statusCode, 201)
-    const other = `${uniqueName('other')}@example.com`
-    const res = await createUserUnderKey(service.app, { email: other, full_name: 'After' }, key)
+    const res = await createUserUnderKey(service.app, { email, full_name: 'After' }, key)
     const problem = assertProblem(res, 422)
     assert.match(problem.detail ?? '', /Idempotency-Key/)
-    assert.equal((await usersWithEmail(other)).length, 0)
+    const [row] = await service.sql('select full_name from users.users where email = $1', [email])
+    assert.deepEqual(row, { full_name: 'Before' })
+  })
+
+  it("keeps one email's key apart from the same key of another email (whatever its case)", async () => {
+    const key = uniqueName('shared-key')
+    const first = { email: `${uniqueName('first')}@example.com`, full_name: 'First' }
+    const second = { email: `${uniqueName('second')}@example.com`, full_name: 'Second' }
+    assert.equal((await createUserUnderKey(service.app, first, key)).statusCode, 201)
+    const other = await createUserUnderKey(service.app, second, key)
+    assert.equal(other.statusCode, 201)
+    assert.equal(other.headers['idempotent-replayed'], undefined)
+    assert.equal((await usersWithEmail(second.email)).length, 1)
+    const shouted = { ...first, email: first.email.toUpperCase() }
+    const replay = await createUserUnderKey(service.app, shouted, key)
+    assertProblem(replay, 422)
   })
 
   it('creates one user when requests with one key arrive concurrently', async () => {
@@ -60,16 +74,21 @@ describe('POST /users with an Idempotency-Key', () => {
     assert.equal((await usersWithEmail(body.email)).length, 1)
   })
 
-  it('does not keep a key whose request failed, so it can be used again', async () => {
+  it('does not keep a key whose request failed: a repeat is answered anew', async () => {
     const taken = `${uniqueName('taken')}@example.com`
     assert.equal((await createUser(service.app, { email: taken, full_name: 'T' })).statusCode, 201)
     const key = uniqueName('key')
     const conflict = await createUserUnderKey(service.app, { email: taken, full_name: 'T2' }, key)
     assertProblem(conflict, 409)
-    const fresh = { email: `${uniqueName('fresh')}@example.com`, full_name: 'F' }
-    const res = await createUser(service.app, fresh, { 'idempotency-key': key })
-    assert.equal(res.statusCode, 201)
-    assert.equal(res.headers['idempotent-replayed'], undefined)
+    // Kept, the key would replay the 409 or refuse another body with 422: it is asked anew.
+    assertProblem(
+      await createUserUnderKey(service.app, { email: taken, full_name: 'T3' }, key),
+      409,
+    )
+    const stored = await service.sql('select key from users.idempotency_keys where key like $1', [
+      `%${key}%`,
+    ])
+    assert.deepEqual(stored, [])
   })
 
   it('creates a new user for each request without a key', async () => {

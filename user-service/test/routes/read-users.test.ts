@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { before, describe, it } from 'node:test'
+import { asAdmin } from '@shop/test-kit'
 import { assertProblem, createUser, useUserService } from '../helpers.js'
 
 interface UserJson {
@@ -24,8 +25,9 @@ describe('reading users', () => {
     }
   })
 
-  function get(url: string) {
-    return service.app.inject({ method: 'GET', url })
+  /** GET `url` as an admin, who may read every user. */
+  async function get(url: string) {
+    return service.app.inject({ method: 'GET', url, headers: await asAdmin() })
   }
 
   /** The target of a `Link: <…>; rel="next"` header, or undefined when there is none. */

@@ -1,6 +1,9 @@
 import {
   byIdRouteSchema,
+  callerOf,
   foundOr404,
+  HttpProblem,
+  mayActFor,
   pageRouteSchema,
   paginate,
   problemResponse,
@@ -34,16 +37,22 @@ export async function ordersRoutes(
         operationId: 'placeOrder',
         summary: 'Place an order',
         description:
-          'Answers at once with the pending order; a worker processes it later. ' +
-          'The user must exist in user-service.',
+          'Answers at once with the pending order; a worker processes it later. A customer ' +
+          'orders only for their own `user_id`; an admin for anyone, whose existence ' +
+          'order-service then checks with user-service. An `Idempotency-Key` is scoped to the caller.',
         headers: IdempotencyHeaders,
         body: CreateOrderBody,
         response: {
           201: Order.describe('The order, pending until a worker processes it'),
-          ...problemResponses(400, 409, 413, 415),
+          ...problemResponses(400),
+          403: problemResponse(403, {
+            description: "The `user_id` is another customer's",
+            detail: 'a customer places orders only for their own user_id',
+          }),
+          ...problemResponses(409, 413, 415),
           422: problemResponse(422, {
             description:
-              'The user does not exist, or the Idempotency-Key was already used with another body',
+              "The user an admin orders for does not exist, or the caller's Idempotency-Key was already used with another body",
             detail: 'user 42 does not exist',
           }),
           503: problemResponse(503, {
@@ -56,6 +65,7 @@ export async function ordersRoutes(
     },
     async (request, reply) => {
       const { order, replayed } = await placeOrder({ orders, users, enqueuer }, request.body, {
+        caller: callerOf(request),
         idempotencyKey: request.headers['idempotency-key'],
         requestId: request.id,
         log: request.log,
@@ -73,7 +83,8 @@ export async function ordersRoutes(
         tags,
         ...pageRouteSchema({
           operationId: 'listOrders',
-          summary: 'List orders by id, optionally of one user or in one status',
+          summary:
+            'List orders by id, optionally of one user or in one status: a customer sees their own, an admin all',
           querystring: OrdersQuery,
           page: OrderList.describe('One page of orders, by id'),
         }),
@@ -81,8 +92,12 @@ export async function ordersRoutes(
     },
     async (request, reply) => {
       const { limit, after_id, user_id, status } = request.query
+      const caller = callerOf(request)
+      if (user_id !== undefined && !mayActFor(caller, user_id)) {
+        throw new HttpProblem(403, 'a customer lists only their own orders')
+      }
       const rows = await orders.list({
-        userId: user_id,
+        userId: caller.isAdmin ? user_id : caller.userId,
         status,
         afterId: after_id,
         limit: limit + 1,
@@ -101,13 +116,19 @@ export async function ordersRoutes(
           summary: 'Get one order, with its processing status',
           description:
             'The order with this id: `status` goes from `pending` to `processing`, then ' +
-            '`processed` or `failed` (with `failure_reason`); 404 when there is none.',
+            '`processed` or `failed` (with `failure_reason`); 404 when there is none or it is ' +
+            "another customer's.",
           row: Order.describe('The order'),
           notFoundExample: 'order 7 does not exist',
         }),
       },
     },
-    async (request) =>
-      toOrder(foundOr404(await orders.findById(request.params.id), 'order', request.params.id)),
+    async (request) => {
+      const { id } = request.params
+      const order = await orders.findById(id)
+      // Another customer's order answers as a missing one: existence must not leak.
+      const visible = order && mayActFor(callerOf(request), order.userId) ? order : undefined
+      return toOrder(foundOr404(visible, 'order', id))
+    },
   )
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, it } from 'node:test'
-import { requestHash } from '@shop/platform/postgres'
+import { requestHash, scopedIdempotencyKey } from '@shop/platform/postgres'
+import { asAdmin, asCustomer, testIssuer } from '@shop/test-kit'
 import { buildApp } from '../../../src/api/app.js'
 import { jobIdFor } from '../../../src/orders/order-queue.js'
 import {
@@ -24,9 +25,9 @@ describe('POST /orders', () => {
   let queueName: string
 
   /** The API on this suite's database, Redis and queue, with `overrides` on top. */
-  const appWith = (overrides: Record<string, string> = {}) =>
+  const appWith = async (overrides: Record<string, string> = {}) =>
     buildApp(
-      apiConfig({
+      await apiConfig({
         ...apiEnv(db, redis.url, queueName, users),
         ORDER_MAX_ATTEMPTS: '3',
         ORDER_BACKOFF_MS: '250',
@@ -45,8 +46,26 @@ describe('POST /orders', () => {
     await inspector.close()
   })
 
-  const post = (payload: unknown, headers: Record<string, string> = {}) =>
-    app.inject({ method: 'POST', url: '/orders', payload: payload as object, headers })
+  /** POST /orders as the customer it is for (customer 1 when it names none). */
+  const post = async (payload: unknown, headers: Record<string, string> = {}) => {
+    const userId = (payload as { user_id?: unknown }).user_id
+    const isId = Number.isInteger(userId) && (userId as number) >= 1 && (userId as number) < 2 ** 31
+    const auth = await asCustomer(isId ? (userId as number) : 1)
+    return app.inject({
+      method: 'POST',
+      url: '/orders',
+      payload: payload as object,
+      headers: { ...auth, ...headers },
+    })
+  }
+  /** POST /orders as admin 100, ordering on someone's behalf. */
+  const postAsAdmin = async (payload: object, headers: Record<string, string> = {}, to = app) =>
+    to.inject({
+      method: 'POST',
+      url: '/orders',
+      payload,
+      headers: { ...(await asAdmin(100)), ...headers },
+    })
 
   it('answers 201 with Location and the pending order, and queues its job', async () => {
     const response = await post(
@@ -82,14 +101,57 @@ describe('POST /orders', () => {
     assert.ok((await db.orderRow(order.id))?.enqueued_at instanceof Date)
   })
 
-  it('forwards the request id to user-service', async () => {
-    await post({ user_id: 2, item: 'pen', quantity: 1 }, { 'x-request-id': 'trace-me-42' })
-    assert.ok(users.requestIds.includes('trace-me-42'))
+  it("places a customer's own order without asking user-service", async () => {
+    const response = await post(
+      { user_id: 2, item: 'pen', quantity: 1 },
+      { 'x-request-id': 'own-1' },
+    )
+    assert.equal(response.statusCode, 201)
+    assert.ok(!users.requestIds.includes('own-1'))
   })
 
-  it('answers 422 when the user does not exist, and creates nothing', async () => {
+  it('answers 403 to a customer ordering for another user, and creates nothing', async () => {
     const before = await db.orderCount()
-    const response = await post({ user_id: 999, item: 'book', quantity: 1 })
+    const response = await app.inject({
+      method: 'POST',
+      url: '/orders',
+      payload: { user_id: 2, item: 'pen', quantity: 1 },
+      headers: { ...(await asCustomer(1)), 'x-request-id': 'not-yours' },
+    })
+    assert.equal(response.statusCode, 403)
+    assert.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8')
+    assert.equal(await db.orderCount(), before)
+    assert.ok(!users.requestIds.includes('not-yours'))
+  })
+
+  it('answers 401 without a token, and creates nothing', async () => {
+    const before = await db.orderCount()
+    const response = await app.inject({
+      method: 'POST',
+      url: '/orders',
+      payload: { user_id: 1, item: 'pen', quantity: 1 },
+    })
+    assert.equal(response.statusCode, 401)
+    assert.equal(await db.orderCount(), before)
+  })
+
+  it("asks user-service with the admin's token and the request id when an admin orders for someone", async () => {
+    const response = await postAsAdmin(
+      { user_id: 2, item: 'pen', quantity: 1 },
+      { 'x-request-id': 'trace-me-42' },
+    )
+    assert.equal(response.statusCode, 201)
+    assert.equal(response.json().user_id, 2)
+    const asked = users.requestIds.indexOf('trace-me-42')
+    assert.ok(asked >= 0)
+    const [, token] = /^Bearer (.+)$/.exec(users.authorizations[asked] ?? '') ?? []
+    const claims = JSON.parse(Buffer.from(token?.split('.')[1] ?? '', 'base64url').toString())
+    assert.deepEqual([claims.sub, claims.roles], ['100', ['admin']])
+  })
+
+  it('answers 422 when the user an admin orders for does not exist, and creates nothing', async () => {
+    const before = await db.orderCount()
+    const response = await postAsAdmin({ user_id: 999, item: 'book', quantity: 1 })
     assert.equal(response.statusCode, 422)
     assert.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8')
     assert.equal(response.json().detail, 'user 999 does not exist')
@@ -98,41 +160,27 @@ describe('POST /orders', () => {
 
   it('sees a user created after a 422 at once', async () => {
     const id = 1_000 + Math.floor(Math.random() * 1_000_000)
-    assert.equal((await post({ user_id: id, item: 'book', quantity: 1 })).statusCode, 422)
+    assert.equal((await postAsAdmin({ user_id: id, item: 'book', quantity: 1 })).statusCode, 422)
     users.add(id)
-    const created = await post({ user_id: id, item: 'book', quantity: 1 })
+    const created = await postAsAdmin({ user_id: id, item: 'book', quantity: 1 })
     assert.equal(created.statusCode, 201)
     assert.equal(created.json().user_id, id)
   })
 
-  it('asks user-service about a confirmed user once when USER_CHECK_CACHE_SIZE is set', async () => {
-    const remembering = await appWith({ USER_CHECK_CACHE_SIZE: '100' })
-    try {
-      const asked = () => users.requestIds.filter((id) => id.startsWith('remember-')).length
-      for (let i = 0; i < 3; i++) {
-        const response = await remembering.inject({
-          method: 'POST',
-          url: '/orders',
-          payload: { user_id: 2, item: 'pen', quantity: 1 },
-          headers: { 'x-request-id': `remember-${i}` },
-        })
-        assert.equal(response.statusCode, 201)
-      }
-      assert.equal(asked(), 1)
-    } finally {
-      await remembering.close()
-    }
-  })
-
-  it('asks user-service about every order by default', async () => {
+  it('asks user-service about every order an admin places for someone, and none for themselves', async () => {
     const asked = () => users.requestIds.filter((id) => id.startsWith('every-')).length
     for (let i = 0; i < 3; i++) {
-      const response = await post(
+      const response = await postAsAdmin(
         { user_id: 2, item: 'pen', quantity: 1 },
         { 'x-request-id': `every-${i}` },
       )
       assert.equal(response.statusCode, 201)
     }
+    const own = await postAsAdmin(
+      { user_id: 100, item: 'pen', quantity: 1 },
+      { 'x-request-id': 'every-own' },
+    )
+    assert.equal(own.statusCode, 201)
     assert.equal(asked(), 3)
   })
 
@@ -191,7 +239,7 @@ describe('POST /orders', () => {
       const response = await app.inject({
         method: 'POST',
         url: '/orders',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(await asCustomer(1)) },
         payload: '{"user_id": 1, "item": ',
       })
       assert.equal(response.statusCode, 400)
@@ -202,7 +250,7 @@ describe('POST /orders', () => {
       const response = await app.inject({
         method: 'POST',
         url: '/orders',
-        headers: { 'content-type': 'text/plain' },
+        headers: { 'content-type': 'text/plain', ...(await asCustomer(1)) },
         payload: 'user_id=1',
       })
       assert.equal(response.statusCode, 400)
@@ -212,7 +260,7 @@ describe('POST /orders', () => {
       const response = await app.inject({
         method: 'POST',
         url: '/orders',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(await asCustomer(1)) },
       })
       assert.equal(response.statusCode, 400)
     })
@@ -232,7 +280,7 @@ describe('POST /orders', () => {
     const response = await app.inject({
       method: 'POST',
       url: '/orders',
-      headers: { 'content-type': 'application/xml' },
+      headers: { 'content-type': 'application/xml', ...(await asCustomer(1)) },
       payload: '<order/>',
     })
     assert.equal(response.statusCode, 415)
@@ -240,19 +288,25 @@ describe('POST /orders', () => {
   })
 
   describe('when user-service cannot answer', () => {
-    /** A POST to `other` is answered 503 for user-service, and creates no order and no job. */
+    /**
+     * An admin's order for someone, sent to `other`, is answered 503 for user-service and
+     * creates no order and no job; a customer's own order is placed all the same.
+     */
     async function assertUnavailable(other: Awaited<ReturnType<typeof appWith>>) {
       try {
         const before = await db.orderCount()
-        const response = await other.inject({
-          method: 'POST',
-          url: '/orders',
-          payload: { user_id: 1, item: 'book', quantity: 1 },
-        })
+        const response = await postAsAdmin({ user_id: 1, item: 'book', quantity: 1 }, {}, other)
         assert.equal(response.statusCode, 503)
         assert.equal(response.json().detail, 'user-service is unavailable')
         assert.equal(await db.orderCount(), before)
         assert.equal(await inspector.queue.count(), 0)
+        const own = await other.inject({
+          method: 'POST',
+          url: '/orders',
+          payload: { user_id: 1, item: 'book', quantity: 1 },
+          headers: await asCustomer(1),
+        })
+        assert.equal(own.statusCode, 201)
       } finally {
         await other.close()
       }
@@ -273,14 +327,13 @@ describe('POST /orders', () => {
         USER_SERVICE_URL: `${await unreachableUrl()}, ${users.url}`,
       })
       try {
-        // Two users: a confirmed one is not asked about again, and each check starts on the
-        // next replica in turn.
+        // Each check starts on the next replica in turn: one of the two meets the unreachable one.
         for (let i = 0; i < 2; i++) {
-          const response = await replicas.inject({
-            method: 'POST',
-            url: '/orders',
-            payload: { user_id: i + 1, item: 'book', quantity: 1 },
-          })
+          const response = await postAsAdmin(
+            { user_id: i + 1, item: 'book', quantity: 1 },
+            {},
+            replicas,
+          )
           assert.equal(response.statusCode, 201)
         }
       } finally {
@@ -342,10 +395,11 @@ describe('POST /orders', () => {
         updated_at: '2026-01-15T09:31:00.123Z',
         processed_at: null,
       }
+      const stored = scopedIdempotencyKey([(await testIssuer()).url, '1'], key)
       await db.pool.query(
         `insert into orders.idempotency_keys (key, request_hash, status_code, response_body, location)
          values ($1, $2, 201, $3, $4)`,
-        [key, requestHash(body), answer, `/orders/${id}`],
+        [stored, requestHash(body), answer, `/orders/${id}`],
       )
       const replayed = await post(body, { 'idempotency-key': key })
       assert.equal(replayed.statusCode, 201)
@@ -381,19 +435,42 @@ describe('POST /orders', () => {
       assert.equal(await db.orderCount(), count)
     })
 
-    it('does not burn the key when the user does not exist', async () => {
+    it('does not burn the key when the user an admin orders for does not exist', async () => {
       const key = uniqueName('key')
-      const unknown = await post(
+      const unknown = await postAsAdmin(
         { user_id: 999, item: 'lamp', quantity: 1 },
         { 'idempotency-key': key },
       )
       assert.equal(unknown.statusCode, 422)
-      const fixed = await post(
+      const fixed = await postAsAdmin(
         { user_id: 2, item: 'lamp', quantity: 1 },
         { 'idempotency-key': key },
       )
       assert.equal(fixed.statusCode, 201)
       assert.equal(fixed.headers['idempotent-replayed'], undefined)
+    })
+
+    it("keeps one caller's key apart from the same key of another", async () => {
+      const key = uniqueName('claimed-first')
+      const first = await post(
+        { user_id: 1, item: 'lamp', quantity: 1 },
+        { 'idempotency-key': key },
+      )
+      const second = await post(
+        { user_id: 2, item: 'desk', quantity: 3 },
+        { 'idempotency-key': key },
+      )
+      assert.equal(first.statusCode, 201)
+      assert.equal(second.statusCode, 201)
+      assert.equal(second.headers['idempotent-replayed'], undefined)
+      assert.equal(second.json().user_id, 2)
+      // An admin ordering for customer 1 under the same key is a third caller.
+      const admin = await postAsAdmin(
+        { user_id: 1, item: 'lamp', quantity: 1 },
+        { 'idempotency-key': key },
+      )
+      assert.equal(admin.statusCode, 201)
+      assert.notEqual(admin.json().id, first.json().id)
     })
   })
 })

@@ -1,0 +1,3 @@
+export * from './access.js'
+export * from './authentication.js'
+export * from './config.js'
