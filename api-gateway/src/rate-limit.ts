@@ -1,6 +1,7 @@
 import rateLimit, { normalizeIP } from '@fastify/rate-limit'
 import { HttpProblem } from '@shop/platform'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { pathOf } from './public-requests.js'
 import { connectRateLimitStore } from './rate-limit-store.js'
 
 export interface RateLimitOptions {
@@ -20,10 +21,7 @@ const CREDENTIAL_PATHS = new Set(['/users', '/tokens'])
 /** `/users` or `/tokens` when the request is a POST to one (query, trailing slash aside). */
 function credentialPath(request: FastifyRequest) {
   if (request.method !== 'POST') return undefined
-  const { url } = request
-  const query = url.indexOf('?')
-  let path = query === -1 ? url : url.slice(0, query)
-  if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1)
+  const path = pathOf(request.url)
   return CREDENTIAL_PATHS.has(path) ? path : undefined
 }
 
@@ -45,7 +43,8 @@ export async function registerRateLimit(app: FastifyInstance, options: RateLimit
     // One count per caller, and one more per credential route, each with its own limit.
     keyGenerator: (request) => {
       const path = credentialPath(request)
-      return path === undefined ? callerKey(request) : `${callerKey(request)} POST ${path}`
+      // Sign-up and sign-in are anonymous: counted by address, whatever token comes along.
+      return path === undefined ? callerKey(request) : `${normalizeIP(request.ip)} POST ${path}`
     },
     max: (request) => (credentialPath(request) === undefined ? max : credentialsMax),
     ...(store
