@@ -72,7 +72,7 @@ async function startGateway(
 }
 
 /** nginx in front of `upstream`, or undefined (and one line saying so) when not installed. */
-async function startNginxFor(cleanup: Cleanup, name: string, upstream: string, path: string) {
+async function startNginxFor(cleanup: Cleanup, name: string, upstream: string) {
   const binary = await findNginx()
   if (!binary) return undefined
   const port = await freePort()
@@ -80,7 +80,8 @@ async function startNginxFor(cleanup: Cleanup, name: string, upstream: string, p
   cleanup.add(name, () => nginx.stop())
   cleanup.tempDir(nginx.dir)
   const url = `http://127.0.0.1:${port}`
-  await waitForHttp(nginx.child, `${url}${path}`)
+  // The upstream's readiness, public on every upstream (its routes may need a token).
+  await waitForHttp(nginx.child, `${url}/readyz`)
   return url
 }
 
@@ -116,7 +117,7 @@ async function pathsTo(
       UPSTREAM_URL: upstream,
     },
   )
-  const nginx = await startNginxFor(cleanup, `nginx (${route})`, upstream, path)
+  const nginx = await startNginxFor(cleanup, `nginx (${route})`, upstream)
   const targets: Target[] = [...gateways, { route, path: 'stock proxy', url: `${stock}${path}` }]
   if (nginx) targets.push({ route, path: 'nginx', url: `${nginx}${path}` })
   return targets

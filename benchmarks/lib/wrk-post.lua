@@ -21,12 +21,17 @@ if prefix then
     return wrk.format(nil, nil, nil, body)
   end
 elseif customers then
-  -- Built once: each request only picks the next one.
+  -- Built once per thread, in init: wrk.host (the Host header) is known only by then.
   local requests = {}
-  for id, token in string.gmatch(customers, '(%d+) (%S+)') do
-    local headers = { ['content-type'] = 'application/json', ['authorization'] = 'Bearer ' .. token }
-    local body = string.format('{"user_id":%s,"item":"benchmark item","quantity":1}', id)
-    table.insert(requests, wrk.format(nil, nil, headers, body))
+  init = function()
+    for id, token in string.gmatch(customers, '(%d+) (%S+)') do
+      local headers = {
+        ['content-type'] = 'application/json',
+        ['authorization'] = 'Bearer ' .. token,
+      }
+      local body = string.format('{"user_id":%s,"item":"benchmark item","quantity":1}', id)
+      table.insert(requests, wrk.format(nil, nil, headers, body))
+    end
   end
   local n = 0
   request = function()
