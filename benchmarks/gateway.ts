@@ -21,10 +21,12 @@ import { initDatabaseFor, postgresFor } from './lib/infra.js'
 import { findNginx, startNginx } from './lib/nginx.js'
 import { parseNumberOptions } from './lib/options.js'
 import {
-  createUser,
+  authEnv,
   ENTRY,
+  issuerEnv,
   RAISED_RATE_LIMITS,
   RAISED_RATE_LIMITS_NOTE,
+  signUpCustomers,
   startServer as startShopServer,
 } from './lib/services.js'
 import { type Side, WORKING_TREE } from './lib/side.js'
@@ -51,6 +53,9 @@ async function startServer(
   return url
 }
 
+/** The identity settings every gateway of a run verifies tokens with: user-service's. */
+let gatewayAuth: Record<string, string> = {}
+
 /** The gateway as production runs it: its own process, default settings, logs at info. */
 async function startGateway(
   cleanup: Cleanup,
@@ -59,6 +64,7 @@ async function startGateway(
   { logLevel = 'info', side = WORKING_TREE }: { logLevel?: string; side?: Side } = {},
 ) {
   const env = {
+    ...gatewayAuth,
     USER_SERVICE_URL: upstreams.users,
     ORDER_SERVICE_URL: upstreams.orders,
     LOG_LEVEL: logLevel,
@@ -68,7 +74,7 @@ async function startGateway(
 }
 
 /** nginx in front of `upstream`, or undefined (and one line saying so) when not installed. */
-async function startNginxFor(cleanup: Cleanup, name: string, upstream: string, path: string) {
+async function startNginxFor(cleanup: Cleanup, name: string, upstream: string) {
   const binary = await findNginx()
   if (!binary) return undefined
   const port = await freePort()
@@ -76,7 +82,8 @@ async function startNginxFor(cleanup: Cleanup, name: string, upstream: string, p
   cleanup.add(name, () => nginx.stop())
   cleanup.tempDir(nginx.dir)
   const url = `http://127.0.0.1:${port}`
-  await waitForHttp(nginx.child, `${url}${path}`)
+  // The upstream's readiness, public on every upstream (its routes may need a token).
+  await waitForHttp(nginx.child, `${url}/readyz`)
   return url
 }
 
@@ -112,7 +119,7 @@ async function pathsTo(
       UPSTREAM_URL: upstream,
     },
   )
-  const nginx = await startNginxFor(cleanup, `nginx (${route})`, upstream, path)
+  const nginx = await startNginxFor(cleanup, `nginx (${route})`, upstream)
   const targets: Target[] = [...gateways, { route, path: 'stock proxy', url: `${stock}${path}` }]
   if (nginx) targets.push({ route, path: 'nginx', url: `${nginx}${path}` })
   return targets
@@ -134,10 +141,34 @@ async function floorsTo(cleanup: Cleanup, upstream: string): Promise<Target[]> {
   return targets
 }
 
-async function startTargets(cleanup: Cleanup, floors: boolean, side?: Side): Promise<Target[]> {
+/**
+ * Every target, and the customer's `authorization` each request carries: user-service starts
+ * first, as the issuer whose tokens every gateway verifies (the upstreams, nginx and the stock
+ * proxy ignore the header).
+ */
+async function startTargets(
+  cleanup: Cleanup,
+  floors: boolean,
+  side?: Side,
+): Promise<{ targets: Target[]; authorization: string }> {
   if (!side && !(await findNginx())) {
     say('nginx is not installed (apt-get install -y nginx): its rows are left out')
   }
+  const on = side ?? WORKING_TREE
+  const databaseUrl = await postgresFor(cleanup, say)
+  await initDatabaseFor(on, databaseUrl)
+  say('starting user-service, the issuer of the tokens every request carries')
+  const userService = await startShopServer(
+    cleanup,
+    'user-service',
+    ENTRY.userService,
+    { DATABASE_URL: databaseUrl, LOG_LEVEL: 'info', ...(await issuerEnv(cleanup)) },
+    { side: on },
+  )
+  gatewayAuth = authEnv(userService.url)
+  const [customer] = await signUpCustomers(userService.url, 1)
+  if (!customer) throw new Error('no customer signed up')
+
   say('starting the trivial upstream and the proxies in front of it')
   say(RAISED_RATE_LIMITS_NOTE)
   const upstream = await startServer(cleanup, 'upstream', here('servers/upstream.ts'), {})
@@ -150,43 +181,34 @@ async function startTargets(cleanup: Cleanup, floors: boolean, side?: Side): Pro
   )
   if (floors) trivial.push(...(await floorsTo(cleanup, upstream)))
 
-  const on = side ?? WORKING_TREE
-  const databaseUrl = await postgresFor(cleanup, say)
-  await initDatabaseFor(on, databaseUrl)
-  say('starting user-service and the proxies in front of it')
-  const userService = await startShopServer(
-    cleanup,
-    'user-service',
-    ENTRY.userService,
-    { DATABASE_URL: databaseUrl, LOG_LEVEL: 'info' },
-    { side: on },
-  )
-  const id = await createUser(userService.url)
+  say('starting the proxies in front of user-service')
   const real = await pathsTo(
     cleanup,
     'real',
     { users: userService.url, orders: upstream },
-    `/users/${id}`,
+    `/users/${customer.id}`,
     side,
   )
-  return [...trivial, ...real]
+  return { targets: [...trivial, ...real], authorization: `Bearer ${customer.token}` }
 }
 
 async function measure(
   target: Target,
-  options: { duration: number; warmup: number; connections: number },
+  options: { duration: number; warmup: number; connections: number; authorization: string },
   round: number,
 ): Promise<Measured> {
+  const headers = { authorization: options.authorization }
   const label = `${target.route} route through ${target.path}`
   const warmup = round === 1 ? options.warmup : 0
   say(`round ${round}, ${label}: ${warmup} s warm-up, ${options.duration} s measured`)
   if (warmup > 0) {
-    await runWrk(target.url, { connections: options.connections, durationS: warmup })
+    await runWrk(target.url, { connections: options.connections, durationS: warmup, headers })
   }
   const before = descendantsCpuSeconds()
   const result = await runWrk(target.url, {
     connections: options.connections,
     durationS: options.duration,
+    headers,
   })
   const cpu = descendantsCpuSeconds() - before
   if (result.requests === 0) throw new Error(`${label}: no request completed`)
@@ -218,10 +240,11 @@ export async function runGatewayBenchmark(argv: string[], side?: Side) {
   await assertWrkInstalled()
   const cleanup = new Cleanup()
   try {
-    const targets = await startTargets(cleanup, options.floors === 1, side)
+    const { targets, authorization } = await startTargets(cleanup, options.floors === 1, side)
+    const measuring = { ...options, authorization }
     if (side) {
       const measured: Measured[] = []
-      for (const target of targets) measured.push(await measure(target, options, 1))
+      for (const target of targets) measured.push(await measure(target, measuring, 1))
       return { rows: figureRows(measured) }
     }
     // Rounds interleave the configurations, so a burst of other work hits one round of
@@ -229,7 +252,7 @@ export async function runGatewayBenchmark(argv: string[], side?: Side) {
     const rounds: Measured[][] = targets.map(() => [])
     for (let round = 1; round <= options.rounds; round++) {
       for (const [i, target] of targets.entries()) {
-        rounds[i]?.push(await measure(target, options, round))
+        rounds[i]?.push(await measure(target, measuring, round))
       }
     }
     return report(argv, rounds.map(leastDisturbed), options)

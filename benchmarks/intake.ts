@@ -15,10 +15,12 @@ import { initDatabaseFor, postgresFor, redisFor } from './lib/infra.js'
 import { commandLine, machineLine } from './lib/machine.js'
 import { parseNumberOptions } from './lib/options.js'
 import {
-  createUser,
+  authEnv,
   ENTRY,
+  issuerEnv,
   RAISED_RATE_LIMITS,
   RAISED_RATE_LIMITS_NOTE,
+  signUpCustomers,
   startServer,
 } from './lib/services.js'
 import { type Side, WORKING_TREE } from './lib/side.js'
@@ -139,16 +141,21 @@ export async function runIntakeBenchmark(
     say('starting user-service, order-service and a gateway in front of them')
     say(RAISED_RATE_LIMITS_NOTE)
     const common = { LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl, REDIS_URL: redisUrl }
-    const userService = await startServer(cleanup, 'user-service', ENTRY.userService, common, {
-      profileDir,
-      side: on,
-    })
+    const userService = await startServer(
+      cleanup,
+      'user-service',
+      ENTRY.userService,
+      { ...common, ...(await issuerEnv(cleanup)) },
+      { profileDir, side: on },
+    )
+    const auth = authEnv(userService.url)
     const orderService = await startServer(
       cleanup,
       'order-service',
       ENTRY.orderService,
       {
         ...common,
+        ...auth,
         USER_SERVICE_URL: userService.url,
         ORDER_QUEUE_NAME: uniqueName('bench_intake'),
       },
@@ -160,6 +167,7 @@ export async function runIntakeBenchmark(
       ENTRY.gateway,
       {
         LOG_LEVEL: 'warn',
+        ...auth,
         USER_SERVICE_URL: userService.url,
         ORDER_SERVICE_URL: orderService.url,
         // Counted in Redis, as in production.
@@ -173,10 +181,9 @@ export async function runIntakeBenchmark(
       [orderService.child.pid, 'order-service'],
       [gateway.child.pid, 'api-gateway'],
     ])
-    const userId = await createUser(userService.url)
-    const order = (): PostBody => ({
-      json: { user_id: userId, item: 'benchmark item', quantity: 1 },
-    })
+    // One customer per connection, each ordering for themselves with their own token.
+    const customers = await signUpCustomers(userService.url, options.connections)
+    const order = (): PostBody => ({ ordersOf: customers })
     const user = (): PostBody => ({ newUserPrefix: uniqueName('intake') })
     const targets: Target[] = [
       { path: 'direct', route: 'POST /users', url: `${userService.url}/users`, body: user },

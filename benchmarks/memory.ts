@@ -18,7 +18,7 @@ import { Cleanup } from './lib/cleanup.js'
 import { commandLine, machineLine } from './lib/machine.js'
 import { parseNumberOptions } from './lib/options.js'
 import { nodeTreeRss, type ProcessRss } from './lib/rss.js'
-import { createUser } from './lib/services.js'
+import { signUpCustomers } from './lib/services.js'
 import type { Side } from './lib/side.js'
 import { fixed, formatTable } from './lib/table.js'
 import { assertWrkInstalled } from './lib/wrk.js'
@@ -92,8 +92,8 @@ async function placeOrders(
   seconds: number,
   connections: number,
 ) {
-  const id = await createUser(gatewayUrl)
-  const body = { json: { user_id: id, item: 'benchmark item', quantity: 1 } }
+  // One customer per connection, each ordering for themselves with their own token.
+  const body = { ordersOf: await signUpCustomers(gatewayUrl, connections) }
   const load = await runWrkPost(`${gatewayUrl}/orders`, body, { connections, durationS: seconds })
   await untilDrained(workerUrls)
   return load

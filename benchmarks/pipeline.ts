@@ -15,10 +15,12 @@ import { initDatabaseFor, postgresFor, redisFor } from './lib/infra.js'
 import { commandLine, machineLine } from './lib/machine.js'
 import { parseNumberOptions } from './lib/options.js'
 import {
-  createUser,
+  authEnv,
   ENTRY,
+  issuerEnv,
   RAISED_RATE_LIMITS,
   RAISED_RATE_LIMITS_NOTE,
+  signUpCustomers,
   startServer,
 } from './lib/services.js'
 import { type Side, WORKING_TREE } from './lib/side.js'
@@ -98,15 +100,16 @@ export async function runPipelineBenchmark(
       cleanup,
       'user-service',
       ENTRY.userService,
-      common,
+      { ...common, ...(await issuerEnv(cleanup)) },
       serverOptions,
     )
     names.set(userService.child.pid, 'user-service')
+    const auth = authEnv(userService.url)
     const orderService = await startServer(
       cleanup,
       'order-service',
       ENTRY.orderService,
-      { ...common, ...queue, USER_SERVICE_URL: userService.url },
+      { ...common, ...auth, ...queue, USER_SERVICE_URL: userService.url },
       serverOptions,
     )
     names.set(orderService.child.pid, 'order-service')
@@ -125,6 +128,7 @@ export async function runPipelineBenchmark(
       'api-gateway',
       ENTRY.gateway,
       {
+        ...auth,
         USER_SERVICE_URL: userService.url,
         ORDER_SERVICE_URL: orderService.url,
         // Counted in Redis, as in production.
@@ -134,9 +138,10 @@ export async function runPipelineBenchmark(
       { side: on },
     )
     names.set(gateway.child.pid, 'api-gateway')
-    const userId = await createUser(userService.url)
+    // One customer per connection, each ordering for themselves with their own token.
+    const customers = await signUpCustomers(userService.url, options.connections)
     const url = `${gateway.url}/orders`
-    const body = { json: { user_id: userId, item: 'benchmark item', quantity: 1 } }
+    const body = { ordersOf: customers }
 
     say(`warm-up: ${options.warmup} s of orders, then the drain`)
     const warmupFrom = await maxOrderId(pool)

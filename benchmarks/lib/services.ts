@@ -1,7 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort } from '@shop/local-infra'
-import { uniqueName } from '@shop/test-kit'
+import { signUp, uniqueName } from '@shop/test-kit'
 import { type Child, startChild, waitForHttp } from './child.js'
 import type { Cleanup } from './cleanup.js'
 import { entryArgs, type Side, WORKING_TREE } from './side.js'
@@ -68,17 +70,42 @@ export async function startServer(
   return { url, child }
 }
 
-/** Registers a user and returns their id. */
-export async function createUser(userServiceUrl: string) {
-  const response = await fetch(`${userServiceUrl}/users`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      email: `${uniqueName('bench')}@example.com`,
-      full_name: 'Bench',
-      password: 'bench password 0123',
-    }),
-  })
-  if (response.status !== 201) throw new Error(`POST /users answered ${response.status}`)
-  return ((await response.json()) as { id: number }).id
+/**
+ * The issuer every benchmarked process trusts: user-service signs its tokens with this `iss`
+ * (any URL; clients never fetch it), and verifiers fetch its keys from `authEnv`'s address.
+ */
+export const BENCH_ISSUER = 'http://shop.bench.test'
+
+/** user-service's share of the identity settings: its name as issuer, its keys in a scratch folder. */
+export async function issuerEnv(cleanup: Cleanup) {
+  const keysDir = await mkdtemp(join(tmpdir(), 'shop-bench-keys-'))
+  cleanup.add('signing keys', () => rm(keysDir, { recursive: true, force: true }))
+  return { AUTH_ISSUER: BENCH_ISSUER, AUTH_KEYS_DIR: keysDir }
+}
+
+/** What makes the gateway or order-service verify tokens from the user-service at `url`. */
+export const authEnv = (userServiceUrl: string) => ({
+  AUTH_ISSUER: BENCH_ISSUER,
+  AUTH_DISCOVERY_URL: `${userServiceUrl}/.well-known/openid-configuration`,
+})
+
+/** A customer the load orders for, with a token of their own. */
+export interface BenchCustomer {
+  id: number
+  token: string
+}
+
+/**
+ * `count` customers signed up and in at `baseUrl` (POST /users, POST /tokens), a few at a
+ * time: the load gives each simulated client its own.
+ */
+export async function signUpCustomers(baseUrl: string, count: number): Promise<BenchCustomer[]> {
+  const customers: BenchCustomer[] = []
+  while (customers.length < count) {
+    const batch = Array.from({ length: Math.min(4, count - customers.length) }, () =>
+      signUp(baseUrl, { email: `${uniqueName('bench')}@example.com`, fullName: 'Bench' }),
+    )
+    for (const { id, token } of await Promise.all(batch)) customers.push({ id, token })
+  }
+  return customers
 }

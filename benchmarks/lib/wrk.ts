@@ -9,6 +9,8 @@ const REPORT_SCRIPT = fileURLToPath(new URL('./wrk.lua', import.meta.url))
 export interface LoadOptions {
   connections: number
   durationS: number
+  /** Sent with every request (e.g. `authorization`). */
+  headers?: Record<string, string>
 }
 
 export interface LoadResult {
@@ -45,7 +47,7 @@ export async function assertWrkInstalled() {
  * which matters when it shares two cores with what it measures). A shell runs it so the
  * shell's cutime/cstime afterwards is wrk's own CPU.
  */
-export async function runWrk(url: string, { connections, durationS }: LoadOptions) {
+export async function runWrk(url: string, { connections, durationS, headers = {} }: LoadOptions) {
   // After `(comm) ` come fields 3.. of proc(5): the 14th and 15th are cutime and cstime.
   const script =
     'wrk "$@" || exit $?; sed "s/.*) //" /proc/$$/stat | awk \'{ print "SH_TIMES", $14, $15 }\''
@@ -55,6 +57,7 @@ export async function runWrk(url: string, { connections, durationS }: LoadOption
     `-d${durationS}s`,
     '--timeout',
     '10s',
+    ...Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]),
     '-s',
     REPORT_SCRIPT,
     url,

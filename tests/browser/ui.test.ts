@@ -129,9 +129,11 @@ describe('Swagger UI', () => {
     await page.getByRole('button', { name: 'Authorize' }).first().click()
     const dialog = page.locator('.modal-ux')
     await dialog.locator('input').first().fill(token)
-    await dialog.getByRole('button', { name: 'Authorize', exact: true }).click()
+    // The dialog's buttons are labelled for screen readers ("Apply credentials"), so by class.
+    await dialog.locator('.auth-btn-wrapper button.authorize').click()
+    await dialog.locator('.auth-btn-wrapper button.btn-done').waitFor()
     await screenshot(dialog, 'gateway-docs-authorized')
-    await dialog.getByRole('button', { name: 'Close' }).click()
+    await dialog.locator('.auth-btn-wrapper button.btn-done').click()
 
     const placed = await tryItOut(
       'post',
