@@ -49,7 +49,11 @@ describe('who may read and change what, for any caller and any owner', () => {
       const created = await fetch(`${services.usersUrl}/users`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: `owner-${index}@example.com`, full_name: `Owner ${index}` }),
+        body: JSON.stringify({
+          email: `owner-${index}@example.com`,
+          full_name: `Owner ${index}`,
+          password: 'owner password 0123',
+        }),
       })
       assert.equal(created.status, 201)
       const { id } = (await created.json()) as { id: number }

@@ -113,7 +113,7 @@ const story: Array<{ name: string; call: Call; status: number; shows?: Shown[] }
       method: 'POST',
       path: '/users',
       as: 'anonymous',
-      body: '{"email":"carol@example.com","full_name":"Carol"}',
+      body: '{"email":"carol@example.com","full_name":"Carol","password":"contract password"}',
       headers: { 'idempotency-key': 'create-bob' },
     },
     status: 201,
