@@ -52,17 +52,40 @@ export interface StackCommand {
   exited: Promise<number | null>
 }
 
-/** The variables among `ports` whose port is taken right now. */
+/**
+ * The variables among `ports` that a socket listens on right now. On Linux this reads the
+ * kernel's socket tables: trying to bind instead would also fail on a port that another
+ * test's outgoing connection happens to use as its local port, which says nothing of the stack.
+ */
 export async function portsInUse(ports: Record<string, number>) {
+  const listening = await listeningPorts()
   const results = await Promise.all(
     Object.entries(ports).map(([variable, port]) =>
-      assertPortFree(port, variable).then(
-        () => undefined,
-        () => variable,
-      ),
+      listening
+        ? listening.has(port)
+          ? variable
+          : undefined
+        : assertPortFree(port, variable).then(
+            () => undefined,
+            () => variable,
+          ),
     ),
   )
   return results.filter((variable) => variable !== undefined)
+}
+
+/** TCP ports in the LISTEN state (`0A`) in /proc/net/tcp and tcp6; undefined without /proc. */
+async function listeningPorts(): Promise<Set<number> | undefined> {
+  const tables = await Promise.all(
+    ['/proc/net/tcp', '/proc/net/tcp6'].map((file) => readFile(file, 'utf8').catch(() => '')),
+  )
+  if (tables.every((table) => table === '')) return undefined
+  const ports = new Set<number>()
+  for (const line of tables.join('\n').split('\n')) {
+    const [, local, , state] = line.trim().split(/\s+/)
+    if (state === '0A' && local) ports.add(Number.parseInt(local.split(':')[1] ?? '', 16))
+  }
+  return ports
 }
 
 /**
